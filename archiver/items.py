@@ -1,0 +1,69 @@
+"""The archive record. The JSON Schema in `article.schema.json` is generated from these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TocEntry:
+    """One line of the article's table of contents (文章目录)."""
+
+    level: int
+    """Nesting depth in the table of contents, 1 for top-level entries."""
+    text: str
+    """The entry's text, whitespace collapsed."""
+    anchor: str | None
+    """The id of the heading it links to (without `#`), or null when it links nowhere."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RelatedLink:
+    """One entry of the page's related-articles block (相关文章), excluding the page itself."""
+
+    title: str
+    """Link text, leaked entities decoded."""
+    url: str
+    """Absolute URL of the related article."""
+    snippet: str | None
+    """Teaser text as shown (truncation `…` kept), leaked entities decoded, no trailing space."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Article:
+    """One parsed article page."""
+
+    url: str
+    """The URL the page was fetched from (or given for a saved page)."""
+    canonical_url: str
+    """The page's canonical URL (`<link rel=canonical>`, og:url), else `url`; fragment removed."""
+    site: str
+    """Host (and non-default port) of `url`, lower case."""
+    title: str
+    """Article title."""
+    body: str
+    """Plain text: paragraphs separated by a blank line, no indentation, code blocks verbatim."""
+    body_html: str
+    """The article body only, cleaned: no scripts, styles, TOC or attributes beyond links."""
+    toc: tuple[TocEntry, ...]
+    """Table of contents entries in page order."""
+    related: tuple[RelatedLink, ...]
+    """Related-article links in page order, the page itself excluded."""
+    breadcrumb: tuple[str, ...]
+    """Breadcrumb trail, e.g. ["首页", "news", "正文"]."""
+    published: str | None
+    """Publication date, ISO 8601 (date or datetime, with offset when known)."""
+    author: str | None
+    """Author name as the page gives it, label (作者：) removed."""
+    language: str | None
+    """Language tag (BCP 47), from the page's declaration or detected from the body's script."""
+    description: str | None
+    """The page's meta / OpenGraph description."""
+    tags: tuple[str, ...]
+    """Tags / keywords the page assigns to the article."""
+    content_hash: str
+    """sha256 hex of the normalised body (NFKC, case-folded, whitespace collapsed)."""
+    fetched_at: str
+    """When the page was fetched, ISO 8601 UTC."""
+    extractor: str
+    """Which extractor produced the record: a site profile's name, or `generic`."""
