@@ -1,0 +1,1 @@
+"""Storage behind small protocols: dedup index (and, later, crawl state)."""
