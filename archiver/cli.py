@@ -1,0 +1,192 @@
+"""`python -m archiver …`: offline parsing, schema and fixture maintenance."""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import logging
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from archiver import golden
+from archiver.extract import FieldError
+from archiver.extract.document import Document
+from archiver.extract.pages import ParseResult, parse_document
+from archiver.extract.urls import resolve
+from archiver.schema import SCHEMA_PATH, schema_text
+from archiver.serialize import json_line
+
+logger = logging.getLogger("archiver")
+
+PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+# A saved page larger than this (after gunzip) is not an article page; it also caps gzip bombs.
+MAX_PAGE_BYTES = 32 * 1024 * 1024
+
+
+class InputError(Exception):
+    """A page that cannot be read; the message is the reason printed for it."""
+
+
+def iter_pages(inputs: Sequence[str]) -> Iterator[tuple[Path, Path]]:
+    """(file, the INPUT it came from) for every page file, directories walked in sorted order."""
+    for raw in inputs:
+        root = Path(raw)
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    if name.lower().endswith(PAGE_SUFFIXES):
+                        yield Path(dirpath) / name, root
+        else:
+            yield root, root.parent
+
+
+def read_page(path: Path) -> bytes:
+    try:
+        if path.name.lower().endswith(".gz"):
+            with gzip.open(path, "rb") as fh:
+                data = fh.read(MAX_PAGE_BYTES + 1)
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_PAGE_BYTES + 1)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"unreadable: {exc}") from exc
+    if len(data) > MAX_PAGE_BYTES:
+        raise InputError(f"too large: over {MAX_PAGE_BYTES} bytes")
+    return data
+
+
+def page_url(doc: Document, path: Path, root: Path, base_url: str | None) -> str:
+    """The saved page's URL: its canonical link / og:url, else --base-url + path, else file://."""
+    declared = doc.selector.css('link[rel~="canonical"]::attr(href)').get() or doc.meta.get("og:url")
+    url = resolve("http://invalid/", declared) if declared else None
+    if url and not url.startswith("http://invalid/"):
+        return url.split("#", 1)[0]
+    if base_url:
+        relative = path.relative_to(root).as_posix() if path != root else path.name
+        if relative.endswith(".gz"):
+            relative = relative[:-3]
+        return resolve(base_url if base_url.endswith("/") else base_url + "/", relative) or path.resolve().as_uri()
+    return path.resolve().as_uri()
+
+
+def parse_file(path: Path, root: Path, *, base_url: str | None, fetched_at: str | None) -> ParseResult:
+    data = read_page(path)
+    when = fetched_at or datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    doc = Document.parse(data, path.resolve().as_uri(), when)
+    return parse_document(replace(doc, url=page_url(doc, path, root, base_url)))
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    missing = [raw for raw in args.inputs if not Path(raw).exists()]
+    if missing:
+        print(f"archiver: error: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    out = Path(args.output)
+    tmp = out.with_name(out.name + ".open")
+    counts: Counter[str] = Counter()
+    written = 0
+    with open(tmp, "wb") as fh:
+        for path, root in iter_pages(args.inputs):
+            counts["pages"] += 1
+            try:
+                result = parse_file(path, root, base_url=args.base_url, fetched_at=args.fetched_at)
+            except (InputError, FieldError) as exc:
+                counts[f"failed:{type(exc).__name__}"] += 1
+                print(f"skipped {path}: {exc}", file=sys.stderr)
+                continue
+            except Exception as exc:  # one bad page never stops the run
+                counts["failed:parse_error"] += 1
+                print(f"skipped {path}: parse_error: {type(exc).__name__}: {exc}", file=sys.stderr)
+                continue
+            if result.article is None:
+                counts[str(result.reason)] += 1
+                print(f"skipped {path}: {result.reason}", file=sys.stderr)
+                continue
+            fh.write(json_line(result.article))
+            written += 1
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, out)
+    skipped = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()) if k != "pages") or "none"
+    print(f"parsed {counts['pages']} pages: {written} articles written to {out}; skipped: {skipped}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    if args.check:
+        if SCHEMA_PATH.read_text(encoding="utf-8") != schema_text():
+            print(f"{SCHEMA_PATH} is stale: run python -m archiver schema", file=sys.stderr)
+            return 1
+        return 0
+    SCHEMA_PATH.write_text(schema_text(), encoding="utf-8")
+    print(f"wrote {SCHEMA_PATH}")
+    return 0
+
+
+def cmd_fixtures_regen(args: argparse.Namespace) -> int:
+    changed = golden.regenerate(Path(args.root))
+    for path in changed:
+        print(f"rewrote {path}")
+    print(f"{len(changed)} golden files changed; review the diff before committing")
+    return 0
+
+
+def cmd_fixtures_add(args: argparse.Namespace) -> int:
+    inputs = {"url": args.url} if args.kind == "listing" else {"url": args.url, "fetched_at": args.fetched_at}
+    for page in args.pages:
+        path = golden.write(Path(page), args.kind, inputs if len(args.pages) == 1 else _input_for(Path(page), args))
+        print(f"wrote {path}" if path else f"{page}: golden file unchanged")
+    return 0
+
+
+def _input_for(page: Path, args: argparse.Namespace) -> dict[str, str]:
+    """--url names a folder when several pages are added: each page's URL is folder + name."""
+    url = (args.url if args.url.endswith("/") else args.url + "/") + page.name.removesuffix(".gz")
+    return {"url": url} if args.kind == "listing" else {"url": url, "fetched_at": args.fetched_at}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m archiver", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("parse", help="parse saved pages (.html, .htm, .html.gz, or directories) to JSONL")
+    p.add_argument("inputs", nargs="+", metavar="INPUT")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.jsonl")
+    p.add_argument("--base-url", help="URL of the INPUT directory, for pages without a canonical link")
+    p.add_argument("--fetched-at", help="fetched_at for every record (ISO 8601); default: file mtime")
+    p.set_defaults(func=cmd_parse)
+
+    s = sub.add_parser("schema", help="regenerate archiver/article.schema.json from the item classes")
+    s.add_argument("--check", action="store_true", help="exit 1 if the committed schema is stale")
+    s.set_defaults(func=cmd_schema)
+
+    f = sub.add_parser("fixtures", help="golden-file maintenance")
+    fsub = f.add_subparsers(dest="fixtures_command", required=True)
+    r = fsub.add_parser("regen", help="rewrite expected JSON beside every fixture page")
+    r.add_argument("--root", default="fixtures")
+    r.set_defaults(func=cmd_fixtures_regen)
+    a = fsub.add_parser("add", help="write the golden file for new fixture pages")
+    a.add_argument("pages", nargs="+", metavar="PAGE")
+    a.add_argument("--kind", choices=golden.KINDS, required=True)
+    a.add_argument("--url", required=True, help="the page's URL (a folder URL when adding several)")
+    a.add_argument("--fetched-at", default="2024-09-30T08:00:00Z")
+    a.set_defaults(func=cmd_fixtures_add)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "fetched_at", None):
+        try:
+            datetime.fromisoformat(args.fetched_at.replace("Z", "+00:00"))
+        except ValueError:
+            parser.error(f"--fetched-at must be ISO 8601, got {args.fetched_at!r}")
+    return int(args.func(args))
