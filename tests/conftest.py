@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from archiver.fixture_site import StaticSite
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SITE = FIXTURES / "site"
+FETCHED_AT = "2024-09-30T08:00:00Z"
+SITE_URL = "https://www.devnews-mirror.test/"
+
+
+@pytest.fixture(scope="session")
+def fixture_site() -> Iterator[StaticSite]:
+    """The bundled fixture site on a free 127.0.0.1 port."""
+    with StaticSite(SITE) as site:
+        yield site
+
+
+def run_crawl(archive: Path, *extra: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`scrapy crawl articles` in a child process, as a user runs it, from the project root."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", "-s", f"ARCHIVE_DIR={archive}", *extra]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def project_settings(**overrides: object) -> dict[str, object]:
+    """archiver/settings.py as a dict, as `scrapy crawl` would load it, plus overrides."""
+    import archiver.settings as module
+
+    return {**{k: getattr(module, k) for k in dir(module) if k.isupper()}, **overrides}

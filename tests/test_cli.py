@@ -1,0 +1,72 @@
+"""`python -m archiver parse` on saved pages: URLs, skips with reasons, same records as the library."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from archiver import golden, parse_article
+from archiver.serialize import json_line
+from conftest import FETCHED_AT, FIXTURES, ROOT, SITE
+
+SITE_CASES = [c for c in golden.cases(FIXTURES) if c.kind == "article" and c.page.is_relative_to(SITE)]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "archiver", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_parse_directory_gives_the_library_records(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    proc = run_cli("parse", str(SITE), "-o", str(out), "--fetched-at", FETCHED_AT)
+    assert proc.returncode == 0, proc.stderr
+    lines = out.read_bytes().splitlines(keepends=True)
+    articles = [c for c in SITE_CASES if c.expected]
+    assert len(lines) == len(articles)
+    by_url = {json.loads(line)["url"]: line for line in lines}
+    for case in articles:
+        # Fixture pages carry a canonical link, which the CLI takes as the page URL.
+        expected = parse_article(golden.read_bytes(case.page), case.expected["canonical_url"], fetched_at=FETCHED_AT)
+        assert by_url[case.expected["canonical_url"]] == json_line(expected)
+    assert f"{len(articles)} articles written" in proc.stdout
+    assert "about.html: not_article" in proc.stderr
+    assert not (tmp_path / "out.jsonl.open").exists()
+
+
+def test_url_from_base_url_or_file_path_and_gzip_input(tmp_path: Path) -> None:
+    page = (SITE / "news" / "2024092701.html").read_text(encoding="utf-8")
+    bare = page.replace('<link rel="canonical" href="https://www.devnews-mirror.test/news/2024092701.html">', "")
+    (tmp_path / "in" / "a").mkdir(parents=True)
+    (tmp_path / "in" / "a" / "x.html.gz").write_bytes(gzip.compress(bare.encode("utf-8")))
+    (tmp_path / "in" / "y.htm").write_text(bare, encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    assert run_cli("parse", str(tmp_path / "in"), "-o", str(out), "--base-url", "https://s.test/root").returncode == 0
+    urls = sorted(json.loads(x)["url"] for x in out.read_text(encoding="utf-8").splitlines())
+    assert urls == ["https://s.test/root/a/x.html", "https://s.test/root/y.htm"]
+    assert run_cli("parse", str(tmp_path / "in" / "y.htm"), "-o", str(out)).returncode == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["url"] == (tmp_path / "in" / "y.htm").as_uri()
+
+
+def test_bad_pages_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    (tmp_path / "empty.html").write_bytes(b"")
+    (tmp_path / "bad.html.gz").write_bytes(b"not gzip at all")
+    shutil.copy(SITE / "news" / "2024092701.html", tmp_path / "good.html")
+    out = tmp_path / "o.jsonl"
+    proc = run_cli("parse", str(tmp_path), "-o", str(out))
+    assert proc.returncode == 0
+    assert "empty.html: not_article" in proc.stderr
+    assert "bad.html.gz: unreadable" in proc.stderr
+    assert len(out.read_bytes().splitlines()) == 1
+    assert "parsed 3 pages: 1 articles written" in proc.stdout
+
+
+def test_bad_command_line_exits_2_without_traceback(tmp_path: Path) -> None:
+    missing = run_cli("parse", str(tmp_path / "nope"), "-o", str(tmp_path / "o.jsonl"))
+    assert missing.returncode == 2 and "no such file or directory" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    bad_date = run_cli("parse", str(SITE), "-o", str(tmp_path / "o.jsonl"), "--fetched-at", "yesterday")
+    assert bad_date.returncode == 2 and "Traceback" not in bad_date.stderr

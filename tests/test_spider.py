@@ -1,0 +1,94 @@
+"""The spider fed in-memory responses: what it yields, what it counts."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import UsageError
+from scrapy.http import HtmlResponse
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
+
+from archiver.items import Article
+from archiver.spiders.articles import ArticlesSpider, SpiderArgs
+from conftest import SITE, project_settings
+
+BASE = "http://127.0.0.1:8000/"
+
+
+def make_spider(**kwargs: str) -> ArticlesSpider:
+    crawler = get_crawler(ArticlesSpider, settings_dict=project_settings())
+    crawler.stats = MemoryStatsCollector(crawler)
+    spider = ArticlesSpider.from_crawler(crawler, **kwargs)
+    crawler.spider = spider
+    return spider
+
+
+def response(path: str, body: bytes, url: str | None = None) -> HtmlResponse:
+    return HtmlResponse(url=url or BASE + path, body=body, headers={"Content-Type": "text/html"})
+
+
+def test_listing_yields_articles_once_then_next_page() -> None:
+    spider = make_spider()
+    out = list(spider.parse_listing(response("", (SITE / "index.html").read_bytes())))
+    assert all(isinstance(r, Request) for r in out)
+    urls = [r.url for r in out]
+    assert urls[-1] == BASE + "news/list_2.html" and out[-1].callback == spider.parse_listing
+    articles = urls[:-1]
+    assert len(articles) == len(set(articles)) >= 5
+    assert all("utm_source" not in u and "#" not in u for u in articles)
+    assert all(r.callback == spider.parse_article for r in out[:-1])
+
+
+def test_article_page_yields_the_record() -> None:
+    spider = make_spider()
+    out = list(spider.parse_article(response("news/2024092701.html", (SITE / "news" / "2024092701.html").read_bytes())))
+    assert len(out) == 1 and isinstance(out[0], Article)
+    assert out[0].title == "基于人类反馈的强化学习概述"
+    assert out[0].url == BASE + "news/2024092701.html"
+
+
+def test_not_article_is_counted_not_yielded() -> None:
+    spider = make_spider()
+    out = list(spider.parse_article(response("about.html", (SITE / "about.html").read_bytes())))
+    assert out == []
+    assert spider.crawler.stats.get_value("archiver/skipped/not_article") == 1
+
+
+def test_parse_error_is_logged_with_url_and_counted(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    spider = make_spider()
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("lxml exploded")
+
+    monkeypatch.setattr("archiver.spiders.articles.parse_page", boom)
+    assert list(spider.parse_article(response("news/x.html", b"<html></html>"))) == []
+    assert spider.crawler.stats.get_value("archiver/failed/parse_error") == 1
+    assert BASE + "news/x.html" in caplog.text and "lxml exploded" in caplog.text
+
+
+def test_field_error_names_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    spider = make_spider()
+
+    def broken(self: object) -> str:
+        raise KeyError("oops")
+
+    from archiver.extract.pages import ArticlePage
+
+    monkeypatch.setattr(ArticlePage, "author", property(broken))
+    page = (SITE / "news" / "2024092701.html").read_bytes()
+    assert list(spider.parse_article(response("news/2024092701.html", page))) == []
+    assert spider.crawler.stats.get_value("archiver/field_error/author") == 1
+    assert spider.crawler.stats.get_value("archiver/failed/field_error") == 1
+
+
+@pytest.mark.parametrize("bad", ["ftp://x.test/", "not a url", "http://"])
+def test_bad_start_url_fails_at_start_with_a_message(bad: str) -> None:
+    with pytest.raises(UsageError, match="start_url"):
+        SpiderArgs.parse(start_url=bad)
+
+
+def test_several_start_urls_and_unknown_argument() -> None:
+    assert SpiderArgs.parse(start_url="http://a.test/, https://b.test/x").start_urls == ("http://a.test/", "https://b.test/x")
+    with pytest.raises(UsageError, match="unknown spider argument"):
+        SpiderArgs.parse(start_urls="http://a.test/")
