@@ -67,3 +67,9 @@ class Article:
     """When the page was fetched, ISO 8601 UTC."""
     extractor: str
     """Which extractor produced the record: a site profile's name, or `generic`."""
+    previous_version: str | None
+    """content_hash of the earlier archived version of this article (same canonical URL,
+    different body) when this record is a new version of it; else null. Set by the pipeline."""
+    duplicate_of: str | None
+    """canonical_url of an archived article this one nearly duplicates (mirror, light edit), when
+    the near-duplicate policy keeps and marks such records; else null. Set by the pipeline."""

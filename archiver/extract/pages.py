@@ -220,6 +220,10 @@ class ArticlePage:
     def fetched_at(self) -> str:
         return self.doc.fetched_at.isoformat().replace("+00:00", "Z")
 
+    # Archive-level facts: extraction sees one page, so these start empty and pipelines fill them.
+    previous_version: None = None
+    duplicate_of: None = None
+
     def to_article(self) -> Article:
         values = {}
         for f in fields(Article):
