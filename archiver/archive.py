@@ -64,6 +64,11 @@ class ArchiveWriter:
         self._file = open(self._path, "ab", buffering=0)
         self.records_in_shard = 0
 
+    def sync(self) -> None:
+        """Make every line written so far durable (fsync the open shard); no-op when none is open."""
+        if self._file is not None and self.fsync:
+            os.fsync(self._file.fileno())
+
     def close(self) -> None:
         if self._file is None or self._path is None:
             return

@@ -39,8 +39,22 @@ ARCHIVE_DIR = "archive"
 ARCHIVE_SHARD_MAX_RECORDS = 100_000
 ARCHIVE_FSYNC = True
 
-# -- DEDUP_*: what counts as already archived ---------------------------------
-DEDUP_SEED_FROM_ARCHIVE = True
+# -- STATE_*: crash-safe crawl state (SQLite, WAL) ------------------------------
+# The queue, the seen set and the archived-record index live on disk, in STATE_DIR
+# (default: ARCHIVE_DIR), so re-running the same command after a kill resumes.
+SCHEDULER = "archiver.scheduler.DurableScheduler"
+STATE_DIR = ""
+# Seconds between state commits; each commit first fsyncs the open archive shard.
+STATE_COMMIT_INTERVAL = 1.0
+# Requests taken from the state per read.
+STATE_TAKE_BATCH = 16
+
+# -- Incremental re-crawl -----------------------------------------------------
+# Stop paging a listing after this many pages in a row list only archived articles.
+LISTING_STOP_AFTER_KNOWN_PAGES = 2
+# Re-fetch an archived article (conditionally: If-None-Match / If-Modified-Since) when its
+# last fetch is older than this many seconds; -1 never re-fetches archived articles.
+RECRAWL_AFTER = -1
 
 # -- ARCHIVER_*: crawl behaviour ----------------------------------------------
 # Directory served on 127.0.0.1 when `scrapy crawl articles` gets no start_url.

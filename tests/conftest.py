@@ -36,3 +36,11 @@ def project_settings(**overrides: object) -> dict[str, object]:
     import archiver.settings as module
 
     return {**{k: getattr(module, k) for k in dir(module) if k.isupper()}, **overrides}
+
+
+def crawl_stats(stderr: str) -> dict[str, int]:
+    """Integer stats from the 'Dumping Scrapy stats' block a crawl logs at the end."""
+    import re
+
+    block = stderr.rsplit("Dumping Scrapy stats:", 1)[-1]
+    return {k: int(v) for k, v in re.findall(r"'([^']+)': (\d+),?\n", block)}

@@ -49,14 +49,11 @@ def test_validate_drops_missing_title_and_counts(tmp_path: Path) -> None:
 
 
 def test_dedup_by_canonical_url_and_by_content(tmp_path: Path) -> None:
-    crawler = crawler_for(tmp_path, DEDUP_SEED_FROM_ARCHIVE=False)
+    crawler = crawler_for(tmp_path)
     pipeline = DedupPipeline.from_crawler(crawler)
-    pipeline.open_spider()
     article = seed_article()
-    pipeline.process_item(article)
-    tracked = dataclasses.replace(
-        article, canonical_url=article.canonical_url + "?utm_source=home#comments", content_hash="0" * 64
-    )
+    assert pipeline.process_item(article) is article
+    tracked = dataclasses.replace(article, canonical_url=article.canonical_url + "?utm_source=home#comments")
     with pytest.raises(DropItem, match="duplicate_url"):
         pipeline.process_item(tracked)
     mirror = dataclasses.replace(article, canonical_url="https://mirror.test/copy.html")
@@ -68,15 +65,27 @@ def test_dedup_by_canonical_url_and_by_content(tmp_path: Path) -> None:
     assert crawler.stats.get_value("archiver/dropped/duplicate_content") == 1
 
 
-def test_dedup_learns_from_the_existing_archive(tmp_path: Path) -> None:
+def test_changed_body_is_a_new_version_pointing_to_the_previous(tmp_path: Path) -> None:
+    crawler = crawler_for(tmp_path)
+    pipeline = DedupPipeline.from_crawler(crawler)
     article = seed_article()
-    writer = ArchiveWriter(tmp_path, "earlier")
-    writer.write(json_line(article))
-    writer.close()
-    pipeline = DedupPipeline.from_crawler(crawler_for(tmp_path))
-    pipeline.open_spider()
-    with pytest.raises(DropItem):
-        pipeline.process_item(article)
+    pipeline.process_item(article)
+    edited = dataclasses.replace(article, body=article.body + "\n\n更新：补充说明。", content_hash="2" * 64)
+    kept = pipeline.process_item(edited)
+    assert kept.previous_version == article.content_hash and kept.content_hash == "2" * 64
+    assert crawler.stats.get_value("archiver/new_version") == 1
+    with pytest.raises(DropItem, match="duplicate_url"):
+        pipeline.process_item(edited)
+
+
+def test_dedup_knows_what_earlier_runs_archived(tmp_path: Path) -> None:
+    article = seed_article()
+    first = DedupPipeline.from_crawler(crawler_for(tmp_path))
+    first.process_item(article)
+    first.state.close()
+    again = DedupPipeline.from_crawler(crawler_for(tmp_path))
+    with pytest.raises(DropItem, match="duplicate_url"):
+        again.process_item(article)
 
 
 def test_json_line_escapes_line_separators_and_is_one_line() -> None:
@@ -120,7 +129,7 @@ def test_archive_pipeline_writes_complete_lines(tmp_path: Path) -> None:
     article = seed_article()
     pipeline.process_item(article)
     pipeline.close_spider()
-    shards = sorted(p.name for p in tmp_path.iterdir())
+    shards = sorted(p.name for p in tmp_path.iterdir() if "jsonl" in p.name)
     assert shards[0].startswith("articles-") and shards[0].endswith("-00001.jsonl")
     assert "old-00001.jsonl" in shards and not any(s.endswith(".open") for s in shards)
     records = list(iter_archive_records(tmp_path))

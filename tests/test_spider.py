@@ -10,10 +10,16 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from archiver.items import Article
-from archiver.spiders.articles import ArticlesSpider, SpiderArgs
+from archiver.spiders.args import SpiderArgs
+from archiver.spiders.articles import ArticlesSpider
 from conftest import SITE, project_settings
 
 BASE = "http://127.0.0.1:8000/"
+
+
+@pytest.fixture(autouse=True)
+def _state_in_tmp(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the crawl state goes to ./archive of the test's own folder
 
 
 def make_spider(**kwargs: str) -> ArticlesSpider:
@@ -25,7 +31,8 @@ def make_spider(**kwargs: str) -> ArticlesSpider:
 
 
 def response(path: str, body: bytes, url: str | None = None) -> HtmlResponse:
-    return HtmlResponse(url=url or BASE + path, body=body, headers={"Content-Type": "text/html"})
+    url = url or BASE + path
+    return HtmlResponse(url=url, body=body, headers={"Content-Type": "text/html"}, request=Request(url))
 
 
 def test_listing_yields_articles_once_then_next_page() -> None:

@@ -1,36 +1,32 @@
-"""Write records to JSONL shards under ARCHIVE_DIR."""
+"""Write records to JSONL shards under ARCHIVE_DIR; a URL is done once its record is durable."""
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from archiver.archive import ArchiveWriter, recover_open_shards
 from archiver.serialize import json_line
+from archiver.state.context import crawl_state, shard_prefix
+from archiver.state.crawl import CrawlState, fingerprint
 
 logger = logging.getLogger(__name__)
 
 
-def worker_id() -> str:
-    """Names this process in shard names, so workers never write the same file."""
-    return f"{socket.gethostname()}-{os.getpid()}"
-
-
 class ArchivePipeline:
     def __init__(
-        self, stats: StatsCollector, directory: Path, *, name: str, max_records: int, fsync: bool
+        self, stats: StatsCollector, state: CrawlState, directory: Path, *, prefix: str, max_records: int, fsync: bool
     ) -> None:
         self.stats = stats
-        self.name = name
+        self.state = state
         self.directory = directory
+        self.prefix = prefix
         self.max_records = max_records
         self.fsync = fsync
         self.writer: ArchiveWriter | None = None
@@ -39,28 +35,37 @@ class ArchivePipeline:
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         assert crawler.stats is not None
         s = crawler.settings
-        return cls(
+        pipeline = cls(
             crawler.stats,
+            crawl_state(crawler),
             Path(s["ARCHIVE_DIR"]),
-            name=crawler.spidercls.name or "crawl",
+            prefix=shard_prefix(crawler),
             max_records=s.getint("ARCHIVE_SHARD_MAX_RECORDS"),
             fsync=s.getbool("ARCHIVE_FSYNC"),
         )
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
+        return pipeline
 
     def open_spider(self, spider: Any = None) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        for shard, kept, cut in recover_open_shards(self.directory):
+        for _shard, _kept, cut in recover_open_shards(self.directory):
             self.stats.inc_value("archiver/recovered_shards")
             self.stats.inc_value("archiver/recovered_bytes_cut", cut)
-        started = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        prefix = f"{self.name}-{started}-{worker_id()}"
-        self.writer = ArchiveWriter(self.directory, prefix, max_records=self.max_records, fsync=self.fsync)
+        self.writer = ArchiveWriter(self.directory, self.prefix, max_records=self.max_records, fsync=self.fsync)
+        # The state commits "done" only after the archive lines behind it are on disk.
+        self.state.on_commit(self.writer.sync)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         assert self.writer is not None
-        self.writer.write(json_line(ItemAdapter(item).asdict()))
+        adapter = ItemAdapter(item)
+        self.writer.write(json_line(adapter.asdict()))
+        self.state.finish(fingerprint(adapter["url"]))
         self.stats.inc_value("archiver/archived")
         return item
+
+    def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any) -> None:
+        """A dropped record leaves nothing to make durable: its URL is done."""
+        self.state.finish(fingerprint(ItemAdapter(item)["url"]))
 
     def close_spider(self, spider: Any = None) -> None:
         if self.writer is not None:

@@ -1,50 +1,54 @@
-"""Drop records whose canonical URL or exact body the archive already holds."""
+"""Exact dedup and versions: one record per canonical URL and body, new bodies as new versions."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from archiver.archive import iter_archive_records
-from archiver.extract.urls import dedup_key
 from archiver.pipelines.validate import drop
-from archiver.state.dedup import DedupIndex, InMemoryDedupIndex
+from archiver.state.context import crawl_state
+from archiver.state.crawl import CrawlState
 
 logger = logging.getLogger(__name__)
 
 
+def with_field(item: Any, name: str, value: Any) -> Any:
+    """A copy of a (frozen dataclass or dict) item with one field changed."""
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return dataclasses.replace(item, **{name: value})
+    return {**ItemAdapter(item).asdict(), name: value}
+
+
 class DedupPipeline:
-    def __init__(self, stats: StatsCollector, index: DedupIndex, archive_dir: Path | None) -> None:
+    """Drops a record whose canonical URL was archived with the same body (`duplicate_url`),
+    or whose body was archived under another URL (`duplicate_content`). A known canonical
+    URL with a new body is archived again, pointing at the previous version."""
+
+    def __init__(self, stats: StatsCollector, state: CrawlState) -> None:
         self.stats = stats
-        self.index = index
-        self.archive_dir = archive_dir
+        self.state = state
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
         assert crawler.stats is not None
-        seed = crawler.settings.getbool("DEDUP_SEED_FROM_ARCHIVE")
-        archive_dir = Path(crawler.settings["ARCHIVE_DIR"]) if seed else None
-        return cls(crawler.stats, InMemoryDedupIndex(), archive_dir)
-
-    def open_spider(self, spider: Any = None) -> None:
-        """Learn what earlier runs archived, so a re-run adds only new articles."""
-        if self.archive_dir is None:
-            return
-        known = 0
-        for record in iter_archive_records(self.archive_dir):
-            if self.index.claim(dedup_key(record.get("canonical_url") or record.get("url", "")), record.get("content_hash", "")) is None:
-                known += 1
-        if known:
-            logger.info("Dedup index seeded with %d records from %s", known, self.archive_dir)
+        return cls(crawler.stats, crawl_state(crawler))
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         adapter = ItemAdapter(item)
-        reason = self.index.claim(dedup_key(adapter["canonical_url"]), adapter["content_hash"])
-        if reason:
-            raise drop(self.stats, reason, adapter["url"], f"canonical {adapter['canonical_url']}")
-        return item
+        canonical, digest = adapter["canonical_url"], adapter["content_hash"]
+        previous = self.state.record_hash(canonical)
+        if previous == digest:
+            raise drop(self.stats, "duplicate_url", adapter["url"], f"canonical {canonical}")
+        if previous is None and self.state.hash_known(digest):
+            raise drop(self.stats, "duplicate_content", adapter["url"], "same body archived under another URL")
+        self.state.remember_record(canonical, digest)
+        if previous is None:
+            return item
+        self.stats.inc_value("archiver/new_version")
+        logger.info("New version of %s (previous content_hash %s)", canonical, previous)
+        return with_field(item, "previous_version", previous)

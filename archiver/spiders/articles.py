@@ -1,44 +1,28 @@
-"""`scrapy crawl articles`: listing pages → article pages → records. Discovery only."""
+"""`scrapy crawl articles`: listings, sitemaps and feeds → article pages → records. Discovery only."""
 
 from __future__ import annotations
 
-import logging
+import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import UsageError
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archiver.extract import FieldError, parse_listing, parse_page, utc_now
+from archiver.extract.feeds import FeedError, parse_discovery, robots_sitemaps
 from archiver.fixture_site import StaticSite, default_site_dir
+from archiver.scheduler import KIND_META
+from archiver.spiders.args import SpiderArgs
+from archiver.state.context import crawl_state
+from archiver.state.crawl import DONE, FAILED, fingerprint
 
-logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class SpiderArgs:
-    """`-a` arguments, checked once at start."""
-
-    start_urls: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, start_url: str | None = None, **unknown: Any) -> SpiderArgs:
-        if unknown:
-            raise UsageError(f"unknown spider argument(s): {', '.join(sorted(unknown))}; known: start_url")
-        urls = tuple(u.strip() for u in (start_url or "").split(",") if u.strip())
-        for url in urls:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise UsageError(f"start_url must be an http(s) URL, got {url!r}")
-        return cls(start_urls=urls)
+KNOWN_STREAK = "archiver_known_streak"
 
 
 class ArticlesSpider(scrapy.Spider):
@@ -53,12 +37,18 @@ class ArticlesSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticlesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.state = crawl_state(crawler)
         crawler.signals.connect(spider.closed_site, signal=signals.spider_closed)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.args.start_urls or (self.serve_fixture_site(),):
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.failed)
+        starts = self.args.start_urls or (() if not self.args.empty else (self.serve_fixture_site(),))
+        for url in starts:
+            yield scrapy.Request(url, callback=self.parse_listing, errback=self.failed, dont_filter=True)
+        for url in self.args.sitemap_urls:
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, dont_filter=True)
+        for url in self.args.feed_urls:
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, dont_filter=True)
 
     def serve_fixture_site(self) -> str:
         """No start_url: crawl the bundled fixture site from a loopback server."""
@@ -70,13 +60,55 @@ class ArticlesSpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         listing = parse_listing(response.body, response.url, content_type=_content_type(response))
         self.crawler.stats.inc_value("archiver/pages/listing")
-        for url in listing.article_urls:
-            yield response.follow(url, callback=self.parse_article, errback=self.failed)
-        if listing.next_page_url:
-            yield response.follow(listing.next_page_url, callback=self.parse_listing, errback=self.failed)
+        requests = list(self.article_requests(response, listing.article_urls))
+        yield from requests
+        # A page whose articles are all archived (and none due for a re-check) is "known".
+        streak = response.meta.get(KNOWN_STREAK, 0) + 1 if listing.article_urls and not requests else 0
+        if listing.next_page_url and streak < self.settings.getint("LISTING_STOP_AFTER_KNOWN_PAGES"):
+            yield response.follow(listing.next_page_url, callback=self.parse_listing, errback=self.failed, meta={KNOWN_STREAK: streak})
+        elif listing.next_page_url:
+            self.crawler.stats.inc_value("archiver/listing_stopped_early")
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        if response.url.endswith("/robots.txt"):
+            for url in robots_sitemaps(response.text, response.url):
+                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed)
+            return
+        try:
+            found = parse_discovery(response.body, response.url)
+        except FeedError as exc:
+            self.count_failure("bad_sitemap", response.url, str(exc))
+            return
+        for url in found.sitemaps:
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed)
+        since = self.args.since
+        fresh = [e.url for e in found.entries if since is None or e.modified is None or e.modified >= since]
+        self.crawler.stats.inc_value("archiver/sitemap_entries_skipped_old", len(found.entries) - len(fresh))
+        yield from self.article_requests(response, fresh)
+
+    def article_requests(self, response: Response, urls: Iterator[str] | tuple[str, ...] | list[str]) -> Iterator[scrapy.Request]:
+        """Requests for articles not archived yet, or conditional ones when due for a re-check."""
+        recrawl_after = self.settings.getfloat("RECRAWL_AFTER")
+        for url in urls:
+            meta: dict[str, Any] = {KIND_META: "article"}
+            known = self.state.validators(fingerprint(url))
+            if known is None:
+                yield response.follow(url, callback=self.parse_article, errback=self.failed, meta=meta)
+            elif 0 <= recrawl_after <= time.time() - known.updated:
+                headers = {k: v for k, v in (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified)) if v}
+                meta["handle_httpstatus_list"] = [304]
+                yield response.follow(url, callback=self.parse_article, errback=self.failed, meta=meta, headers=headers, dont_filter=True)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
-        stats = self.crawler.stats
+        stats, fp = self.crawler.stats, fingerprint(response.url)
+        for earlier in response.meta.get("redirect_urls", ()):
+            self.state.finish(fingerprint(earlier))
+        validators = (_header(response, "ETag"), _header(response, "Last-Modified"))
+        if response.status == 304:
+            stats.inc_value("archiver/not_modified")
+            self.state.finish(fp, DONE)
+            self.state.remember_validators(fp, *validators)
+            return
         try:
             result = parse_page(response.body, response.url, fetched_at=utc_now(), content_type=_content_type(response))
         except FieldError as exc:
@@ -91,26 +123,32 @@ class ArticlesSpider(scrapy.Spider):
         if result.article is None:
             stats.inc_value(f"archiver/skipped/{result.reason}")
             self.logger.info("Skipped %s: %s", response.url, result.reason)
+            self.state.finish(fp, DONE)
+            self.state.remember_validators(fp, *validators)
             return
+        # Done only once the pipelines have archived (or dropped) the record.
+        self.state.remember_validators(fp, *validators)
         yield result.article
 
     def failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(HttpError):
-            reason = f"http_{failure.value.response.status}"
-        else:
-            reason = type(failure.value).__name__
+        reason = f"http_{failure.value.response.status}" if failure.check(HttpError) else type(failure.value).__name__
         self.count_failure(reason, request.url, failure.getErrorMessage())
 
     def count_failure(self, reason: str, url: str, detail: str) -> None:
         self.crawler.stats.inc_value(f"archiver/failed/{reason}")
         self.logger.warning("Failed %s: %s (%s)", url, reason, detail)
+        self.state.finish(fingerprint(url), FAILED)
 
     def closed_site(self, spider: scrapy.Spider) -> None:
         if self.fixture_site is not None:
             self.fixture_site.stop()
 
 
-def _content_type(response: Response) -> str | None:
-    value = response.headers.get("Content-Type")
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def _content_type(response: Response) -> str | None:
+    return _header(response, "Content-Type")

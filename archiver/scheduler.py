@@ -1,0 +1,141 @@
+"""DurableScheduler: Scrapy's scheduler interface over the SQLite crawl state.
+
+It replaces the in-memory queue and dupefilter: every request is a row before it is
+handed out, so a killed crawl resumes by running the same command again.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.core.scheduler import BaseScheduler
+from scrapy.crawler import Crawler
+from twisted.internet import task
+
+from archiver.archive import iter_archive_records
+from archiver.state.context import crawl_state, shard_prefix
+from archiver.state.crawl import ARTICLE, DONE, LISTING, CrawlState, fingerprint
+
+logger = logging.getLogger(__name__)
+
+KIND_META = "archiver_kind"
+
+
+def request_to_dict(request: Request) -> dict[str, Any]:
+    """A JSON-safe request: callbacks by name, only JSON-able meta. Never pickle."""
+    meta = {}
+    for key, value in request.meta.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue
+        meta[key] = value
+    return {
+        "url": request.url,
+        "method": request.method,
+        "callback": getattr(request.callback, "__name__", None),
+        "errback": getattr(request.errback, "__name__", None),
+        "headers": {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in request.headers.items()},
+        "body": base64.b64encode(request.body).decode("ascii") if request.body else "",
+        "priority": request.priority,
+        "dont_filter": request.dont_filter,
+        "meta": meta,
+    }
+
+
+def request_from_dict(data: dict[str, Any], spider: Spider) -> Request:
+    def method(name: str | None) -> Any:
+        # Only the spider's own parse*/failed methods: a state file cannot name arbitrary code.
+        if name and (name.startswith("parse") or name == "failed") and callable(getattr(spider, name, None)):
+            return getattr(spider, name)
+        return None
+
+    return Request(
+        data["url"],
+        method=data.get("method", "GET"),
+        callback=method(data.get("callback")),
+        errback=method(data.get("errback")),
+        headers=data.get("headers") or None,
+        body=base64.b64decode(data["body"]) if data.get("body") else None,
+        priority=int(data.get("priority", 0)),
+        dont_filter=bool(data.get("dont_filter")),
+        meta=data.get("meta") or {},
+    )
+
+
+class DurableScheduler(BaseScheduler):
+    def __init__(self, crawler: Crawler, state: CrawlState, *, batch: int, commit_interval: float) -> None:
+        self.crawler = crawler
+        self.state = state
+        self.batch = batch
+        self.commit_interval = commit_interval
+        self.buffer: list[Request] = []
+        self.pending = 0
+        self.spider: Spider | None = None
+        self.committer: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DurableScheduler:
+        s = crawler.settings
+        return cls(
+            crawler, crawl_state(crawler),
+            batch=s.getint("STATE_TAKE_BATCH", 16), commit_interval=s.getfloat("STATE_COMMIT_INTERVAL", 1.0),
+        )
+
+    def open(self, spider: Spider) -> None:
+        self.spider = spider
+        if self.state.start_run(shard_prefix(self.crawler)):
+            self.recover_from_archive()
+        self.pending = self.state.pending_count()
+        self.committer = task.LoopingCall(self.state.commit)
+        self.committer.start(self.commit_interval, now=False)
+
+    def recover_from_archive(self) -> None:
+        """After a kill: what reached the archive is done, whether or not it was committed."""
+        archive = self.crawler.settings["ARCHIVE_DIR"]
+        from pathlib import Path
+
+        n = 0
+        for record in iter_archive_records(Path(archive)):
+            url, canonical, digest = record.get("url"), record.get("canonical_url"), record.get("content_hash")
+            if isinstance(url, str) and isinstance(canonical, str) and isinstance(digest, str):
+                self.state.remember_record(canonical, digest)
+                self.state.finish(fingerprint(url), DONE)
+                n += 1
+        self.state.commit()
+        logger.info("Resuming an interrupted crawl: %d archived records known, %d requests pending", n, self.state.pending_count())
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("archiver/resumed", 1)
+
+    def close(self, reason: str) -> None:
+        if self.committer is not None and self.committer.running:
+            self.committer.stop()
+        if reason == "finished":
+            self.state.finish_run(reason)
+        self.state.close()
+
+    def has_pending_requests(self) -> bool:
+        return bool(self.buffer) or self.pending > 0
+
+    def enqueue_request(self, request: Request) -> bool:
+        kind = ARTICLE if request.meta.get(KIND_META) == "article" else LISTING
+        added = self.state.add(fingerprint(request.url), kind, request.priority, request_to_dict(request), force=request.dont_filter)
+        if added:
+            self.pending += 1
+            self.crawler.stats.inc_value("scheduler/enqueued")  # type: ignore[union-attr]
+        return added
+
+    def next_request(self) -> Request | None:
+        if not self.buffer:
+            assert self.spider is not None
+            taken = self.state.take(self.batch)
+            self.pending = max(self.pending - len(taken), 0) if taken else self.state.pending_count()
+            self.buffer = [request_from_dict(d, self.spider) for d in reversed(taken)]
+        if not self.buffer:
+            return None
+        self.crawler.stats.inc_value("scheduler/dequeued")  # type: ignore[union-attr]
+        return self.buffer.pop()

@@ -1,0 +1,42 @@
+"""Per-crawl shared state: one CrawlState and one shard prefix per crawler."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime, timezone
+from pathlib import Path
+
+from scrapy.crawler import Crawler
+
+from archiver.state.crawl import CrawlState
+
+STATE_FILE = "crawl-state.sqlite"
+
+
+def state_dir(crawler: Crawler) -> Path:
+    """STATE_DIR if set, else ARCHIVE_DIR: `-s ARCHIVE_DIR=DIR` alone is the resume recipe."""
+    return Path(crawler.settings.get("STATE_DIR") or crawler.settings["ARCHIVE_DIR"])
+
+
+def crawl_state(crawler: Crawler) -> CrawlState:
+    """The crawl's state store, opened once and shared by scheduler, spider and pipelines."""
+    state = crawler.__dict__.get("_archiver_state")
+    if state is None:
+        state = CrawlState(state_dir(crawler) / STATE_FILE)
+        crawler.__dict__["_archiver_state"] = state
+    return state
+
+
+def worker_id() -> str:
+    """Names this process in shard names, so concurrent workers never write one file."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def shard_prefix(crawler: Crawler) -> str:
+    prefix = crawler.__dict__.get("_archiver_shard_prefix")
+    if prefix is None:
+        started = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        prefix = f"{crawler.spidercls.name}-{started}-{worker_id()}"
+        crawler.__dict__["_archiver_shard_prefix"] = prefix
+    return prefix

@@ -1,0 +1,190 @@
+"""Crash-safe crawl state in SQLite (WAL): the request queue, what is done, what is archived.
+
+One row per request fingerprint. A request is *pending* until the scheduler hands it out
+(*inflight*); an article request becomes *done* only when its record is durable in the
+archive (or it produced none). Writes are batched and committed together after the
+archive is synced, so a committed state never claims more than the archive holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archiver.extract.urls import dedup_key
+
+PENDING, INFLIGHT, DONE, FAILED = 0, 1, 2, 3
+LISTING, ARTICLE = 0, 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY,
+    fp BLOB NOT NULL UNIQUE,
+    kind INTEGER NOT NULL,
+    status INTEGER NOT NULL,
+    priority INTEGER NOT NULL,
+    request TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    updated REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS requests_pending ON requests(priority DESC, id) WHERE status = 0;
+CREATE TABLE IF NOT EXISTS records (
+    url_fp BLOB PRIMARY KEY,
+    content_hash BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_hash ON records(content_hash);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started REAL NOT NULL,
+    finished REAL,
+    reason TEXT,
+    shard_prefix TEXT
+);
+"""
+
+
+def fingerprint(url: str) -> bytes:
+    """16 bytes identifying a URL for the crawl: tracking stripped, w3lib-canonical."""
+    return hashlib.blake2b(dedup_key(url).encode("utf-8"), digest_size=16).digest()
+
+
+def _hash_bytes(content_hash: str) -> bytes:
+    try:
+        return bytes.fromhex(content_hash)
+    except ValueError:
+        return hashlib.sha256(content_hash.encode("utf-8")).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    etag: str | None
+    last_modified: str | None
+    updated: float
+
+
+class CrawlState:
+    """The SQLite store. Not thread-safe: Scrapy runs every component on one reactor thread."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        # Bounded page cache: the state stays on disk, not in memory (≈2 MiB).
+        self.db.execute("PRAGMA cache_size=-2048")
+        self.db.executescript(SCHEMA)
+        self.db.execute("BEGIN")
+        self._commit_hooks: list[Callable[[], None]] = []
+        self.run_id: int | None = None
+        self.resumed = False
+
+    # -- runs -------------------------------------------------------------------
+    def start_run(self, shard_prefix: str) -> list[str]:
+        """Begin a run; return the shard prefixes of earlier runs that never finished.
+
+        After a kill, inflight requests go back to pending and listing pages are read
+        again. After a finished run, listing pages and failures start over, while done
+        articles stay done (so an unchanged site costs no article fetches).
+        """
+        unfinished = [r[0] for r in self.db.execute("SELECT shard_prefix FROM runs WHERE finished IS NULL AND shard_prefix IS NOT NULL")]
+        self.resumed = bool(unfinished)
+        now = time.time()
+        if self.resumed:
+            self.db.execute("UPDATE requests SET status=?, updated=? WHERE status=? OR (kind=? AND status=?)", (PENDING, now, INFLIGHT, LISTING, DONE))
+        else:
+            self.db.execute("DELETE FROM requests WHERE kind=?", (LISTING,))
+            self.db.execute("UPDATE requests SET status=? WHERE status IN (?, ?)", (PENDING, INFLIGHT, FAILED))
+        self.db.execute("UPDATE runs SET finished=?, reason='killed' WHERE finished IS NULL", (now,))
+        self.run_id = self.db.execute("INSERT INTO runs(started, shard_prefix) VALUES (?, ?)", (now, shard_prefix)).lastrowid
+        self.commit()
+        return unfinished
+
+    def finish_run(self, reason: str) -> None:
+        self.db.execute("UPDATE runs SET finished=?, reason=? WHERE id=?", (time.time(), reason, self.run_id))
+        self.commit()
+
+    # -- queue ------------------------------------------------------------------
+    def add(self, fp: bytes, kind: int, priority: int, request: dict[str, Any], *, force: bool = False) -> bool:
+        """Queue a request; False when its fingerprint is already known (and not forced)."""
+        payload = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
+        now = time.time()
+        if force:
+            cur = self.db.execute(
+                "INSERT INTO requests(fp, kind, status, priority, request, updated) VALUES (?,?,?,?,?,?) "
+                "ON CONFLICT(fp) DO UPDATE SET status=excluded.status, priority=excluded.priority, "
+                "request=excluded.request, updated=excluded.updated WHERE requests.status != ?",
+                (fp, kind, PENDING, priority, payload, now, INFLIGHT),
+            )
+        else:
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO requests(fp, kind, status, priority, request, updated) VALUES (?,?,?,?,?,?)",
+                (fp, kind, PENDING, priority, payload, now),
+            )
+        return cur.rowcount > 0
+
+    def take(self, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` pending requests, highest priority first, marked inflight."""
+        rows = self.db.execute(
+            "SELECT id, request FROM requests WHERE status=? ORDER BY priority DESC, id LIMIT ?", (PENDING, limit)
+        ).fetchall()
+        if rows:
+            self.db.executemany("UPDATE requests SET status=? WHERE id=?", [(INFLIGHT, r[0]) for r in rows])
+        return [json.loads(r[1]) for r in rows]
+
+    def pending_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM requests WHERE status=?", (PENDING,)).fetchone()[0])
+
+    def status_of(self, fp: bytes) -> int | None:
+        row = self.db.execute("SELECT status FROM requests WHERE fp=?", (fp,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def finish(self, fp: bytes, status: int = DONE) -> None:
+        self.db.execute("UPDATE requests SET status=?, updated=? WHERE fp=?", (status, time.time(), fp))
+
+    def remember_validators(self, fp: bytes, etag: str | None, last_modified: str | None) -> None:
+        """ETag / Last-Modified of the last response, for conditional re-fetches."""
+        self.db.execute("UPDATE requests SET etag=?, last_modified=? WHERE fp=?", (etag, last_modified, fp))
+
+    def validators(self, fp: bytes) -> Validators | None:
+        row = self.db.execute("SELECT etag, last_modified, updated, status FROM requests WHERE fp=?", (fp,)).fetchone()
+        if row is None or row[3] != DONE:
+            return None
+        return Validators(row[0], row[1], row[2])
+
+    # -- archived records (exact dedup and versions) ------------------------------
+    def record_hash(self, url: str) -> str | None:
+        row = self.db.execute("SELECT content_hash FROM records WHERE url_fp=?", (fingerprint(url),)).fetchone()
+        return None if row is None else bytes(row[0]).hex()
+
+    def hash_known(self, content_hash: str) -> bool:
+        return self.db.execute("SELECT 1 FROM records WHERE content_hash=? LIMIT 1", (_hash_bytes(content_hash),)).fetchone() is not None
+
+    def remember_record(self, url: str, content_hash: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO records(url_fp, content_hash) VALUES (?, ?)", (fingerprint(url), _hash_bytes(content_hash)))
+
+    def records_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM records").fetchone()[0])
+
+    # -- durability ---------------------------------------------------------------
+    def on_commit(self, hook: Callable[[], None]) -> None:
+        """Run `hook` (e.g. fsync the archive) before every commit."""
+        self._commit_hooks.append(hook)
+
+    def commit(self) -> None:
+        for hook in self._commit_hooks:
+            hook()
+        self.db.execute("COMMIT")
+        self.db.execute("BEGIN")
+
+    def close(self) -> None:
+        self.commit()
+        self.db.execute("COMMIT")
+        self.db.close()
