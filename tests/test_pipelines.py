@@ -82,7 +82,7 @@ def test_dedup_knows_what_earlier_runs_archived(tmp_path: Path) -> None:
     article = seed_article()
     first = DedupPipeline.from_crawler(crawler_for(tmp_path))
     first.process_item(article)
-    first.state.close()
+    first.tracker.close()
     again = DedupPipeline.from_crawler(crawler_for(tmp_path))
     with pytest.raises(DropItem, match="duplicate_url"):
         again.process_item(article)
@@ -104,7 +104,7 @@ def test_writer_rotates_and_renames_on_close(tmp_path: Path) -> None:
         if i == 0:
             assert [p.name for p in tmp_path.iterdir()] == ["t-00001.jsonl.open"]
     writer.close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["t-00001.jsonl", "t-00002.jsonl", "t-00003.jsonl"]
+    assert sorted(p.name for p in tmp_path.glob("*.jsonl")) == ["t-00001.jsonl", "t-00002.jsonl", "t-00003.jsonl"]
     assert [r["i"] for r in iter_archive_records(tmp_path)] == [0, 1, 2, 3, 4]
     with pytest.raises(ValueError):
         writer.write(b'{"a": 1}\n{"b": 2}\n')

@@ -13,18 +13,18 @@ from scrapy.statscollectors import StatsCollector
 
 from archiver.archive import ArchiveWriter, recover_open_shards
 from archiver.serialize import json_line
-from archiver.state.context import crawl_state, shard_prefix
-from archiver.state.crawl import CrawlState, fingerprint
+from archiver.state.context import crawl_tracker, shard_prefix
+from archiver.state.tracking import CrawlTracker
 
 logger = logging.getLogger(__name__)
 
 
 class ArchivePipeline:
     def __init__(
-        self, stats: StatsCollector, state: CrawlState, directory: Path, *, prefix: str, max_records: int, fsync: bool
+        self, stats: StatsCollector, tracker: CrawlTracker, directory: Path, *, prefix: str, max_records: int, fsync: bool
     ) -> None:
         self.stats = stats
-        self.state = state
+        self.tracker = tracker
         self.directory = directory
         self.prefix = prefix
         self.max_records = max_records
@@ -37,13 +37,15 @@ class ArchivePipeline:
         s = crawler.settings
         pipeline = cls(
             crawler.stats,
-            crawl_state(crawler),
+            crawl_tracker(crawler),
             Path(s["ARCHIVE_DIR"]),
             prefix=shard_prefix(crawler),
             max_records=s.getint("ARCHIVE_SHARD_MAX_RECORDS"),
             fsync=s.getbool("ARCHIVE_FSYNC"),
         )
-        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
+        # Both fire after the pipelines: the record's line is written (or there is none).
+        crawler.signals.connect(pipeline.item_finished, signal=signals.item_scraped)
+        crawler.signals.connect(pipeline.item_finished, signal=signals.item_dropped)
         return pipeline
 
     def open_spider(self, spider: Any = None) -> None:
@@ -53,19 +55,19 @@ class ArchivePipeline:
             self.stats.inc_value("archiver/recovered_bytes_cut", cut)
         self.writer = ArchiveWriter(self.directory, self.prefix, max_records=self.max_records, fsync=self.fsync)
         # The state commits "done" only after the archive lines behind it are on disk.
-        self.state.on_commit(self.writer.sync)
+        self.tracker.on_commit(self.writer.sync)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         assert self.writer is not None
         adapter = ItemAdapter(item)
         self.writer.write(json_line(adapter.asdict()))
-        self.state.finish(fingerprint(adapter["url"]))
         self.stats.inc_value("archiver/archived")
         return item
 
-    def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any) -> None:
-        """A dropped record leaves nothing to make durable: its URL is done."""
-        self.state.finish(fingerprint(ItemAdapter(item)["url"]))
+    def item_finished(self, item: Any, response: Any, spider: Any, **kwargs: Any) -> None:
+        """The record is archived (or dropped): its request is done at the next commit."""
+        if response is not None and response.request is not None:
+            self.tracker.done(response.request, response.meta.get("archiver_validators"))
 
     def close_spider(self, spider: Any = None) -> None:
         if self.writer is not None:

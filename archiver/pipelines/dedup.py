@@ -11,8 +11,8 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from archiver.pipelines.validate import drop
-from archiver.state.context import crawl_state
-from archiver.state.crawl import CrawlState
+from archiver.state.context import crawl_tracker, shard_prefix
+from archiver.state.tracking import CrawlTracker
 
 logger = logging.getLogger(__name__)
 
@@ -29,26 +29,26 @@ class DedupPipeline:
     or whose body was archived under another URL (`duplicate_content`). A known canonical
     URL with a new body is archived again, pointing at the previous version."""
 
-    def __init__(self, stats: StatsCollector, state: CrawlState) -> None:
+    def __init__(self, stats: StatsCollector, tracker: CrawlTracker, owner: str) -> None:
         self.stats = stats
-        self.state = state
+        self.tracker = tracker
+        self.owner = owner
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
         assert crawler.stats is not None
-        return cls(crawler.stats, crawl_state(crawler))
+        return cls(crawler.stats, crawl_tracker(crawler), shard_prefix(crawler))
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         adapter = ItemAdapter(item)
-        canonical, digest = adapter["canonical_url"], adapter["content_hash"]
-        previous = self.state.record_hash(canonical)
-        if previous == digest:
+        canonical = adapter["canonical_url"]
+        claim = self.tracker.claim_record(canonical, adapter["content_hash"], self.owner)
+        if claim.outcome == "duplicate_url":
             raise drop(self.stats, "duplicate_url", adapter["url"], f"canonical {canonical}")
-        if previous is None and self.state.hash_known(digest):
+        if claim.outcome == "duplicate_content":
             raise drop(self.stats, "duplicate_content", adapter["url"], "same body archived under another URL")
-        self.state.remember_record(canonical, digest)
-        if previous is None:
+        if claim.outcome == "new":
             return item
         self.stats.inc_value("archiver/new_version")
-        logger.info("New version of %s (previous content_hash %s)", canonical, previous)
-        return with_field(item, "previous_version", previous)
+        logger.info("New version of %s (previous content_hash %s)", canonical, claim.previous)
+        return with_field(item, "previous_version", claim.previous)

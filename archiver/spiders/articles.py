@@ -19,8 +19,7 @@ from archiver.extract.feeds import FeedError, parse_discovery, robots_sitemaps
 from archiver.fixture_site import StaticSite, default_site_dir
 from archiver.scheduler import KIND_META
 from archiver.spiders.args import SpiderArgs
-from archiver.state.context import crawl_state
-from archiver.state.crawl import DONE, FAILED, fingerprint
+from archiver.state.context import crawl_tracker
 
 KNOWN_STREAK = "archiver_known_streak"
 
@@ -37,7 +36,7 @@ class ArticlesSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticlesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.state = crawl_state(crawler)
+        spider.tracker = crawl_tracker(crawler)
         crawler.signals.connect(spider.closed_site, signal=signals.spider_closed)
         return spider
 
@@ -77,7 +76,7 @@ class ArticlesSpider(scrapy.Spider):
         try:
             found = parse_discovery(response.body, response.url)
         except FeedError as exc:
-            self.count_failure("bad_sitemap", response.url, str(exc))
+            self.count_failure("bad_sitemap", response.request, str(exc))
             return
         for url in found.sitemaps:
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed)
@@ -91,7 +90,7 @@ class ArticlesSpider(scrapy.Spider):
         recrawl_after = self.settings.getfloat("RECRAWL_AFTER")
         for url in urls:
             meta: dict[str, Any] = {KIND_META: "article"}
-            known = self.state.validators(fingerprint(url))
+            known = self.tracker.known(url)
             if known is None:
                 yield response.follow(url, callback=self.parse_article, errback=self.failed, meta=meta)
             elif 0 <= recrawl_after <= time.time() - known.updated:
@@ -100,45 +99,42 @@ class ArticlesSpider(scrapy.Spider):
                 yield response.follow(url, callback=self.parse_article, errback=self.failed, meta=meta, headers=headers, dont_filter=True)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
-        stats, fp = self.crawler.stats, fingerprint(response.url)
-        for earlier in response.meta.get("redirect_urls", ()):
-            self.state.finish(fingerprint(earlier))
+        stats = self.crawler.stats
         validators = (_header(response, "ETag"), _header(response, "Last-Modified"))
         if response.status == 304:
             stats.inc_value("archiver/not_modified")
-            self.state.finish(fp, DONE)
-            self.state.remember_validators(fp, *validators)
+            self.tracker.done(response.request, validators)
             return
         try:
             result = parse_page(response.body, response.url, fetched_at=utc_now(), content_type=_content_type(response))
         except FieldError as exc:
             stats.inc_value(f"archiver/field_error/{exc.field}")
-            self.count_failure("field_error", response.url, str(exc))
+            self.count_failure("field_error", response.request, str(exc))
             return
         except Exception as exc:  # a page must never stop the crawl
-            self.count_failure("parse_error", response.url, f"{type(exc).__name__}: {exc}")
+            self.count_failure("parse_error", response.request, f"{type(exc).__name__}: {exc}")
             return
         if result.used_fallback:
             stats.inc_value(f"archiver/fallback/{result.extractor}")
         if result.article is None:
             stats.inc_value(f"archiver/skipped/{result.reason}")
             self.logger.info("Skipped %s: %s", response.url, result.reason)
-            self.state.finish(fp, DONE)
-            self.state.remember_validators(fp, *validators)
+            self.tracker.done(response.request, validators)
             return
-        # Done only once the pipelines have archived (or dropped) the record.
-        self.state.remember_validators(fp, *validators)
+        # Done only once the pipelines have archived (or dropped) the record: the archive
+        # pipeline marks it on item_scraped / item_dropped.
+        response.meta["archiver_validators"] = validators
         yield result.article
 
     def failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         reason = f"http_{failure.value.response.status}" if failure.check(HttpError) else type(failure.value).__name__
-        self.count_failure(reason, request.url, failure.getErrorMessage())
+        self.count_failure(reason, request, failure.getErrorMessage())
 
-    def count_failure(self, reason: str, url: str, detail: str) -> None:
+    def count_failure(self, reason: str, request: scrapy.Request, detail: str) -> None:
         self.crawler.stats.inc_value(f"archiver/failed/{reason}")
-        self.logger.warning("Failed %s: %s (%s)", url, reason, detail)
-        self.state.finish(fingerprint(url), FAILED)
+        self.logger.warning("Failed %s: %s (%s)", request.url, reason, detail)
+        self.tracker.failed(request)
 
     def closed_site(self, spider: scrapy.Spider) -> None:
         if self.fixture_site is not None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from scrapy.crawler import Crawler
 
 from archiver.state.crawl import CrawlState
+from archiver.state.tracking import CrawlTracker
 
 STATE_FILE = "crawl-state.sqlite"
 
@@ -26,6 +27,24 @@ def crawl_state(crawler: Crawler) -> CrawlState:
         state = CrawlState(state_dir(crawler) / STATE_FILE)
         crawler.__dict__["_archiver_state"] = state
     return state
+
+
+def redis_url(crawler: Crawler) -> str | None:
+    """ARCHIVER_REDIS_URL from settings or the environment: set, the crawl is distributed."""
+    return crawler.settings.get("ARCHIVER_REDIS_URL") or os.environ.get("ARCHIVER_REDIS_URL") or None
+
+
+def crawl_tracker(crawler: Crawler) -> CrawlTracker:
+    """Redis when ARCHIVER_REDIS_URL is set (shared by workers), else the SQLite state."""
+    if redis_url(crawler) is None:
+        return crawl_state(crawler)
+    tracker = crawler.__dict__.get("_archiver_tracker")
+    if tracker is None:
+        from archiver.distributed.tracker import RedisTracker
+
+        tracker = RedisTracker.from_crawler(crawler)
+        crawler.__dict__["_archiver_tracker"] = tracker
+    return tracker
 
 
 def worker_id() -> str:

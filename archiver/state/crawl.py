@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from archiver.extract.urls import dedup_key
 
@@ -60,6 +60,19 @@ def _hash_bytes(content_hash: str) -> bytes:
         return bytes.fromhex(content_hash)
     except ValueError:
         return hashlib.sha256(content_hash.encode("utf-8")).digest()
+
+
+class RequestLike(Protocol):
+    url: str
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The dedup decision for a record: `new`, `new_version`, `duplicate_url`, `duplicate_content`."""
+
+    outcome: str
+    previous: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +171,31 @@ class CrawlState:
         if row is None or row[3] != DONE:
             return None
         return Validators(row[0], row[1], row[2])
+
+    # -- the interface spider and pipelines use (see archiver.state.tracking) ------
+    def known(self, url: str) -> Validators | None:
+        return self.validators(fingerprint(url))
+
+    def done(self, request: RequestLike, validators: tuple[str | None, str | None] | None = None) -> None:
+        """The request (and the redirects that led to it) needs no more work."""
+        fp = fingerprint(request.url)
+        self.finish(fp, DONE)
+        for earlier in request.meta.get("redirect_urls", ()):
+            self.finish(fingerprint(earlier), DONE)
+        if validators is not None:
+            self.remember_validators(fp, *validators)
+
+    def failed(self, request: RequestLike) -> None:
+        self.finish(fingerprint(request.url), FAILED)
+
+    def claim_record(self, canonical_url: str, content_hash: str, owner: str) -> Claim:
+        previous = self.record_hash(canonical_url)
+        if previous == content_hash:
+            return Claim("duplicate_url", previous)
+        if previous is None and self.hash_known(content_hash):
+            return Claim("duplicate_content")
+        self.remember_record(canonical_url, content_hash)
+        return Claim("new_version", previous) if previous else Claim("new")
 
     # -- archived records (exact dedup and versions) ------------------------------
     def record_hash(self, url: str) -> str | None:
