@@ -8,18 +8,21 @@ import logging
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 from archiver import golden
 from archiver.extract import FieldError
 from archiver.extract.document import Document
-from archiver.extract.pages import ParseResult, parse_document
+from archiver.extract.pages import ParseResult, parse_document, parse_page
 from archiver.extract.urls import resolve
 from archiver.schema import SCHEMA_PATH, schema_text
 from archiver.serialize import json_line
+from archiver.warc import INPUT_SUFFIXES as WARC_SUFFIXES
+from archiver.warc import WarcPage, is_warc, iter_warc_pages
 
 logger = logging.getLogger("archiver")
 
@@ -40,7 +43,7 @@ def iter_pages(inputs: Sequence[str]) -> Iterator[tuple[Path, Path]]:
             for dirpath, dirnames, filenames in os.walk(root):
                 dirnames.sort()
                 for name in sorted(filenames):
-                    if name.lower().endswith(PAGE_SUFFIXES):
+                    if name.lower().endswith(PAGE_SUFFIXES + WARC_SUFFIXES):
                         yield Path(dirpath) / name, root
         else:
             yield root, root.parent
@@ -82,6 +85,25 @@ def parse_file(path: Path, root: Path, *, base_url: str | None, fetched_at: str 
     return parse_document(replace(doc, url=page_url(doc, path, root, base_url)))
 
 
+def parse_warc_page(page: WarcPage, fetched_at: str | None) -> ParseResult:
+    """A WARC response as the crawl parsed it: its target URI, WARC-Date and Content-Type."""
+    if page.error:
+        raise InputError(page.error)
+    if page.body is None:
+        return ParseResult(None, page.skip, "", False)
+    return parse_page(page.body, page.url, fetched_at=fetched_at or page.fetched_at, content_type=page.content_type)
+
+
+def iter_jobs(args: argparse.Namespace) -> Iterator[tuple[str, Callable[[], ParseResult]]]:
+    """(label, parse) for each page: a saved page file, or each response record of a WARC."""
+    for path, root in iter_pages(args.inputs):
+        if is_warc(path):
+            for page in iter_warc_pages(path, max_bytes=MAX_PAGE_BYTES):
+                yield f"{page.url or 'record'} ({path}@{page.offset})", partial(parse_warc_page, page, args.fetched_at)
+        else:
+            yield str(path), partial(parse_file, path, root, base_url=args.base_url, fetched_at=args.fetched_at)
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
     missing = [raw for raw in args.inputs if not Path(raw).exists()]
     if missing:
@@ -92,10 +114,10 @@ def cmd_parse(args: argparse.Namespace) -> int:
     counts: Counter[str] = Counter()
     written = 0
     with open(tmp, "wb") as fh:
-        for path, root in iter_pages(args.inputs):
+        for path, parse in iter_jobs(args):
             counts["pages"] += 1
             try:
-                result = parse_file(path, root, base_url=args.base_url, fetched_at=args.fetched_at)
+                result = parse()
             except (InputError, FieldError) as exc:
                 counts[f"failed:{type(exc).__name__}"] += 1
                 print(f"skipped {path}: {exc}", file=sys.stderr)
@@ -155,11 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m archiver", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("parse", help="parse saved pages (.html, .htm, .html.gz, or directories) to JSONL")
+    p = sub.add_parser("parse", help="parse saved pages (.html, .htm, .html.gz, .warc, .warc.gz, or directories) to JSONL")
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     p.add_argument("-o", "--output", required=True, metavar="OUT.jsonl")
     p.add_argument("--base-url", help="URL of the INPUT directory, for pages without a canonical link")
-    p.add_argument("--fetched-at", help="fetched_at for every record (ISO 8601); default: file mtime")
+    p.add_argument("--fetched-at", help="fetched_at for every record (ISO 8601); default: file mtime, or a WARC record's WARC-Date")
     p.set_defaults(func=cmd_parse)
 
     s = sub.add_parser("schema", help="regenerate archiver/article.schema.json from the item classes")
