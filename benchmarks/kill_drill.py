@@ -64,8 +64,9 @@ def count_archive(archive: Path) -> tuple[Counter[str], int]:
     """Records per canonical URL across every shard, and lines that are not JSON."""
     seen: Counter[str] = Counter()
     corrupt = 0
+    # Closed shards only (.jsonl.gz, or .jsonl with gzip off): the final run closed them all.
     for path in sorted(archive.iterdir()):
-        if ".jsonl" not in path.name or path.name.endswith(".json"):
+        if not path.name.endswith((".jsonl.gz", ".jsonl")):
             continue
         data = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
         for line in data.splitlines():

@@ -44,3 +44,38 @@ def crawl_stats(stderr: str) -> dict[str, int]:
 
     block = stderr.rsplit("Dumping Scrapy stats:", 1)[-1]
     return {k: int(v) for k, v in re.findall(r"'([^']+)': (\d+),?\n", block)}
+
+
+@pytest.fixture()
+def redis_server(tmp_path: Path) -> Iterator[str]:
+    """A real redis-server on a free loopback port, stopped after the test."""
+    import shutil
+    import socket
+    import time
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed (apt-get install redis-server; .ci/run does it)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    from redis import Redis
+
+    client = Redis(host="127.0.0.1", port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except Exception:
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("redis-server did not start")
+    client.close()
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,7 +17,9 @@ EXPECTED_TITLES = sorted(c.expected["title"] for c in ARTICLE_CASES if c.expecte
 
 def archive_lines(archive: Path) -> list[bytes]:
     assert not list(archive.glob("*.open")), "a shard was left open"
-    return [line + b"\n" for shard in sorted(archive.glob("*.jsonl")) for line in shard.read_bytes().splitlines()]
+    shards = sorted(archive.glob("*.jsonl.gz"))
+    assert shards and all(s.with_name(s.name + ".manifest.json").exists() for s in shards)
+    return [line for shard in shards for line in gzip.decompress(shard.read_bytes()).splitlines(keepends=True)]
 
 
 def test_crawl_archives_each_article_once_and_matches_offline_parse(fixture_site, tmp_path: Path) -> None:

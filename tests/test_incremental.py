@@ -3,7 +3,6 @@ listing walks stop early, sitemaps and feeds discover articles."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from archiver.archive import iter_archive_records
 from archiver.fixture_site import StaticSite
 from conftest import ROOT, SITE, crawl_stats, run_crawl
 
@@ -21,8 +21,7 @@ ARTICLES = 14
 
 
 def records(archive: Path) -> list[dict]:
-    return [json.loads(x) for p in sorted(archive.glob("*.jsonl*")) if not p.name.endswith(".json")
-            for x in (p.read_bytes().splitlines() if not p.name.endswith(".gz") else __import__("gzip").decompress(p.read_bytes()).splitlines())]
+    return list(iter_archive_records(archive))
 
 
 @pytest.fixture()

@@ -129,9 +129,9 @@ def test_archive_pipeline_writes_complete_lines(tmp_path: Path) -> None:
     article = seed_article()
     pipeline.process_item(article)
     pipeline.close_spider()
-    shards = sorted(p.name for p in tmp_path.iterdir() if "jsonl" in p.name)
-    assert shards[0].startswith("articles-") and shards[0].endswith("-00001.jsonl")
-    assert "old-00001.jsonl" in shards and not any(s.endswith(".open") for s in shards)
+    shards = sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".jsonl.gz"))
+    assert shards[0].startswith("articles-") and shards[0].endswith("-00001.jsonl.gz")
+    assert "old-00001.jsonl.gz" in shards and not list(tmp_path.glob("*.open"))
     records = list(iter_archive_records(tmp_path))
     assert {"n": 1} in records
     assert [r for r in records if "title" in r] == [json.loads(json_line(article))]

@@ -13,6 +13,7 @@ from scrapy.statscollectors import StatsCollector
 
 from archiver.archive import ArchiveWriter, recover_open_shards
 from archiver.serialize import json_line
+from archiver.shardlock import WorkerLock, orphan_check
 from archiver.state.context import crawl_tracker, shard_prefix
 from archiver.state.tracking import CrawlTracker
 
@@ -21,15 +22,19 @@ logger = logging.getLogger(__name__)
 
 class ArchivePipeline:
     def __init__(
-        self, stats: StatsCollector, tracker: CrawlTracker, directory: Path, *, prefix: str, max_records: int, fsync: bool
+        self, stats: StatsCollector, tracker: CrawlTracker, directory: Path, *, prefix: str,
+        max_records: int, max_bytes: int, gzip: bool, fsync: bool,
     ) -> None:
         self.stats = stats
         self.tracker = tracker
         self.directory = directory
         self.prefix = prefix
         self.max_records = max_records
+        self.max_bytes = max_bytes
+        self.gzip = gzip
         self.fsync = fsync
         self.writer: ArchiveWriter | None = None
+        self.lock: WorkerLock | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -41,6 +46,8 @@ class ArchivePipeline:
             Path(s["ARCHIVE_DIR"]),
             prefix=shard_prefix(crawler),
             max_records=s.getint("ARCHIVE_SHARD_MAX_RECORDS"),
+            max_bytes=s.getint("ARCHIVE_SHARD_MAX_BYTES"),
+            gzip=s.getbool("ARCHIVE_GZIP"),
             fsync=s.getbool("ARCHIVE_FSYNC"),
         )
         # Both fire after the pipelines: the record's line is written (or there is none).
@@ -49,11 +56,19 @@ class ArchivePipeline:
         return pipeline
 
     def open_spider(self, spider: Any = None) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        for _shard, _kept, cut in recover_open_shards(self.directory):
+        self.lock = WorkerLock(self.directory, self.prefix)
+        # Shards of dead workers only: other live workers may share this directory.
+        recovered = recover_open_shards(
+            self.directory, gzip=self.gzip, fsync=self.fsync,
+            accept=orphan_check(self.directory), keep=self.tracker.keeps_orphan_record,
+        )
+        for _shard, _kept, cut in recovered:
             self.stats.inc_value("archiver/recovered_shards")
             self.stats.inc_value("archiver/recovered_bytes_cut", cut)
-        self.writer = ArchiveWriter(self.directory, self.prefix, max_records=self.max_records, fsync=self.fsync)
+        self.writer = ArchiveWriter(
+            self.directory, self.prefix, max_records=self.max_records, fsync=self.fsync,
+            max_bytes=self.max_bytes, gzip=self.gzip,
+        )
         # The state commits "done" only after the archive lines behind it are on disk.
         self.tracker.on_commit(self.writer.sync)
 
@@ -73,3 +88,5 @@ class ArchivePipeline:
         if self.writer is not None:
             self.writer.close()
             logger.info("Archive: %d records in %s", self.writer.records_total, self.directory)
+        if self.lock is not None:
+            self.lock.release()

@@ -12,7 +12,7 @@ from scrapy.exceptions import UsageError
 KNOWN = ("start_url", "sitemap_url", "feed_url", "since")
 
 
-def _urls(name: str, value: str | None) -> tuple[str, ...]:
+def parse_url_list(name: str, value: str | None) -> tuple[str, ...]:
     urls = tuple(u.strip() for u in (value or "").split(",") if u.strip())
     for url in urls:
         parts = urlsplit(url)
@@ -45,9 +45,9 @@ class SpiderArgs:
                 raise UsageError(f"since must be an ISO 8601 date, got {kwargs['since']!r}") from None
             since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
         return cls(
-            start_urls=_urls("start_url", kwargs.get("start_url")),
-            sitemap_urls=_urls("sitemap_url", kwargs.get("sitemap_url")),
-            feed_urls=_urls("feed_url", kwargs.get("feed_url")),
+            start_urls=parse_url_list("start_url", kwargs.get("start_url")),
+            sitemap_urls=parse_url_list("sitemap_url", kwargs.get("sitemap_url")),
+            feed_urls=parse_url_list("feed_url", kwargs.get("feed_url")),
             since=since,
         )
 

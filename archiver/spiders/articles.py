@@ -16,10 +16,12 @@ from twisted.python.failure import Failure
 
 from archiver.extract import FieldError, parse_listing, parse_page, utc_now
 from archiver.extract.feeds import FeedError, parse_discovery, robots_sitemaps
+from archiver.distributed.start import DistributedWorker, pushed_start_urls
 from archiver.fixture_site import StaticSite, default_site_dir
+from archiver.rawpages import FETCHED_AT_META
 from archiver.scheduler import KIND_META
 from archiver.spiders.args import SpiderArgs
-from archiver.state.context import crawl_tracker
+from archiver.state.context import crawl_tracker, redis_url
 
 KNOWN_STREAK = "archiver_known_streak"
 
@@ -38,12 +40,20 @@ class ArticlesSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.tracker = crawl_tracker(crawler)
         crawler.signals.connect(spider.closed_site, signal=signals.spider_closed)
+        if redis_url(crawler) is not None:
+            spider.worker = DistributedWorker(crawler)
+            crawler.signals.connect(spider.worker.idle, signal=signals.spider_idle)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        starts = self.args.start_urls or (() if not self.args.empty else (self.serve_fixture_site(),))
+        distributed = redis_url(self.crawler) is not None
+        if distributed:
+            # Workers share the start: the Redis dupefilter lets one of them take each URL.
+            starts = self.args.start_urls + pushed_start_urls(self.crawler)
+        else:
+            starts = self.args.start_urls or (() if not self.args.empty else (self.serve_fixture_site(),))
         for url in starts:
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.failed, dont_filter=True)
+            yield scrapy.Request(url, callback=self.parse_listing, errback=self.failed, dont_filter=not distributed)
         for url in self.args.sitemap_urls:
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, dont_filter=True)
         for url in self.args.feed_urls:
@@ -67,11 +77,13 @@ class ArticlesSpider(scrapy.Spider):
             yield response.follow(listing.next_page_url, callback=self.parse_listing, errback=self.failed, meta={KNOWN_STREAK: streak})
         elif listing.next_page_url:
             self.crawler.stats.inc_value("archiver/listing_stopped_early")
+        self.tracker.done(response.request)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         if response.url.endswith("/robots.txt"):
             for url in robots_sitemaps(response.text, response.url):
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed)
+            self.tracker.done(response.request)
             return
         try:
             found = parse_discovery(response.body, response.url)
@@ -84,6 +96,7 @@ class ArticlesSpider(scrapy.Spider):
         fresh = [e.url for e in found.entries if since is None or e.modified is None or e.modified >= since]
         self.crawler.stats.inc_value("archiver/sitemap_entries_skipped_old", len(found.entries) - len(fresh))
         yield from self.article_requests(response, fresh)
+        self.tracker.done(response.request)
 
     def article_requests(self, response: Response, urls: Iterator[str] | tuple[str, ...] | list[str]) -> Iterator[scrapy.Request]:
         """Requests for articles not archived yet, or conditional ones when due for a re-check."""
@@ -106,7 +119,9 @@ class ArticlesSpider(scrapy.Spider):
             self.tracker.done(response.request, validators)
             return
         try:
-            result = parse_page(response.body, response.url, fetched_at=utc_now(), content_type=_content_type(response))
+            # RawPagesMiddleware stamps the fetch time it wrote to the WARC, so both agree.
+            fetched_at = response.meta.get(FETCHED_AT_META) or utc_now()
+            result = parse_page(response.body, response.url, fetched_at=fetched_at, content_type=_content_type(response))
         except FieldError as exc:
             stats.inc_value(f"archiver/field_error/{exc.field}")
             self.count_failure("field_error", response.request, str(exc))
@@ -115,7 +130,7 @@ class ArticlesSpider(scrapy.Spider):
             self.count_failure("parse_error", response.request, f"{type(exc).__name__}: {exc}")
             return
         if result.used_fallback:
-            stats.inc_value(f"archiver/fallback/{result.extractor}")
+            stats.inc_value(f"archiver/fallback/{result.profile}")
         if result.article is None:
             stats.inc_value(f"archiver/skipped/{result.reason}")
             self.logger.info("Skipped %s: %s", response.url, result.reason)

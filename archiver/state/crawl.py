@@ -197,6 +197,10 @@ class CrawlState:
         self.remember_record(canonical_url, content_hash)
         return Claim("new_version", previous) if previous else Claim("new")
 
+    def keeps_orphan_record(self, base: str, record: dict[str, Any]) -> bool:
+        # One machine, one worker: everything a dead run wrote is kept (and deduplicated).
+        return True
+
     # -- archived records (exact dedup and versions) ------------------------------
     def record_hash(self, url: str) -> str | None:
         row = self.db.execute("SELECT content_hash FROM records WHERE url_fp=?", (fingerprint(url),)).fetchone()

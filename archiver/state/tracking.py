@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from archiver.state.crawl import Claim, RequestLike, Validators
 
@@ -21,6 +21,9 @@ class CrawlTracker(Protocol):
 
     def claim_record(self, canonical_url: str, content_hash: str, owner: str) -> Claim:
         """Decide whether a record is new, a new version or a duplicate, and claim it."""
+
+    def keeps_orphan_record(self, base: str, record: dict[str, Any]) -> bool:
+        """Whether a record in a dead worker's open shard is still that shard's to keep."""
 
     def on_commit(self, hook: Callable[[], None]) -> None:
         """Run `hook` (fsync the archive) before each commit of tracked work."""

@@ -1,0 +1,27 @@
+"""RedisAddon: ARCHIVER_REDIS_URL (setting or environment) switches the crawl to scrapy-redis."""
+
+from __future__ import annotations
+
+import os
+
+from scrapy.settings import BaseSettings
+
+
+class RedisAddon:
+    """Chooses the scheduler: archiver's SQLite one, or scrapy-redis's with leases when
+    ARCHIVER_REDIS_URL is set. Without it nothing needs Redis."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        url = settings.get("ARCHIVER_REDIS_URL") or os.environ.get("ARCHIVER_REDIS_URL")
+        if not url:
+            settings.set("SCHEDULER", "archiver.scheduler.DurableScheduler", priority="addon")
+            return
+        settings.set("ARCHIVER_REDIS_URL", url, priority="addon")
+        settings.set("REDIS_URL", url, priority="addon")
+        settings.set("SCHEDULER", "archiver.distributed.scheduler.LeaseScheduler", priority="addon")
+        settings.set("SCHEDULER_QUEUE_CLASS", "archiver.distributed.queue.LeasedPriorityQueue", priority="addon")
+        settings.set("SCHEDULER_SERIALIZER", "archiver.distributed.serializer", priority="addon")
+        settings.set("SCHEDULER_DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="addon")
+        settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="addon")
+        # The queue outlives every worker: a finished worker must not flush what others need.
+        settings.set("SCHEDULER_PERSIST", True, priority="addon")

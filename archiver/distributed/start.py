@@ -1,0 +1,54 @@
+"""Start URLs pushed to Redis (`LPUSH articles:start_urls URL`), as scrapy-redis spiders read them."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+
+from archiver.spiders.args import parse_url_list
+from archiver.state.context import redis_url
+
+
+def start_urls_key(spider_name: str) -> str:
+    return f"{spider_name}:start_urls"
+
+
+def pushed_start_urls(crawler: Crawler) -> tuple[str, ...]:
+    """Take every URL pushed to `<spider>:start_urls`; bad ones are refused like `-a start_url`."""
+    from redis import Redis  # only distributed crawls need the redis package
+
+    server = Redis.from_url(redis_url(crawler) or "")
+    key = start_urls_key(crawler.spidercls.name)
+    pipe = server.pipeline()
+    pipe.lrange(key, 0, -1).delete(key)
+    raw, _ = pipe.execute()
+    server.close()
+    return parse_url_list("start_urls in Redis", ",".join(v.decode("utf-8", "replace") for v in raw))
+
+
+class DistributedWorker:
+    """Keeps an idle worker alive for ARCHIVER_REDIS_MAX_IDLE seconds: other workers may still
+    queue requests, a dead worker's leases may expire, and start URLs may be pushed later."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.max_idle = crawler.settings.getfloat("ARCHIVER_REDIS_MAX_IDLE", 10.0)
+        self.idle_since: float | None = None
+
+    def idle(self, spider: Any) -> None:
+        engine = self.crawler.engine
+        assert engine is not None
+        for url in pushed_start_urls(self.crawler):
+            engine.crawl(Request(url, callback=spider.parse_listing, errback=spider.failed))
+            self.idle_since = None
+        now = time.monotonic()
+        if self.idle_since is None:
+            self.idle_since = now
+        if engine._slot is not None and engine._slot.scheduler.has_pending_requests():  # type: ignore[union-attr]
+            self.idle_since = now
+        if now - self.idle_since < self.max_idle:
+            raise DontCloseSpider

@@ -1,0 +1,97 @@
+"""Distributed crawls: 3 workers on scrapy-redis with a real redis-server, one of them killed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+from archiver.distributed import serializer
+from archiver.fixture_site import StaticSite
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from kill_drill import count_archive  # noqa: E402
+from sitegen import generate  # noqa: E402
+
+ARTICLES = 500
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("dist") / "site"
+    generate(root, ARTICLES)
+    with StaticSite(root) as server:
+        yield server.url
+
+
+def worker(redis_url: str, archive: Path, **settings: object) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", "-s", f"ARCHIVE_DIR={archive}",
+           "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=INFO", "-s", "ARCHIVER_REDIS_MAX_IDLE=2"]
+    for key, value in settings.items():
+        cmd += ["-s", f"{key}={value}"]
+    env = {**os.environ, "ARCHIVER_REDIS_URL": redis_url}
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def check_exactly_once(archive: Path) -> None:
+    seen, corrupt = count_archive(archive)
+    assert corrupt == 0
+    assert len(seen) == ARTICLES, f"missing {ARTICLES - len(seen)}"
+    assert max(seen.values()) == 1, f"duplicated: {[u for u, n in seen.items() if n > 1][:5]}"
+    assert not list(archive.glob("*.open"))
+
+
+def test_three_workers_archive_every_article_once(redis_server: str, site: str, tmp_path: Path) -> None:
+    Redis.from_url(redis_server).lpush("articles:start_urls", site)
+    archive = tmp_path / "archive"
+    workers = [worker(redis_server, archive) for _ in range(3)]
+    for w in workers:
+        assert w.wait(timeout=240) == 0, w.stderr.read().decode()[-2000:] if w.stderr else ""
+    check_exactly_once(archive)
+    shards = {p.name.split("-00001")[0] for p in archive.glob("*.jsonl*") if not p.name.endswith(".json")}
+    assert len(shards) >= 2, "shard names carry the worker id; more than one worker wrote"
+    assert not list(tmp_path.glob("**/crawl-state.sqlite")), "distributed mode keeps no local state"
+
+
+def test_a_killed_worker_loses_nothing(redis_server: str, site: str, tmp_path: Path) -> None:
+    Redis.from_url(redis_server).lpush("articles:start_urls", site)
+    archive = tmp_path / "archive"
+    lease = {"ARCHIVER_REDIS_LEASE_SECONDS": 3}
+    workers = [worker(redis_server, archive, **lease) for _ in range(3)]
+    time.sleep(2.5)
+    victim = workers[0]
+    assert victim.poll() is None, "the crawl ended before the kill"
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    for w in workers[1:]:
+        assert w.wait(timeout=240) == 0
+    # The operator restarts the dead worker: it closes the shard it left open.
+    restarted = worker(redis_server, archive, **lease)
+    assert restarted.wait(timeout=120) == 0
+    check_exactly_once(archive)
+    assert Redis.from_url(redis_server).zcard("articles:requests:deadlines") == 0, "every lease acknowledged"
+
+
+def test_serializer_refuses_code_and_foreign_classes() -> None:
+    data = serializer.dumps({"url": "https://a.test/", "callback": "parse_article", "body": b"\x00\xff",
+                             "headers": {b"Accept": [b"text/html"]}, "meta": {"k": 1}})
+    back = serializer.loads(data)
+    assert back["body"] == b"\x00\xff" and back["headers"] == {"Accept": [b"text/html"]}
+    evil = json.dumps({"url": "https://a.test/", "_class": "os.system", "callback": "__init__",
+                       "errback": "close", "evil": "x"})
+    safe = serializer.loads(evil)
+    assert "_class" not in safe and "evil" not in safe
+    assert safe["callback"] is None and safe["errback"] is None
+    assert b"pickle" not in data and not data.startswith(b"\x80")
+    with pytest.raises(ValueError):
+        serializer.loads(b'["not", "a", "request"]')
+    with pytest.raises(ValueError):
+        serializer.loads(b"\x80\x04\x95pickle")
