@@ -17,8 +17,10 @@ from pathlib import Path
 from archiver import golden
 from archiver.extract import FieldError
 from archiver.extract.document import Document
+from archiver.extract.limits import DEFAULT_LIMITS, PageRefused
 from archiver.extract.pages import ParseResult, parse_document, parse_page
 from archiver.extract.urls import resolve
+from archiver.progress import ProgressBar, progress_bar
 from archiver.schema import SCHEMA_PATH, schema_text
 from archiver.serialize import json_line
 from archiver.warc import INPUT_SUFFIXES as WARC_SUFFIXES
@@ -27,8 +29,9 @@ from archiver.warc import WarcPage, is_warc, iter_warc_pages
 logger = logging.getLogger("archiver")
 
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
-# A saved page larger than this (after gunzip) is not an article page; it also caps gzip bombs.
-MAX_PAGE_BYTES = 32 * 1024 * 1024
+# A saved page larger than this (after gunzip) is refused; reading stops there, which also
+# defuses gzip bombs (a 10 GB page in a 10 MB .html.gz is never inflated past this).
+MAX_PAGE_BYTES = DEFAULT_LIMITS.max_page_bytes
 
 
 class InputError(Exception):
@@ -50,6 +53,9 @@ def iter_pages(inputs: Sequence[str]) -> Iterator[tuple[Path, Path]]:
 
 
 def read_page(path: Path) -> bytes:
+    if not path.is_file():
+        # A FIFO or device named page.html would block or never end.
+        raise InputError("unreadable: not a regular file")
     try:
         if path.name.lower().endswith(".gz"):
             with gzip.open(path, "rb") as fh:
@@ -60,7 +66,7 @@ def read_page(path: Path) -> bytes:
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"unreadable: {exc}") from exc
     if len(data) > MAX_PAGE_BYTES:
-        raise InputError(f"too large: over {MAX_PAGE_BYTES} bytes")
+        raise PageRefused("too_large", f"over {MAX_PAGE_BYTES} bytes" + (" once decompressed" if path.name.lower().endswith(".gz") else ""))
     return data
 
 
@@ -113,11 +119,16 @@ def cmd_parse(args: argparse.Namespace) -> int:
     tmp = out.with_name(out.name + ".open")
     counts: Counter[str] = Counter()
     written = 0
-    with open(tmp, "wb") as fh:
+    with open(tmp, "wb") as fh, progress_bar() as bar:
         for path, parse in iter_jobs(args):
+            _tick(bar, counts, written)
             counts["pages"] += 1
             try:
                 result = parse()
+            except PageRefused as exc:
+                counts[exc.reason] += 1
+                print(f"skipped {path}: {exc.reason}: {exc.detail}", file=sys.stderr)
+                continue
             except (InputError, FieldError) as exc:
                 counts[f"failed:{type(exc).__name__}"] += 1
                 print(f"skipped {path}: {exc}", file=sys.stderr)
@@ -132,11 +143,61 @@ def cmd_parse(args: argparse.Namespace) -> int:
                 continue
             fh.write(json_line(result.article))
             written += 1
+        _tick(bar, counts, written)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, out)
     skipped = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()) if k != "pages") or "none"
     print(f"parsed {counts['pages']} pages: {written} articles written to {out}; skipped: {skipped}")
+    return 0
+
+
+def _tick(bar: ProgressBar, counts: Counter[str], written: int) -> None:
+    failed = sum(v for k, v in counts.items() if k.startswith("failed:"))
+    bar.update(counts["pages"], written=written, failed=failed, skipped=counts["pages"] - written - failed)
+
+
+def _archive_dir(raw: str) -> Path | None:
+    """The ARCHIVE_DIR argument, or None after saying why it is not one (exit status 2)."""
+    directory = Path(raw)
+    if not directory.is_dir():
+        print(f"archiver: error: not a directory: {raw}", file=sys.stderr)
+        return None
+    return directory
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    directory = _archive_dir(args.archive)
+    if directory is None:
+        return 2
+    try:
+        from archiver.export import ExportError, export_parquet
+        count = export_parquet(directory, Path(args.parquet))
+    except ImportError as exc:
+        print(f"archiver: error: export needs pyarrow ({exc}): pip install 'archiver[export]'", file=sys.stderr)
+        return 1
+    except (ExportError, OSError) as exc:
+        print(f"archiver: error: export failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"exported {count} records from {directory} to {args.parquet}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from archiver.report import write_report
+
+    directory = _archive_dir(args.archive)
+    if directory is None:
+        return 2
+    try:
+        data = write_report(directory, Path(args.output))
+    except OSError as exc:
+        print(f"archiver: error: report failed: {exc}", file=sys.stderr)
+        return 1
+    for flag in data.drift:
+        print(f"warning: {flag.message()}", file=sys.stderr)
+    print(f"wrote {args.output}: {data.records} records, {len(data.coverage)} sites, "
+          f"{len(data.runs)} runs, {len(data.drift)} drift warnings")
     return 0
 
 
@@ -184,6 +245,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fetched-at", help="fetched_at for every record (ISO 8601); default: file mtime, or a WARC record's WARC-Date")
     p.set_defaults(func=cmd_parse)
 
+    e = sub.add_parser("export", help="write the archive's records to one Parquet file (columns typed from the JSON Schema)")
+    e.add_argument("archive", metavar="ARCHIVE_DIR")
+    e.add_argument("--parquet", required=True, metavar="OUT.parquet")
+    e.set_defaults(func=cmd_export)
+
+    rp = sub.add_parser("report", help="write a self-contained HTML report: records, field coverage, drift, failures")
+    rp.add_argument("archive", metavar="ARCHIVE_DIR")
+    rp.add_argument("-o", "--output", default="report.html", metavar="OUT.html")
+    rp.set_defaults(func=cmd_report)
+
     s = sub.add_parser("schema", help="regenerate archiver/article.schema.json from the item classes")
     s.add_argument("--check", action="store_true", help="exit 1 if the committed schema is stale")
     s.set_defaults(func=cmd_schema)
@@ -202,6 +273,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Output files go into an existing directory and are not directories; pages to add exist.
+    A bad one is an `error:` line and exit status 2 (parser.error), never a traceback."""
+    for option in ("output", "parquet"):
+        value = getattr(args, option, None)
+        if value is None:
+            continue
+        path = Path(value)
+        if path.is_dir():
+            parser.error(f"--{option} {value}: is a directory, give a file name")
+        if not path.parent.is_dir():
+            parser.error(f"--{option} {value}: no such directory: {path.parent}")
+    missing = [page for page in getattr(args, "pages", None) or () if not Path(page).is_file()]
+    if missing:
+        parser.error(f"no such file: {', '.join(missing)}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
@@ -211,4 +299,5 @@ def main(argv: Sequence[str] | None = None) -> int:
             datetime.fromisoformat(args.fetched_at.replace("Z", "+00:00"))
         except ValueError:
             parser.error(f"--fetched-at must be ISO 8601, got {args.fetched_at!r}")
+    check_paths(parser, args)
     return int(args.func(args))

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+Source = Literal["profile", "metadata", "generic"]
+"""An extraction layer: the site profile's selectors, the page's metadata (JSON-LD,
+OpenGraph, meta tags, `<html lang>`) or the generic markup heuristics."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,6 +35,34 @@ class RelatedLink:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FieldSources:
+    """Which extraction layer filled each extracted field; null where no layer found a value."""
+
+    canonical_url: Source | None
+    """`metadata` (canonical link, og:url), or null when it is just `url`."""
+    title: Source | None
+    """Layer that gave the title."""
+    body: Source | None
+    """Layer that found the body element; `body_html`, `body_markdown` and `content_hash` follow it."""
+    toc: Source | None
+    """Layer that found the table of contents."""
+    related: Source | None
+    """Layer that found the related-article entries."""
+    breadcrumb: Source | None
+    """Layer that gave the breadcrumb (markup, or a JSON-LD BreadcrumbList as `metadata`)."""
+    published: Source | None
+    """Layer that gave the publication date."""
+    author: Source | None
+    """Layer that gave the author."""
+    language: Source | None
+    """`metadata` when declared (`<html lang>`, content-language), `generic` when detected."""
+    description: Source | None
+    """`metadata` (meta / OpenGraph description)."""
+    tags: Source | None
+    """Layer that gave the tags (`metadata` for article:tag / keywords)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Article:
     """One parsed article page."""
 
@@ -45,6 +78,9 @@ class Article:
     """Plain text: paragraphs separated by a blank line, no indentation, code blocks verbatim."""
     body_html: str
     """The article body only, cleaned: no scripts, styles, TOC or attributes beyond links."""
+    body_markdown: str
+    """The article body as GitHub-flavoured Markdown: `#` headings, `-` / `1.` lists, fenced
+    code blocks with their language, pipe tables, links, images and `>` blockquotes."""
     toc: tuple[TocEntry, ...]
     """Table of contents entries in page order."""
     related: tuple[RelatedLink, ...]
@@ -67,6 +103,8 @@ class Article:
     """When the page was fetched, ISO 8601 UTC."""
     extractor: str
     """Which extractor produced the record: a site profile's name, or `generic`."""
+    field_sources: FieldSources
+    """For each extracted field, the layer that filled it: `profile`, `metadata` or `generic`."""
     previous_version: str | None
     """content_hash of the earlier archived version of this article (same canonical URL,
     different body) when this record is a new version of it; else null. Set by the pipeline."""

@@ -37,8 +37,12 @@ def _type_schema(tp: Any) -> dict[str, Any]:
         inner = _type_schema(non_null[0])
         kind = inner.get("type")
         if len(non_null) == 1 and isinstance(kind, str):
-            return {**inner, "type": [kind, "null"]}
+            # An enum must list null too, or `"type": [.., "null"]` alone would not admit it.
+            enum = {"enum": [*inner["enum"], None]} if "enum" in inner else {}
+            return {**inner, "type": [kind, "null"], **enum}
         return {"anyOf": [_type_schema(a) for a in args]}
+    if origin is typing.Literal:
+        return {"type": _SCALARS[type(args[0])], "enum": list(args)}
     if origin is tuple:
         return {"type": "array", "items": _type_schema(args[0])}
     if dataclasses.is_dataclass(tp):

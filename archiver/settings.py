@@ -5,6 +5,10 @@ from __future__ import annotations
 BOT_NAME = "archiver"
 SPIDER_MODULES = ["archiver.spiders"]
 NEWSPIDER_MODULE = "archiver.spiders"
+# `scrapy crawl` checks spider arguments before starting: a bad one is an error line, exit 2.
+COMMANDS_MODULE = "archiver.commands"
+# A dropped record is logged as one line (reason, URL, detail), without the record itself.
+LOG_FORMATTER = "archiver.logformatter.OneLineLogFormatter"
 
 # -- Scrapy: politeness and robustness ----------------------------------------
 USER_AGENT = "archiver/0.1 (+https://github.com/archiver/archiver)"
@@ -28,6 +32,7 @@ TELNETCONSOLE_ENABLED = False
 ITEM_PIPELINES = {
     "archiver.pipelines.validate.ValidatePipeline": 100,
     "archiver.pipelines.dedup.DedupPipeline": 200,
+    "archiver.pipelines.neardup.NearDuplicatePipeline": 250,
     "archiver.pipelines.archive.ArchivePipeline": 300,
 }
 EXTENSIONS = {
@@ -54,6 +59,8 @@ RAWPAGES_DIR = ""
 RAWPAGES_MAX_BYTES = 1024 * 1024 * 1024
 # After HttpCompressionMiddleware (590): bodies are stored decoded, as the spider parses them.
 DOWNLOADER_MIDDLEWARES = {
+    # Before RobotsTxtMiddleware (100): a refused host gets no robots.txt request either.
+    "archiver.middlewares.AddressGuard": 50,
     "archiver.rawpages.RawPagesMiddleware": 575,
 }
 
@@ -67,6 +74,19 @@ STATE_DIR = ""
 STATE_COMMIT_INTERVAL = 1.0
 # Requests taken from the state per read.
 STATE_TAKE_BATCH = 16
+
+# -- NEARDUP_*: near-duplicates (mirrors and light edits under other URLs) ---------
+# MinHash signatures of every archived body live in STATE_DIR/neardup.sqlite, across runs.
+NEARDUP_ENABLED = True
+# "drop" a near-duplicate, or "mark" it: keep it with duplicate_of = the archived original.
+NEARDUP_POLICY = "drop"
+# Estimated Jaccard similarity of the bodies' shingle sets (5 characters for Chinese,
+# Japanese, Korean; 3 words otherwise) at or above which a body is a near-duplicate.
+# 0.3: on the generated corpus, precision >= 0.999 and recall ~0.99 (benchmarks/neardup.py).
+NEARDUP_THRESHOLD = 0.3
+# When the index is new (first run with it, or an unusable one set aside), sign the
+# records already in ARCHIVE_DIR first.
+NEARDUP_SEED_FROM_ARCHIVE = True
 
 # -- Incremental re-crawl -----------------------------------------------------
 # Stop paging a listing after this many pages in a row list only archived articles.
@@ -85,6 +105,49 @@ ARCHIVER_REDIS_LEASE_SECONDS = 120.0
 ARCHIVER_REDIS_MAX_IDLE = 10.0
 ADDONS = {"archiver.distributed.addon.RedisAddon": 0}
 
+# -- PROGRESS_*, DRIFT_*: what a crawl tells while it runs and when it ends ----------
+# Seconds between "Progress: N pages (N pages/min), N archived, N dropped, N skipped,
+# N failed" log lines (Scrapy's own LogStats line gives pages/min only); 0: off.
+PROGRESS_INTERVAL = 60.0
+# At the end, each crawl writes ARCHIVE_DIR/runs/<shard prefix>.json (stats, per-site field
+# coverage, example URLs); `python -m archiver report` reads them. Layout drift: a field that
+# was in at least DRIFT_COVERAGE_BEFORE of a site's records in its previous
+# DRIFT_HISTORY_RUNS runs and is in at most DRIFT_COVERAGE_NOW of this run's is logged as a
+# WARNING with example URLs (a profile's TOC or date selector stopped matching after a
+# redesign). Sites with fewer than DRIFT_MIN_RECORDS records (now or before) are not judged.
+DRIFT_COVERAGE_BEFORE = 0.5
+DRIFT_COVERAGE_NOW = 0.1
+DRIFT_MIN_RECORDS = 5
+DRIFT_HISTORY_RUNS = 5
+
+# `scrapy check articles`: @fixture PATH requests PATH of ARCHIVER_FIXTURE_SITE, served on
+# 127.0.0.1 for the check, so the spider's contracts run offline (archiver/contracts.py).
+SPIDER_CONTRACTS = {"archiver.contracts.FixtureContract": 10}
+
 # -- ARCHIVER_*: crawl behaviour ----------------------------------------------
 # Directory served on 127.0.0.1 when `scrapy crawl articles` gets no start_url.
 ARCHIVER_FIXTURE_SITE = ""
+
+# -- ARCHIVER_MAX_*: what one page may cost (archiver/extract/limits.py) -------
+# A hostile page gets a counted reason (`archiver/skipped/<reason>`) instead of a hang.
+# Body bytes, on the wire and once decompressed (a gzip bomb stops here): `too_large`.
+# Also caps Scrapy's download (DOWNLOAD_MAXSIZE still applies when smaller).
+ARCHIVER_MAX_PAGE_BYTES = 16 * 1024 * 1024
+# `<` in the body before parsing (`too_many_tags`), then elements in the tree
+# (`too_many_elements`, ~0.12 ms each to extract) and nesting depth (`too_deep`).
+ARCHIVER_MAX_TAGS = 400_000
+ARCHIVER_MAX_ELEMENTS = 40_000
+ARCHIVER_MAX_DEPTH = 512
+# Distinct link targets taken from one page (listing URLs, related, body links).
+ARCHIVER_MAX_LINKS = 10_000
+ARCHIVER_MAX_TOC_ENTRIES = 2_000
+# A record whose JSON line would be larger is skipped (`record_too_large`).
+ARCHIVER_MAX_RECORD_BYTES = 16 * 1024 * 1024
+
+# -- Security: where the crawl may connect (archiver/middlewares.py) ------------
+# Only http(s) is fetched, and never a loopback, private, link-local, metadata, multicast or
+# reserved address (by IP or by what a name resolves to), except the hosts of the URLs the
+# user gave the spider and these (host names, IPs or networks such as "10.1.0.0/16").
+ARCHIVER_ALLOWED_PRIVATE_HOSTS: list[str] = []
+# No handler for file:, data:, ftp: or s3: URLs at all (a redirect to file:///etc/passwd).
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}

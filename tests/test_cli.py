@@ -58,7 +58,7 @@ def test_bad_pages_are_skipped_with_a_reason(tmp_path: Path) -> None:
     out = tmp_path / "o.jsonl"
     proc = run_cli("parse", str(tmp_path), "-o", str(out))
     assert proc.returncode == 0
-    assert "empty.html: not_article" in proc.stderr
+    assert "empty.html: empty" in proc.stderr
     assert "bad.html.gz: unreadable" in proc.stderr
     assert len(out.read_bytes().splitlines()) == 1
     assert "parsed 3 pages: 1 articles written" in proc.stdout

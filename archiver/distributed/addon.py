@@ -14,7 +14,10 @@ class RedisAddon:
     def update_settings(self, settings: BaseSettings) -> None:
         url = settings.get("ARCHIVER_REDIS_URL") or os.environ.get("ARCHIVER_REDIS_URL")
         if not url:
-            settings.set("SCHEDULER", "archiver.scheduler.DurableScheduler", priority="addon")
+            # `scrapy check` wraps callbacks in contract hooks; the durable scheduler stores a
+            # callback by name and would drop them, so a check keeps Scrapy's own scheduler.
+            if not os.environ.get("SCRAPY_CHECK"):
+                settings.set("SCHEDULER", "archiver.scheduler.DurableScheduler", priority="addon")
             return
         settings.set("ARCHIVER_REDIS_URL", url, priority="addon")
         settings.set("REDIS_URL", url, priority="addon")

@@ -26,8 +26,28 @@ def pushed_start_urls(crawler: Crawler) -> tuple[str, ...]:
     pipe = server.pipeline()
     pipe.lrange(key, 0, -1).delete(key)
     raw, _ = pipe.execute()
+    urls = parse_url_list("start_urls in Redis", ",".join(v.decode("utf-8", "replace") for v in raw))
+    if urls:
+        # Every worker may fetch these hosts, even private ones (archiver.middlewares.AddressGuard).
+        server.sadd(named_urls_key(crawler.spidercls.name), *urls)
     server.close()
-    return parse_url_list("start_urls in Redis", ",".join(v.decode("utf-8", "replace") for v in raw))
+    return urls
+
+
+def named_urls_key(spider_name: str) -> str:
+    return f"{spider_name}:named_urls"
+
+
+def shared_named_urls(crawler: Crawler) -> tuple[str, ...]:
+    """Start URLs any worker of this distributed crawl was given (they share one queue)."""
+    from redis import Redis
+
+    server = Redis.from_url(redis_url(crawler) or "")
+    try:
+        members = server.smembers(named_urls_key(crawler.spidercls.name))
+        return tuple(sorted(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in members))
+    finally:
+        server.close()
 
 
 class DistributedWorker:

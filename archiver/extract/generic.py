@@ -3,47 +3,51 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 from parsel import Selector
 
+from archiver.extract import content
+from archiver.extract.boilerplate import RELATED_HEADINGS
+from archiver.extract.dates import parse_date
 from archiver.extract.document import Document
 from archiver.extract.text import squash
 
-# Parts of a page that are never the article body.
-BOILERPLATE = (
-    "script, style, noscript, nav, header, footer, aside, form, iframe, "
-    "[class*=comment], [id*=comment], [class*=share], [class*=related], [class*=recommend], "
-    "[class*=sidebar], [class*=breadcrumb], [class*=advert], [class*=toc], [id*=toc]"
-)
-BODY_HINTS = (
-    "[itemprop=articleBody]", "#content_views", "#cnblogs_post_body", ".entry-content",
-    ".post-content", ".article-content", ".article-body", ".post-body", "article", "main",
-)
 BREADCRUMB_HINTS = (
     "nav[aria-label*=readcrumb]", ".breadcrumb", ".breadcrumbs", "#breadcrumb", ".crumbs",
     ".position", ".location",
 )
-RELATED_HEADINGS = re.compile(
-    r"^(相关文章|相关推荐|相关阅读|推荐阅读|猜你喜欢|related posts|related articles|"
-    r"related stories|you may also like|read more|more stories)\s*[:：]?$",
+# Where a heading of a related-links block may sit: heading tags and short inline/blocks.
+RELATED_HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "em", "header")
+DATE_LINE_TAGS = ("span", "div", "p", "time", "em", "small", "li", "i", "font", "dd")
+PUBLISHED_LABEL = re.compile(
+    r"(^|(?<=\s)|(?<=\|))(发布于|发表于|发布时间|发布日期|发表时间|时间|published( on)?|posted( on)?|date)(?![A-Za-z])\s*[:：]?\s*",
     re.IGNORECASE,
 )
+DATE_CLASS = re.compile(r"(^|[\s_-])(date|time|publish(ed)?|pubdate|posted|timestamp)($|[\s_-])", re.IGNORECASE)
+AUTHOR_CLASS = re.compile(r"(^|[\s_-])(author|byline|writer|author-name)($|[\s_-])", re.IGNORECASE)
+AUTHOR_LABEL = re.compile(r"^(作者|记者|撰文|文)\s*[:：/／]")
+BYLINE_LABEL = re.compile(r"^((by|von|par|por)\s+|(作者|撰文|记者)\s*[:：]?\s*|文\s*[/／]\s*)", re.IGNORECASE)
+BYLINE_SPLIT = re.compile(r"\s+[|·•–—-]\s+|\s*[|·•]\s*|,\s+|\s{2,}")
 DATE_META = (
     "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
     "publish-date", "date", "dc.date", "dc.date.issued", "sailthru.date", "parsely-pub-date",
 )
-MIN_BODY_CHARS = 200
 
 
 def title(doc: Document) -> str | None:
-    for value in (
-        doc.meta.get("og:title"),
-        next((o.get("headline") for o in doc.ld_of_type(*ARTICLE_TYPES) if o.get("headline")), None),
-        squash(" ".join(doc.selector.css("h1 ::text").getall())),
-        _strip_site_suffix(squash(" ".join(doc.selector.css("title ::text").getall()))),
-    ):
+    """og:title, else the JSON-LD headline, else the <h1>, else <title> less the site name."""
+    candidates = (
+        lambda: doc.meta.get("og:title"),
+        lambda: next((o.get("headline") for o in doc.ld_of_type(*ARTICLE_TYPES) if o.get("headline")), None),
+        lambda: squash(" ".join(doc.selector.css("h1 ::text").getall())),
+        lambda: _strip_site_suffix(squash(" ".join(doc.selector.css("title ::text").getall()))),
+    )
+    for candidate in candidates:
+        value = candidate()
         if isinstance(value, str) and squash(value):
             return squash(value)
     return None
@@ -58,32 +62,22 @@ def _strip_site_suffix(text: str) -> str:
     return max(parts, key=len) if parts else text
 
 
-def body_root(doc: Document) -> Selector | None:
-    """The element holding the article body: a known container, else the densest block."""
-    for css in BODY_HINTS:
-        for node in doc.selector.css(css):
-            if _paragraph_chars(node) >= MIN_BODY_CHARS:
-                return node
-    best, best_score = None, 0
-    for node in doc.selector.css("div, section, td"):
-        score = _paragraph_chars(node)
-        if score > best_score:
-            best, best_score = node, score
-    return best if best_score >= MIN_BODY_CHARS else None
+def main_content(doc: Document) -> BodyChoice | None:
+    """The article body's element and the boilerplate parts inside it to skip, or None."""
+    root = doc.selector.root
+    body = root.find("body") if root.find("body") is not None else root
+    found = content.main_content(body)
+    if found is None:
+        return None
+    return BodyChoice(Selector(root=found.root, type="html", base_url=doc.url), found.skip)
 
 
-def _paragraph_chars(node: Selector) -> int:
-    """Text length of the node's own paragraphs, minus link text (navigation lists score 0)."""
-    total = 0
-    for p in node.xpath("./p | ./div[not(*)] | ./pre | ./blockquote"):
-        text = len(squash(" ".join(p.xpath(".//text()").getall())))
-        linked = len(squash(" ".join(p.xpath(".//a//text()").getall())))
-        total += max(text - 2 * linked, 0)
-    return total
+@dataclass(frozen=True, slots=True)
+class BodyChoice:
+    """The element holding the article body (as a selector) and the elements to skip in it."""
 
-
-def boilerplate_inside(root: Selector) -> list[etree._Element]:
-    return [node.root for node in root.css(BOILERPLATE) if node.root is not root.root]
+    node: Selector
+    skip: frozenset[etree._Element]
 
 
 def breadcrumb_node(doc: Document) -> Selector | None:
@@ -113,26 +107,44 @@ def _ld_name(item: Any) -> str | None:
 
 
 def related_items(doc: Document) -> list[Selector]:
-    """List items (or links) under a heading such as 相关文章 / Related posts."""
-    for heading in doc.selector.xpath("//h2 | //h3 | //h4 | //strong | //span | //div[not(*)] | //p[not(*)]"):
-        if not RELATED_HEADINGS.match(squash(" ".join(heading.xpath(".//text()").getall()))):
-            continue
-        scope = heading
-        for _ in range(3):
-            items = scope.xpath("following-sibling::*//li[.//a[@href]] | following-sibling::li[.//a[@href]]")
-            if items:
-                return list(items)
-            links = scope.xpath("following-sibling::*//a[@href] | following-sibling::a[@href]")
-            if links:
-                return list(links)
-            parent = scope.xpath("..")
-            if not parent:
-                break
-            scope = parent[0]
+    """List items (or links) under every heading such as 相关推荐 / 猜你喜欢 / Related posts /
+    You may also like, in page order."""
+    found: list[Selector] = []
+    for heading in _related_headings(doc.selector.root):
+        found.extend(_items_after(Selector(root=heading, type="html", base_url=doc.url)))
+    return found
+
+
+def _items_after(scope: Selector) -> list[Selector]:
+    """The list items with links after a heading, else its links; climbing up to three
+    levels when the heading sits alone in a wrapper."""
+    for _ in range(3):
+        items = scope.xpath("following-sibling::*//li[.//a[@href]] | following-sibling::li[.//a[@href]]")
+        if items:
+            return list(items)
+        links = scope.xpath("following-sibling::*//a[@href] | following-sibling::a[@href]")
+        if links:
+            return list(links)
+        parent = scope.xpath("..")
+        if not parent:
+            break
+        scope = parent[0]
     return []
 
 
+def _related_headings(root: etree._Element) -> Iterator[etree._Element]:
+    # Only small elements can be a heading: checking the text of every <div> would read the
+    # whole page once per nesting level.
+    for el in root.iter(*RELATED_HEADING_TAGS):
+        if len(el) <= 2:
+            text = squash("".join(el.itertext()))
+            if len(text) <= 40 and RELATED_HEADINGS.match(text):
+                yield el
+
+
 def published_meta(doc: Document) -> str | None:
+    """The publication date as the page's metadata gives it, else as a labelled or
+    date-named line of text near the top (`发布于 3 天前`, `Posted on May 3, 2024`)."""
     for key in DATE_META:
         if doc.meta.get(key):
             return doc.meta[key]
@@ -141,7 +153,23 @@ def published_meta(doc: Document) -> str | None:
         if isinstance(value, str):
             return value
     node = doc.selector.css("time[datetime]::attr(datetime), [itemprop=datePublished]::attr(content)")
-    return node.get()
+    return node.get() or published_text(doc)
+
+
+def published_text(doc: Document) -> str | None:
+    """The first short text that a label (发布于, Published) or a date-like class announces
+    and that reads as a date."""
+    for el in doc.selector.root.iter(*DATE_LINE_TAGS):
+        if len(el) > 3:
+            continue
+        text = squash("".join(el.itertext()))
+        if not text or len(text) > 60:
+            continue
+        labelled = PUBLISHED_LABEL.search(text)
+        named = not labelled and DATE_CLASS.search(f"{el.get('class', '')} {el.get('id', '')}")
+        if (labelled or named) and parse_date(text[labelled.end():] if labelled else text, doc.fetched_at, None):
+            return text[labelled.end():] if labelled else text
+    return None
 
 
 def author_meta(doc: Document) -> str | None:
@@ -158,7 +186,30 @@ def author_meta(doc: Document) -> str | None:
     ):
         if value and not value.startswith("http"):
             return value
+    return author_line(doc)
+
+
+def author_line(doc: Document) -> str | None:
+    """The name in the first author- or byline-named or -labelled element outside the
+    comments (`<span class="author">`, `<p class="byline">By Maria Chen | May 3</p>`,
+    `<span>记者：陈晓雨</span>`)."""
+    for el in doc.selector.root.iter(*DATE_LINE_TAGS, "a", "address"):
+        if len(el) > 3:
+            continue
+        text = squash("".join(el.itertext()))
+        labelled = AUTHOR_LABEL.match(text)
+        named = AUTHOR_CLASS.search(f"{el.get('class', '')} {el.get('id', '')}")
+        if not (labelled or named) or _in_comments(el):
+            continue
+        text = BYLINE_LABEL.sub("", text)
+        text = BYLINE_SPLIT.split(text, maxsplit=1)[0].strip()
+        if 0 < len(text) <= 40 and not any(c.isdigit() for c in text):
+            return text
     return None
+
+
+def _in_comments(el: etree._Element) -> bool:
+    return any("comment" in f"{a.get('class', '')} {a.get('id', '')}".lower() for a in (el, *el.iterancestors()))
 
 
 def tags_meta(doc: Document) -> tuple[str, ...]:

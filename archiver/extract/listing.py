@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from parsel import Selector
 
 from archiver.extract.document import Document
+from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused
 from archiver.extract.profiles import Profile, builtin_profiles, find_profile
 from archiver.extract.text import squash
 from archiver.extract.urls import same_site, strip_tracking
@@ -28,6 +29,8 @@ class Listing:
 
     article_urls: tuple[str, ...]
     next_page_url: str | None
+    refused: str | None = None
+    """Why the page was not read at all (`too_large`, `binary`, …), else None."""
 
 
 class ListingPage:
@@ -44,7 +47,7 @@ class ListingPage:
             url = self._same_site(sel.css(css).get())
             if url:
                 return url
-        for link in sel.css("a[href]"):
+        for link in sel.xpath(f"(//a[@href])[position() <= {self.doc.limits.max_links}]"):
             label = squash(" ".join(link.xpath(".//text()").getall())).lower()
             if label in NEXT_WORDS:
                 url = self._same_site(link.attrib["href"])
@@ -75,17 +78,18 @@ class ListingPage:
                     break
         if not hrefs:
             hrefs = self._generic_links(sel)
-        urls = (self._same_site(h) for h in hrefs)
+        urls = (self._same_site(h) for h in hrefs[: self.doc.limits.max_links])
         page = strip_tracking(self.doc.url)
         # A page lists an article twice (top list and sidebar): keep the first place.
         return tuple(dict.fromkeys(u for u in urls if u and u != page and u != self.next_page_url))
 
     def _generic_links(self, sel: Selector) -> list[str]:
         hrefs = []
-        for link in sel.xpath("//a[@href][not(ancestor::nav or ancestor::header or ancestor::footer)]"):
+        cap = self.doc.limits.max_links
+        for link in sel.xpath(f"(//a[@href][not(ancestor::nav or ancestor::header or ancestor::footer)])[position() <= {cap}]"):
             href = link.attrib["href"]
             text = squash(" ".join(link.xpath(".//text()").getall()))
-            path = urlsplit(href).path
+            path = _path_of(href)
             if len(text) >= 6 and ARTICLE_PATH.search(path) and not NOT_ARTICLE_PATH.search(path):
                 hrefs.append(href)
         return hrefs
@@ -115,11 +119,21 @@ def _unlinked_number(block: Selector) -> int | None:
     return None
 
 
+def _path_of(href: str) -> str:
+    try:
+        return urlsplit(href).path
+    except ValueError:  # `http://[bad`: "Invalid IPv6 URL"
+        return ""
+
+
 def parse_listing_page(
     html: bytes | str, url: str, *, content_type: str | None = None,
-    profiles: tuple[Profile, ...] | None = None,
+    profiles: tuple[Profile, ...] | None = None, limits: PageLimits = DEFAULT_LIMITS,
 ) -> Listing:
     # A listing's links do not depend on when it was fetched.
-    doc = Document.parse(html, url, "1970-01-01T00:00:00Z", content_type)
+    try:
+        doc = Document.parse(html, url, "1970-01-01T00:00:00Z", content_type, limits)
+    except PageRefused as refused:
+        return Listing(article_urls=(), next_page_url=None, refused=refused.reason)
     profile = find_profile(builtin_profiles() if profiles is None else profiles, url, doc.selector)
     return ListingPage(doc, profile).to_listing()

@@ -1,27 +1,27 @@
-"""Page objects: one `cached_property` per record field, profile first, generic second."""
+"""Page objects: one `cached_property` per record field; profile, then metadata, then generic."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields
 from functools import cached_property
 from urllib.parse import unquote
 
-from parsel import Selector, SelectorList
+from parsel import Selector
 
 from archiver.extract import generic
 from archiver.extract.dates import parse_date
 from archiver.extract.document import Document
 from archiver.extract.language import detect_language, normalise_tag
-from archiver.extract.profiles import Profile, builtin_profiles, find_profile
+from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused, record_bytes
+from archiver.extract.nodes import Found, T, breadcrumb_parts, first, ld_strings, text_of
+from archiver.extract.profiles import ArticleSelectors, Profile, builtin_profiles, find_profile
 from archiver.extract.render import RenderedBody, render_body
 from archiver.extract.text import content_hash, decode_leaked_entities, squash, strip_label
-from archiver.extract.urls import dedup_key, resolve, site_of
-from archiver.items import Article, RelatedLink, TocEntry
+from archiver.extract.urls import dedup_key, resolve, site_of, strip_tracking
+from archiver.items import Article, FieldSources, RelatedLink, Source, TocEntry
 
-BREADCRUMB_LABELS = ("当前位置", "您的位置", "您现在的位置", "位置", "You are here")
 AUTHOR_LABELS = ("作者：", "作者:", "作者", "文/", "By ", "by ", "Author:")
-_CRUMB_SPLIT = re.compile(r"\s*[>›»→/|]\s*")
+GENERIC_TOC = ("div.toc", "#toc", ".toc")
 
 
 class FieldError(Exception):
@@ -32,43 +32,39 @@ class FieldError(Exception):
         self.field = field
 
 
-def first(node: Selector | SelectorList, selectors: tuple[str, ...]) -> Selector | None:
-    for css in selectors:
-        found = node.css(css)
-        if found:
-            return found[0]
-    return None
-
-
-def text_of(node: Selector | None) -> str:
-    return squash(" ".join(node.xpath(".//text()").getall())) if node is not None else ""
-
-
 class ArticlePage:
-    """What one article page means. Every record field is a member named like the record key."""
+    """What one article page means. Every record field is a member named like the record key.
+
+    Each field asks the layers in turn: the profile's selectors, then the page's metadata,
+    then the generic markup heuristics; `field_sources` says which one answered.
+    """
 
     def __init__(self, doc: Document, profile: Profile | None) -> None:
         self.doc = doc
         self.profile = profile
+        self._art = profile.article if profile else ArticleSelectors()
 
     # -- which layer answers --------------------------------------------------
     @cached_property
     def is_article(self) -> bool:
-        if self.profile and self.profile.article.require:
-            if not all(self.doc.selector.css(css) for css in self.profile.article.require):
-                return False
+        if self._art.require and not all(self.doc.selector.css(css) for css in self._art.require):
+            return False
         return bool(self.title) and self._root is not None and bool(self.body)
 
     @cached_property
     def _profile_root(self) -> Selector | None:
-        if self.profile is None:
-            return None
-        root = first(self.doc.selector, self.profile.article.body)
+        root = first(self.doc.selector, self._art.body)
         return root if root is not None and text_of(root) else None
 
     @cached_property
+    def _generic_body(self) -> generic.BodyChoice | None:
+        return generic.main_content(self.doc)
+
+    @cached_property
     def _root(self) -> Selector | None:
-        return self._profile_root if self._profile_root is not None else generic.body_root(self.doc)
+        if self._profile_root is not None:
+            return self._profile_root
+        return self._generic_body.node if self._generic_body is not None else None
 
     @cached_property
     def extractor(self) -> str:
@@ -79,39 +75,58 @@ class ArticlePage:
         """A profile matched the page but its body selectors found nothing."""
         return self.profile is not None and self._profile_root is None
 
+    @cached_property
+    def _metadata_strings(self) -> frozenset[str]:
+        """Every meta tag content and JSON-LD string: what the metadata layer can answer."""
+        return frozenset(self.doc.meta.values()) | frozenset(ld_strings(self.doc.json_ld))
+
+    def _generic(self, value: T) -> Found[T]:
+        """A value from the generic module, credited to `metadata` when the page's metadata
+        holds it (generic.py reads JSON-LD / meta tags before markup), else to `generic`."""
+        if not value:
+            return Found(value, None)
+        return Found(value, "metadata" if squash(str(value)) in self._metadata_strings else "generic")
+
+    def _profile_text(self, selectors: tuple[str, ...]) -> str:
+        return text_of(first(self.doc.selector, selectors))
+
     # -- fields ---------------------------------------------------------------
     @cached_property
     def url(self) -> str:
         return self.doc.url
 
     @cached_property
-    def canonical_url(self) -> str:
+    def _canonical_url(self) -> Found[str | None]:
         href = self.doc.selector.css('link[rel~="canonical"]::attr(href)').get() or self.doc.meta.get("og:url")
         found = resolve(self.doc.base_url, href)
-        return (found or self.doc.url).split("#", 1)[0]
+        return Found(found.split("#", 1)[0], "metadata") if found else Found(None, None)
+
+    @cached_property
+    def canonical_url(self) -> str:
+        return self._canonical_url.value or self.doc.url.split("#", 1)[0]
 
     @cached_property
     def site(self) -> str:
         return site_of(self.doc.url)
 
     @cached_property
+    def _title(self) -> Found[str | None]:
+        text = self._profile_text(self._art.title)
+        return Found(text, "profile") if text else self._generic(generic.title(self.doc))
+
+    @cached_property
     def title(self) -> str:
-        if self.profile:
-            text = text_of(first(self.doc.selector, self.profile.article.title))
-            if text:
-                return text
-        return generic.title(self.doc) or ""
+        return self._title.value or ""
 
     @cached_property
     def _rendered(self) -> RenderedBody:
         if self._root is None:
-            return RenderedBody(text="", html="")
+            return RenderedBody(text="", html="", markdown="")
         skip: set[object] = set()
-        removals = self.profile.article.remove if self.extractor != "generic" and self.profile else ()
-        for css in removals:
+        for css in self._art.remove if self._profile_root is not None else ():
             skip.update(node.root for node in self._root.css(css))
-        if self.extractor == "generic":
-            skip.update(generic.boilerplate_inside(self._root))
+        if self._profile_root is None and self._generic_body is not None:
+            skip.update(self._generic_body.skip)
         return render_body(self._root.root, skip, self.doc.absolute)
 
     @cached_property
@@ -123,94 +138,120 @@ class ArticlePage:
         return self._rendered.html
 
     @cached_property
-    def toc(self) -> tuple[TocEntry, ...]:
-        container = first(self.doc.selector, self.profile.article.toc) if self.profile else None
-        if container is None:
-            container = first(self._root, ("div.toc", "#toc", ".toc")) if self._root is not None else None
-        if container is None:
-            return ()
-        entries = []
-        for link in container.css('a[href^="#"]'):
-            text = text_of(link)
-            if text:
-                depth = len(link.xpath("ancestor::ul | ancestor::ol")) - len(container.xpath("ancestor::ul | ancestor::ol"))
-                anchor = unquote(link.attrib["href"][1:]) or None
-                entries.append(TocEntry(level=max(depth, 1), text=text, anchor=anchor))
-        return tuple(entries)
+    def body_markdown(self) -> str:
+        return self._rendered.markdown
 
     @cached_property
-    def related(self) -> tuple[RelatedLink, ...]:
-        art = self.profile.article if self.profile else None
-        items = []
-        for css in art.related_items if art else ():
+    def _toc(self) -> Found[tuple[TocEntry, ...]]:
+        entries = toc_entries(first(self.doc.selector, self._art.toc), self.doc.limits.max_toc_entries)
+        if entries:
+            return Found(entries, "profile")
+        guessed = first(self._root, GENERIC_TOC) if self._root is not None else None
+        entries = toc_entries(guessed, self.doc.limits.max_toc_entries)
+        return Found(entries, "generic" if entries else None)
+
+    @cached_property
+    def toc(self) -> tuple[TocEntry, ...]:
+        return self._toc.value
+
+    @cached_property
+    def _related(self) -> Found[tuple[RelatedLink, ...]]:
+        art = self._art
+        for css in art.related_items:
             items = list(self.doc.selector.css(css))
             if items:
-                break
-        if not items:
-            items = generic.related_items(self.doc)
+                found = self._related_links(items, art.related_link, art.related_snippet)
+                return Found(found, "profile" if found else None)
+        found = self._related_links(generic.related_items(self.doc), ("a[href]",), ())
+        return Found(found, "generic" if found else None)
+
+    def _related_links(
+        self, items: list[Selector], link_css: tuple[str, ...], snippet_css: tuple[str, ...]
+    ) -> tuple[RelatedLink, ...]:
         own = {dedup_key(self.url), dedup_key(self.canonical_url)}
         links: dict[str, RelatedLink] = {}
-        for item in items:
-            anchor = item if item.root.tag == "a" else first(item, art.related_link if art else ("a[href]",))
-            url = resolve(self.doc.base_url, anchor.attrib.get("href")) if anchor is not None else None
+        for item in items[: self.doc.limits.max_links]:
+            anchor = item if item.root.tag == "a" else first(item, link_css)
+            url = self.doc.absolute(anchor.attrib.get("href")) if anchor is not None else None
+            # Recommendation widgets tag each link with where it was shown (CSDN's utm_medium).
+            url = strip_tracking(url) if url else None
             title = decode_leaked_entities(text_of(anchor))
             if not url or not title or dedup_key(url) in own or url in links:
                 continue
-            snippet_node = first(item, art.related_snippet) if art and art.related_snippet else None
-            snippet = decode_leaked_entities(text_of(snippet_node)).strip() or None
+            snippet = decode_leaked_entities(text_of(first(item, snippet_css))).strip() or None
             links[url] = RelatedLink(title=title, url=url, snippet=snippet)
         return tuple(links.values())
 
     @cached_property
+    def related(self) -> tuple[RelatedLink, ...]:
+        return self._related.value
+
+    @cached_property
+    def _breadcrumb(self) -> Found[tuple[str, ...]]:
+        node = first(self.doc.selector, self._art.breadcrumb)
+        if node is not None and (crumbs := breadcrumb_parts(node)):
+            return Found(crumbs, "profile")
+        node = generic.breadcrumb_node(self.doc)
+        if node is not None and (crumbs := breadcrumb_parts(node)):
+            return Found(crumbs, "generic")
+        crumbs = generic.breadcrumb_from_ld(self.doc)
+        return Found(crumbs, "metadata" if crumbs else None)
+
+    @cached_property
     def breadcrumb(self) -> tuple[str, ...]:
-        node = first(self.doc.selector, self.profile.article.breadcrumb) if self.profile else None
-        node = node if node is not None else generic.breadcrumb_node(self.doc)
-        if node is None:
-            return generic.breadcrumb_from_ld(self.doc)
-        text = text_of(node)
-        for label in BREADCRUMB_LABELS:
-            if text.startswith(label):
-                text = text[len(label) :].lstrip(" :：")
-                break
-        parts = [p.strip() for p in _CRUMB_SPLIT.split(text) if p.strip()]
-        if len(parts) <= 1:
-            parts = [text_of(a) for a in node.css("a") if text_of(a)] or parts
-        return tuple(parts)
+        return self._breadcrumb.value
+
+    @cached_property
+    def _published(self) -> Found[str | None]:
+        tz = self.profile.timezone if self.profile else None
+        found = parse_date(self._profile_text(self._art.published), self.doc.fetched_at, tz)
+        if found:
+            return Found(found, "profile")
+        raw = self._generic(generic.published_meta(self.doc))
+        found = parse_date(raw.value, self.doc.fetched_at, tz)
+        return Found(found, raw.source if found else None)
 
     @cached_property
     def published(self) -> str | None:
-        tz = self.profile.timezone if self.profile else None
-        if self.profile:
-            found = parse_date(text_of(first(self.doc.selector, self.profile.article.published)), self.doc.fetched_at, tz)
-            if found:
-                return found
-        return parse_date(generic.published_meta(self.doc), self.doc.fetched_at, tz)
+        return self._published.value
+
+    @cached_property
+    def _author(self) -> Found[str | None]:
+        text = strip_label(self._profile_text(self._art.author), AUTHOR_LABELS)
+        return Found(text, "profile") if text else self._generic(generic.author_meta(self.doc))
 
     @cached_property
     def author(self) -> str | None:
-        if self.profile:
-            text = strip_label(text_of(first(self.doc.selector, self.profile.article.author)), AUTHOR_LABELS)
-            if text:
-                return text
-        return generic.author_meta(self.doc)
+        return self._author.value
+
+    @cached_property
+    def _language(self) -> Found[str | None]:
+        declared = normalise_tag(self.doc.html_lang)
+        if declared:
+            return Found(declared, "metadata")
+        detected = detect_language(self.body)
+        return Found(detected, "generic" if detected else None)
 
     @cached_property
     def language(self) -> str | None:
-        declared = normalise_tag(self.doc.html_lang)
-        return declared or detect_language(self.body)
+        return self._language.value
 
     @cached_property
     def description(self) -> str | None:
         return self.doc.meta.get("description") or self.doc.meta.get("og:description") or None
 
     @cached_property
+    def _tags(self) -> Found[tuple[str, ...]]:
+        for css in self._art.tags:
+            found = tuple(dict.fromkeys(t for t in (text_of(n) for n in self.doc.selector.css(css)) if t))
+            if found:
+                return Found(found, "profile")
+        tags = generic.tags_meta(self.doc)
+        return Found(tags, "metadata" if tags else None)
+
+    @cached_property
     def tags(self) -> tuple[str, ...]:
-        if self.profile and self.profile.article.tags:
-            for css in self.profile.article.tags:
-                found = tuple(dict.fromkeys(t for t in (text_of(n) for n in self.doc.selector.css(css)) if t))
-                if found:
-                    return found
-        return generic.tags_meta(self.doc)
+        return self._tags.value
 
     @cached_property
     def content_hash(self) -> str:
@@ -219,6 +260,23 @@ class ArticlePage:
     @cached_property
     def fetched_at(self) -> str:
         return self.doc.fetched_at.isoformat().replace("+00:00", "Z")
+
+    @cached_property
+    def field_sources(self) -> FieldSources:
+        body: Source | None = ("profile" if self._profile_root is not None else "generic") if self.body else None
+        return FieldSources(
+            canonical_url=self._canonical_url.source,
+            title=self._title.source,
+            body=body,
+            toc=self._toc.source,
+            related=self._related.source,
+            breadcrumb=self._breadcrumb.source,
+            published=self._published.source,
+            author=self._author.source,
+            language=self._language.source,
+            description="metadata" if self.description else None,
+            tags=self._tags.source,
+        )
 
     # Archive-level facts: extraction sees one page, so these start empty and pipelines fill them.
     previous_version: None = None
@@ -234,6 +292,23 @@ class ArticlePage:
         return Article(**values)
 
 
+def toc_entries(container: Selector | None, limit: int = DEFAULT_LIMITS.max_toc_entries) -> tuple[TocEntry, ...]:
+    """The in-page links of a TOC block (the first `limit`); `level` is the list nesting depth."""
+    if container is None:
+        return ()
+    outer = len(container.xpath("ancestor::ul | ancestor::ol"))
+    entries: list[TocEntry] = []
+    for link in container.css('a[href^="#"]'):
+        if len(entries) >= limit:
+            break
+        text = text_of(link)
+        if text:
+            depth = len(link.xpath("ancestor::ul | ancestor::ol")) - outer
+            anchor = unquote(link.attrib["href"][1:]) or None
+            entries.append(TocEntry(level=max(depth, 1), text=text, anchor=anchor))
+    return tuple(entries)
+
+
 @dataclass(frozen=True, slots=True)
 class ParseResult:
     """The record, or why there is none (`not_article`), plus which layer answered."""
@@ -242,6 +317,8 @@ class ParseResult:
     reason: str | None
     extractor: str
     used_fallback: bool
+    profile: str | None = None
+    """The profile that matched the page, also when its body selectors failed (a fallback)."""
 
 
 def parse_page(
@@ -251,14 +328,23 @@ def parse_page(
     fetched_at: str,
     content_type: str | None = None,
     profiles: tuple[Profile, ...] | None = None,
+    limits: PageLimits = DEFAULT_LIMITS,
 ) -> ParseResult:
-    return parse_document(Document.parse(html, url, fetched_at, content_type), profiles)
+    try:
+        doc = Document.parse(html, url, fetched_at, content_type, limits)
+    except PageRefused as refused:
+        return ParseResult(None, refused.reason, "", False)
+    return parse_document(doc, profiles)
 
 
 def parse_document(doc: Document, profiles: tuple[Profile, ...] | None = None) -> ParseResult:
     """The record for an already parsed document (the CLI fixes up the URL first)."""
     profile = find_profile(builtin_profiles() if profiles is None else profiles, doc.url, doc.selector)
     page = ArticlePage(doc, profile)
+    name = profile.name if profile else None
     if not page.is_article:
-        return ParseResult(None, "not_article", page.extractor, page.used_fallback)
-    return ParseResult(page.to_article(), None, page.extractor, page.used_fallback)
+        return ParseResult(None, "not_article", page.extractor, page.used_fallback, name)
+    article = page.to_article()
+    if record_bytes(article) > doc.limits.max_record_bytes:
+        return ParseResult(None, "record_too_large", page.extractor, page.used_fallback, name)
+    return ParseResult(article, None, page.extractor, page.used_fallback, name)

@@ -1,4 +1,4 @@
-"""Render an article body element to plain text and to cleaned HTML in one walk.
+"""Render an article body element to plain text, cleaned HTML and Markdown in one walk.
 
 The tree is never modified: parts to drop are passed in as a set of elements to skip.
 """
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from archiver.extract.markdown import MarkdownWriter
 from archiver.extract.text import clean, squash
 
 BLOCK_TAGS = frozenset(
@@ -41,6 +42,7 @@ VOID_TAGS = frozenset({"br", "hr", "img"})
 class RenderedBody:
     text: str
     html: str
+    markdown: str
 
 
 class _Renderer:
@@ -50,6 +52,7 @@ class _Renderer:
         self.blocks: list[str] = []
         self.inline: list[str] = []
         self.out: list[str] = []
+        self.md = MarkdownWriter(resolve)
         self.pre_depth = 0
         # Whether the current block already holds visible inline text (for body_html spacing).
         self.has_text = False
@@ -71,10 +74,12 @@ class _Renderer:
         if self.pre_depth:
             self.inline.append(clean(text))
             self.out.append(html.escape(clean(text), quote=False))
+            self.md.text(clean(text))
         else:
             # Newlines in source HTML are layout, not content; <br> is the only line break.
             flat = text.replace("\n", " ").replace("\r", " ")
             self.inline.append(flat)
+            self.md.text(flat)
             piece = squash_keep_edges(flat)
             if not self.has_text:
                 piece = piece.lstrip()
@@ -89,6 +94,7 @@ class _Renderer:
             return
         tag = tag.lower()
         kept = tag in KEPT_TAGS
+        self.md.open(el, tag, tag in BLOCK_TAGS)
         if tag == "pre":
             self.flush()
             self.pre_depth += 1
@@ -107,6 +113,7 @@ class _Renderer:
             if tag in BLOCK_TAGS and self.out and self.out[-1].endswith(" "):
                 self.out[-1] = self.out[-1].rstrip()
             self.out.append(f"</{tag}>")
+        self.md.close(el, tag, tag in BLOCK_TAGS)
         if tag == "pre":
             self.pre_depth -= 1
             self.flush_pre()
@@ -152,11 +159,15 @@ def squash_keep_edges(text: str) -> str:
 def render_body(
     root: etree._Element, skip: Collection[object], resolve: Callable[[str], str | None]
 ) -> RenderedBody:
-    """Plain text (paragraphs split by a blank line, `<pre>` verbatim) and cleaned HTML."""
+    """Plain text (paragraphs split by a blank line, `<pre>` verbatim), cleaned HTML, Markdown."""
     renderer = _Renderer(skip, resolve)
     renderer.add_text(root.text)
     for child in root:
         renderer.walk(child)
         renderer.add_text(child.tail)
     renderer.flush()
-    return RenderedBody(text="\n\n".join(renderer.blocks), html="".join(renderer.out).strip())
+    return RenderedBody(
+        text="\n\n".join(renderer.blocks),
+        html="".join(renderer.out).strip(),
+        markdown=renderer.md.result(),
+    )

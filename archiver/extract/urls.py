@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
@@ -14,6 +15,11 @@ TRACKING_PARAMS = frozenset(
     }
 )
 WEB_SCHEMES = frozenset({"http", "https"})
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+# Dot-separated labels of 1-63 letters, digits, `-` (not at either end) or `_` (seen in the
+# wild); rejects `http://a b/`, `http://%zz/`, `http://xn--/` and 300-character labels.
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOST = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}\.?", re.IGNORECASE)
 
 
 def is_tracking_param(name: str) -> bool:
@@ -24,7 +30,10 @@ def is_tracking_param(name: str) -> bool:
 
 def strip_tracking(url: str) -> str:
     """`url` without tracking parameters and without a fragment (neither changes the page)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # `http://[bad`: not a URL extraction would have produced
+        return url
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     kept = [(k, v) for k, v in pairs if not is_tracking_param(k)]
     query = parts.query if len(kept) == len(pairs) else urlencode(kept)
@@ -43,15 +52,30 @@ def resolve(base: str, href: str | None) -> str | None:
     href = href.strip()
     if not href or href.startswith("#"):
         return None
+    scheme = _SCHEME.match(href)
+    if scheme and scheme.group(1).lower() not in WEB_SCHEMES | {"file"}:
+        # `data:` / `javascript:` answered before urljoin: a 10 MB data: URL costs nothing.
+        return None
     try:
         joined = safe_url_string(urljoin(base, href))
-        scheme = urlsplit(joined).scheme
+        parts = urlsplit(joined)
+        parts.port  # noqa: B018 - raises ValueError for `:99999`
     except ValueError:
         # e.g. `http://[bad` raises "Invalid IPv6 URL".
         return None
-    # A saved page opened from disk may link to its neighbours on disk; nothing else may.
-    allowed = WEB_SCHEMES | ({"file"} if base.startswith("file:") else set())
-    return joined if scheme in allowed else None
+    if parts.scheme == "file":
+        # A saved page opened from disk may link to its neighbours on disk; nothing else may.
+        return joined if base.startswith("file:") else None
+    return joined if parts.scheme in WEB_SCHEMES and valid_host(parts.hostname) else None
+
+
+def valid_host(host: str | None) -> bool:
+    """A DNS name (IDNA-encoded, as safe_url_string leaves it) or an IP literal."""
+    if not host:
+        return False
+    if ":" in host:  # urlsplit already checked the brackets of an IPv6 literal
+        return True
+    return len(host) <= 253 and _HOST.fullmatch(host) is not None
 
 
 def site_of(url: str) -> str:

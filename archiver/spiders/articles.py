@@ -11,13 +11,14 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archiver.extract import FieldError, parse_listing, parse_page, utc_now
+from archiver.extract.limits import DEFAULT_LIMITS
 from archiver.extract.feeds import FeedError, parse_discovery, robots_sitemaps
-from archiver.distributed.start import DistributedWorker, pushed_start_urls
+from archiver.distributed.start import DistributedWorker, pushed_start_urls, shared_named_urls
 from archiver.fixture_site import StaticSite, default_site_dir
+from archiver.middlewares import failure_reason, limits_from_settings
 from archiver.rawpages import FETCHED_AT_META
 from archiver.scheduler import KIND_META
 from archiver.spiders.args import SpiderArgs
@@ -34,11 +35,15 @@ class ArticlesSpider(scrapy.Spider):
         super().__init__(*args, **spider_kwargs)
         self.args = SpiderArgs.parse(**kwargs)
         self.fixture_site: StaticSite | None = None
+        # URLs the user gave (and the bundled site): their hosts may be private (AddressGuard).
+        self.named_urls: tuple[str, ...] = ()
+        self.limits = DEFAULT_LIMITS  # from_crawler: ARCHIVER_MAX_* settings
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticlesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.tracker = crawl_tracker(crawler)
+        spider.limits = limits_from_settings(crawler.settings)
         crawler.signals.connect(spider.closed_site, signal=signals.spider_closed)
         if redis_url(crawler) is not None:
             spider.worker = DistributedWorker(crawler)
@@ -52,12 +57,17 @@ class ArticlesSpider(scrapy.Spider):
             starts = self.args.start_urls + pushed_start_urls(self.crawler)
         else:
             starts = self.args.start_urls or (() if not self.args.empty else (self.serve_fixture_site(),))
+        self.named_urls = (*starts, *self.args.sitemap_urls, *self.args.feed_urls)
         for url in starts:
             yield scrapy.Request(url, callback=self.parse_listing, errback=self.failed, dont_filter=not distributed)
         for url in self.args.sitemap_urls:
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, dont_filter=True)
         for url in self.args.feed_urls:
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, dont_filter=True)
+
+    def shared_named_urls(self) -> tuple[str, ...]:
+        """Start URLs other workers of a distributed crawl were given (AddressGuard asks)."""
+        return shared_named_urls(self.crawler) if redis_url(self.crawler) is not None else ()
 
     def serve_fixture_site(self) -> str:
         """No start_url: crawl the bundled fixture site from a loopback server."""
@@ -67,8 +77,11 @@ class ArticlesSpider(scrapy.Spider):
         return self.fixture_site.url
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        listing = parse_listing(response.body, response.url, content_type=_content_type(response))
+        listing = parse_listing(response.body, response.url, content_type=_content_type(response), limits=self.limits)
         self.crawler.stats.inc_value("archiver/pages/listing")
+        if listing.refused:
+            self.crawler.stats.inc_value(f"archiver/skipped/{listing.refused}")
+            self.logger.info("Skipped listing %s: %s", response.url, listing.refused)
         requests = list(self.article_requests(response, listing.article_urls))
         yield from requests
         # A page whose articles are all archived (and none due for a re-check) is "known".
@@ -121,7 +134,7 @@ class ArticlesSpider(scrapy.Spider):
         try:
             # RawPagesMiddleware stamps the fetch time it wrote to the WARC, so both agree.
             fetched_at = response.meta.get(FETCHED_AT_META) or utc_now()
-            result = parse_page(response.body, response.url, fetched_at=fetched_at, content_type=_content_type(response))
+            result = parse_page(response.body, response.url, fetched_at=fetched_at, content_type=_content_type(response), limits=self.limits)
         except FieldError as exc:
             stats.inc_value(f"archiver/field_error/{exc.field}")
             self.count_failure("field_error", response.request, str(exc))
@@ -143,7 +156,7 @@ class ArticlesSpider(scrapy.Spider):
 
     def failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        reason = f"http_{failure.value.response.status}" if failure.check(HttpError) else type(failure.value).__name__
+        reason = failure_reason(failure)
         self.count_failure(reason, request, failure.getErrorMessage())
 
     def count_failure(self, reason: str, request: scrapy.Request, detail: str) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from scrapy.crawler import Crawler
 
+from archiver.paths import safe_component
 from archiver.state.crawl import CrawlState
 from archiver.state.tracking import CrawlTracker
 
@@ -56,6 +57,7 @@ def shard_prefix(crawler: Crawler) -> str:
     prefix = crawler.__dict__.get("_archiver_shard_prefix")
     if prefix is None:
         started = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        prefix = f"{crawler.spidercls.name}-{started}-{worker_id()}"
+        # safe_component: the worker id holds the machine's host name, never a path.
+        prefix = safe_component(f"{crawler.spidercls.name}-{started}-{worker_id()}")
         crawler.__dict__["_archiver_shard_prefix"] = prefix
     return prefix

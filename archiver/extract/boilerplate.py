@@ -1,0 +1,178 @@
+"""Boilerplate inside the chosen article element: what to skip when rendering the body.
+
+Besides the parts `blocks.measure` marked by tag and name, these go: the title (`<h1>`),
+containers that are mostly links or pictures (readability's conditional cleaning),
+one-line template notes ("Advertisement"), a related-links block under its heading
+("Related posts", "相关推荐"), promoted links between paragraphs ("READ MORE: …"),
+byline / dateline lines above the first paragraph, and link or credit lines after the
+last one ("Follow us on Twitter", "（责任编辑：王磊）").
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from archiver.extract.blocks import (
+    BOILERPLATE_LINES,
+    CONTAINER_TAGS,
+    HEADING_TAGS,
+    Stats,
+    class_weight,
+    mostly_quotation,
+    tag_of,
+)
+
+# Headings of a block of links to related articles (not "popular" or "latest": those are
+# the same on every page).
+RELATED_HEADINGS = re.compile(
+    r"^(相关文章|相关推荐|相关阅读|相关新闻|推荐阅读|延伸阅读|猜你喜欢|"
+    r"related (posts|articles|stories|content|coverage|news|reading)|"
+    r"you (may|might) also like|read more|more stories|recommended( for you| stories)?|"
+    r"more from .{1,40})\s*[:：]?$",
+    re.IGNORECASE,
+)
+# "READ MORE: <a>Another story</a>" between paragraphs: a promoted link, not the article.
+PROMO_LABEL = re.compile(
+    r"^(read more|read also|also read|related|see also|see more|more|don'?t miss|watch|listen|"
+    r"延伸阅读|相关阅读|推荐阅读|相关链接|相关新闻|阅读更多)\s*[:：]",
+    re.IGNORECASE,
+)
+# Credits after the article: "（责任编辑：王磊）", "Editing by …".
+CREDIT_LINE = re.compile(
+    r"^[(（\[]?\s*(责任编辑|编辑|责编|审核|校对|来源|(additional )?reporting by|editing by|compiled by)\s*[:：]?",
+    re.IGNORECASE,
+)
+MONTHS = (
+    "jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|"
+    "oct(ober)?|nov(ember)?|dec(ember)?"
+)
+# A date written out in a byline / dateline: "November 18, 2019", "2018-09-16", "11/18/19",
+# "2024年9月27日", "18 Nov 2019".
+DATE = re.compile(
+    rf"\b(({MONTHS})\.? \d{{1,2}}(st|nd|rd|th)?,? \d{{4}}|\d{{1,2}} ({MONTHS})\.?,? \d{{4}}|"
+    r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\b|\d{4}年\d{1,2}月\d{1,2}日",
+    re.IGNORECASE,
+)
+# "By Maria Chen | May 3", "by Jeff Foust November 18, 2019", "作者：林一舟": a name after
+# the label, then the end, a separator or a date (not "By the end of the day, …").
+BYLINE = re.compile(
+    r"^(?i:by|von|par|por|door|av|af)\s+([A-Z][\w.'’-]*\s*){1,4}($|[|,·•/\-–—(]|\d|(?i:and|und|et)\s)"
+    r"|^(作者|记者|文\s*/|来源)"
+)
+META_LINE_MAX = 100
+PROSE_MIN = 80
+
+
+class _Cleaner:
+    """One pass over the root's subtree, in document order, collecting what to skip."""
+
+    def __init__(
+        self, root: etree._Element, stats: dict[etree._Element, Stats], skip: set[etree._Element]
+    ) -> None:
+        self.root = root
+        self.stats = stats
+        self.skip = set(skip)
+        self.total = stats[root].chars
+        # Stats are in document order: the root's subtree is one slice of them.
+        top = stats[root]
+        inside = list(stats.items())[top.order : top.end + 1]
+        prose = [
+            st.order
+            for el, st in inside
+            if not st.junk and _is_prose(st) and el.tag not in HEADING_TAGS
+        ]
+        self.first_prose = prose[0] if prose else 0
+        self.last_prose = prose[-1] if prose else 0
+
+    def run(self) -> set[etree._Element]:
+        stack = list(reversed(self.root))
+        while stack:
+            el = stack.pop()
+            st = self.stats.get(el)
+            if st is None or el in self.skip:
+                continue
+            if self._drop(el, tag_of(el), st):
+                self.skip.add(el)
+            else:
+                stack.extend(reversed(el))
+        return self.skip
+
+    def _drop(self, el: etree._Element, tag: str, st: Stats) -> bool:
+        # The page title above the text (an <h1> further down is a section heading).
+        if st.flag or (tag == "h1" and st.order < self.first_prose):
+            return True
+        if (
+            tag in CONTAINER_TAGS
+            and st.chars < self.total * 0.5
+            and _mostly_not_text(el, tag, st)
+            and not mostly_quotation(el, st, self.stats)
+        ):
+            return True
+        if not 0 < st.chars <= META_LINE_MAX or st.own < st.chars * 0.9:
+            return False
+        text = " ".join("".join(el.itertext()).split())
+        if BOILERPLATE_LINES.match(text):
+            return True
+        if RELATED_HEADINGS.match(text):
+            self._skip_related_block(el)
+            return True
+        if PROMO_LABEL.match(text) and st.links * 2 >= st.chars:
+            return True
+        if st.order < self.first_prose and (DATE.search(text) or BYLINE.match(text)):
+            return True
+        trailing = st.order > self.last_prose
+        return trailing and (st.links > st.chars * 0.3 or bool(CREDIT_LINE.match(text)))
+
+    def _skip_related_block(self, heading: etree._Element) -> None:
+        """The links after a related-posts heading, up to the next prose paragraph; when the
+        heading sits alone in a wrapper, the wrapper's followers."""
+        node = heading
+        while (
+            node.getnext() is None
+            and node.getparent() is not None
+            and node.getparent() is not self.root
+        ):
+            node = node.getparent()
+        for sib in node.itersiblings():
+            st = self.stats.get(sib)
+            if st is None:
+                continue
+            if _is_prose(st) or tag_of(sib) in HEADING_TAGS:
+                break
+            self.skip.add(sib)
+
+
+def _is_prose(st: Stats) -> bool:
+    """A real paragraph: long, few links."""
+    return st.own >= PROSE_MIN and st.own_links < st.own * 0.3
+
+
+def _mostly_not_text(el: etree._Element, tag: str, st: Stats) -> bool:
+    """readability's conditional cleaning: a block with few commas that is mostly links,
+    images, list items or form fields is not part of the article."""
+    weight = class_weight(el)
+    if weight < 0:
+        return True
+    if st.commas >= 10:
+        return False
+    density = st.link_density
+    if tag == "table" and density < 0.5 and (st.chars > 0 or st.imgs):
+        return False
+    is_list = tag in ("ul", "ol", "dl")
+    return (
+        (st.imgs > 1 and st.paras / st.imgs < 0.5)
+        or (not is_list and st.lis - 100 > st.paras)
+        or st.inputs > st.paras // 3
+        or (st.chars < 25 and (st.imgs == 0 or st.imgs > 2))
+        or (weight < 25 and density > 0.2)
+        or (weight >= 25 and density > 0.5)
+    )
+
+
+def boilerplate_in(
+    root: etree._Element, stats: dict[etree._Element, Stats], skip: set[etree._Element]
+) -> set[etree._Element]:
+    """`skip` plus the boilerplate parts of the chosen root."""
+    return _Cleaner(root, stats, skip).run()

@@ -1,0 +1,253 @@
+"""Main-content detection: which element holds the article body, and which parts of it
+are boilerplate (skipped when rendering). The tree is only read, never changed.
+
+Paragraphs vote for their ancestors (readability's scoring, over `blocks.measure`), the
+best-scored element and its article-like siblings form the body, and `boilerplate.py`
+picks the parts inside it to leave out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from lxml import etree
+
+from archiver.extract.blocks import (
+    HEADING_TAGS,
+    MIN_PARAGRAPH,
+    SENTENCE_END,
+    Stats,
+    class_weight,
+    measure,
+    tag_of,
+)
+from archiver.extract.boilerplate import boilerplate_in
+
+MIN_BODY = 140
+# A teaser is a linked title and a summary; a longer block is an article of its own.
+TEASER_MAX = 1000
+TITLE_CLASS = re.compile(r"title|heading|headline", re.IGNORECASE)
+# readability's starting score of a candidate, by its tag.
+TAG_SCORES = {
+    **dict.fromkeys(("div", "article"), 5),
+    **dict.fromkeys(("section", "pre", "td", "blockquote"), 3),
+    **dict.fromkeys(("address", "ol", "ul", "dl", "dd", "dt", "li", "form"), -3),
+    **dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6", "th"), -5),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MainContent:
+    """The element holding the article and the parts of it to leave out."""
+
+    root: etree._Element
+    skip: frozenset[etree._Element]
+
+
+def score_candidates(stats: dict[etree._Element, Stats]) -> dict[etree._Element, Stats]:
+    """readability's vote: each paragraph gives its parent its score, its grandparent half,
+    and further ancestors a third of that per level; link text counts for nothing."""
+    candidates: dict[etree._Element, Stats] = {}
+    for el, st in stats.items():
+        if st.junk or st.own < MIN_PARAGRAPH or tag_of(el) in HEADING_TAGS:
+            continue
+        points = (1 + st.commas + min(st.own / 100, 3)) * (1 - st.own_links / st.own)
+        for level, ancestor in enumerate(_ancestors(el, 5)):
+            cand = stats.get(ancestor)
+            if cand is None:
+                break
+            if ancestor not in candidates:
+                cand.score = TAG_SCORES.get(tag_of(ancestor), 0) + class_weight(ancestor)
+                candidates[ancestor] = cand
+            cand.score += points / (1 if level == 0 else 2 if level == 1 else level * 3)
+    for cand in candidates.values():
+        cand.score *= 1 - cand.link_density
+    return candidates
+
+
+def _ancestors(el: etree._Element, limit: int) -> Iterator[etree._Element]:
+    for i, parent in enumerate(el.iterancestors()):
+        if i >= limit:
+            return
+        yield parent
+
+
+def top_candidate(
+    body: etree._Element, candidates: dict[etree._Element, Stats]
+) -> etree._Element | None:
+    """The best-scored element, moved up to the ancestor that holds a split article's parts
+    and to a parent that scores higher."""
+    if not candidates:
+        return None
+    ranked = sorted(candidates, key=lambda el: candidates[el].score, reverse=True)
+    top = ranked[0]
+    best = candidates[top].score
+    # Several near-best candidates under one ancestor: the article is split into parts.
+    close = [el for el in ranked[1:5] if candidates[el].score >= best * 0.75]
+    if len(close) >= 2:
+        for ancestor in top.iterancestors():
+            if ancestor is body or sum(1 for el in close if _contains(ancestor, el)) >= 2:
+                top = ancestor if ancestor is not body else top
+                break
+    return _climb(body, top, candidates)
+
+
+def _contains(ancestor: etree._Element, el: etree._Element) -> bool:
+    return any(a is ancestor for a in el.iterancestors())
+
+
+def _climb(
+    body: etree._Element, top: etree._Element, candidates: dict[etree._Element, Stats]
+) -> etree._Element:
+    """Go up while a parent scores higher (its other children are article too), and past
+    parents that hold nothing else."""
+    last = candidates[top].score if top in candidates else 0.0
+    threshold = last / 3
+    parent = top.getparent()
+    while parent is not None and parent is not body:
+        if parent in candidates:
+            score = candidates[parent].score
+            if score < threshold:
+                break
+            if score > last:
+                top = parent
+                break
+            last = score
+        parent = parent.getparent()
+    while (parent := top.getparent()) is not None and parent is not body and len(parent) == 1:
+        top = parent
+    return top
+
+
+def with_siblings(
+    top: etree._Element, stats: dict[etree._Element, Stats], candidates: dict[etree._Element, Stats]
+) -> tuple[etree._Element, set[etree._Element]]:
+    """The top candidate, or its parent when siblings continue the article (a body split in
+    parts, a lead paragraph outside the main block); the parent's other children skipped."""
+    parent = top.getparent()
+    if parent is None or parent not in stats:
+        return top, set()
+    best = candidates[top].score if top in candidates else 0.0
+    threshold = max(10.0, best * 0.2)
+    kept = [
+        sib is top or _continues_article(sib, top, stats, candidates, threshold, best)
+        for sib in parent
+    ]
+    if sum(kept) == 1:
+        return top, set()
+    # A heading between two kept parts belongs to the article.
+    first, last = kept.index(True), len(kept) - 1 - kept[::-1].index(True)
+    for i, sib in enumerate(parent):
+        if first < i < last and tag_of(sib) in HEADING_TAGS:
+            kept[i] = True
+    return parent, {sib for sib, keep in zip(parent, kept, strict=True) if not keep}
+
+
+def _continues_article(
+    sib: etree._Element,
+    top: etree._Element,
+    stats: dict[etree._Element, Stats],
+    candidates: dict[etree._Element, Stats],
+    threshold: float,
+    best: float,
+) -> bool:
+    st = stats.get(sib)
+    if st is None or st.junk or not st.chars:
+        return False
+    same_kind = (
+        sib.tag == top.tag and bool(sib.get("class")) and sib.get("class") == top.get("class")
+    )
+    if (
+        sib in candidates
+        and candidates[sib].score + (best * 0.2 if same_kind else 0.0) >= threshold
+    ):
+        return True
+    # A body split around pictures into blocks named alike (only the longest one scored).
+    if same_kind and st.link_density < 0.25 and st.chars >= MIN_PARAGRAPH:
+        return True
+    if st.own < st.chars * 0.9:
+        return False
+    density = st.link_density
+    if st.chars > 80:
+        return density < 0.25
+    return density == 0 and bool(SENTENCE_END.search("".join(sib.itertext())))
+
+
+def main_content(body: etree._Element) -> MainContent | None:
+    """The article's element and the parts of it to skip, or None when no block of the page
+    reads like an article."""
+    stats = measure(body)
+    candidates = score_candidates(stats)
+    top = top_candidate(body, candidates)
+    # `top not in stats`: a broken page whose candidates are not under `body` climbs past
+    # it to <html> (hypothesis: a truncated page with `<table><td>` in its head).
+    if top is None or top not in stats:
+        return None
+    root, skip = with_siblings(top, stats, candidates)
+    if is_listing(root, stats):
+        return None
+    skip = boilerplate_in(root, stats, skip)
+    left_out = (stats.get(el) for el in skip)
+    kept = stats[root].chars - sum(st.chars for st in left_out if st is not None and not st.flag)
+    return MainContent(root, frozenset(skip)) if kept >= MIN_BODY else None
+
+
+def is_listing(root: etree._Element, stats: dict[etree._Element, Stats]) -> bool:
+    """Whether the chosen block is a list of teasers (a blog index, a category page): at
+    least half of the text of the root, of an ancestor or of a large descendant is in two
+    or more sibling items that each start from a linked title and say more than it."""
+    total = stats[root].chars
+    scopes = [*root.iterancestors()][:3] + _large_parts(root, stats, total)
+    for scope in scopes:
+        st = stats.get(scope)
+        if st is None or not st.chars:
+            continue
+        teasers = [
+            c
+            for c in scope
+            if (cs := stats.get(c)) is not None and not cs.junk and _is_teaser(c, cs)
+        ]
+        if len(teasers) >= 2 and sum(stats[c].chars for c in teasers) * 2 >= st.chars:
+            return True
+    return False
+
+
+def _large_parts(
+    root: etree._Element, stats: dict[etree._Element, Stats], total: int
+) -> list[etree._Element]:
+    """The root and its descendants that hold at least half of its text (a short chain)."""
+    found, frontier = [root], [root]
+    while frontier:
+        for child in frontier.pop():
+            st = stats.get(child)
+            if st is not None and st.chars * 2 >= total > 0:
+                found.append(child)
+                frontier.append(child)
+    return found
+
+
+def _is_teaser(el: etree._Element, st: Stats) -> bool:
+    if not MIN_PARAGRAPH <= st.chars <= TEASER_MAX or st.links > st.chars * 0.9:
+        return False
+    for node in el.iter():
+        if isinstance(node.tag, str) and _is_title(node):
+            text = "".join(node.itertext()).strip()
+            linked = "".join(
+                t
+                for a in node.iter("a")
+                if not (a.get("href") or "#").startswith("#")
+                for t in a.itertext()
+            ).strip()
+            if text and len(linked) >= 0.8 * len(text):
+                return True
+    return False
+
+
+def _is_title(el: etree._Element) -> bool:
+    return (
+        el.tag in HEADING_TAGS
+        or el.get("role") == "heading"
+        or bool(TITLE_CLASS.search(el.get("class") or ""))
+    )

@@ -1,0 +1,140 @@
+"""The near-duplicate index: the protocol pipelines use, and its LSH implementation.
+
+`LshIndex` keeps only band tables in memory (`BandIndex`) and asks a `SignatureStore` for
+the signatures and canonical URLs of candidates, to confirm them. The store is memory
+(`MemorySignatureStore`, for tests and benchmarks) or SQLite on disk
+(`archiver.state.neardup_store`), so the index survives across runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from archiver.neardup.lsh import BandIndex
+from archiver.neardup.signature import BINS, Signature
+
+# Confirm at most this many candidates, those sharing the most bands: a site whose every
+# article carries the same footer makes many weak candidates; true copies share most bands.
+MAX_CANDIDATES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class NearDuplicate:
+    canonical_url: str
+    """The indexed record the checked one nearly duplicates."""
+    similarity: float
+    """Estimated Jaccard similarity of their shingle sets."""
+
+
+class NearDuplicateIndex(Protocol):
+    """Signatures of the records archived so far, across runs."""
+
+    def find(self, signature: Signature, canonical_url: str) -> NearDuplicate | None:
+        """The most similar known record at or above the threshold, ignoring the versions
+        of `canonical_url` itself (a new version of an article is not a copy of it)."""
+        ...
+
+    def add(self, signature: Signature, canonical_url: str) -> None:
+        """Remember a record; durable when this returns, if the index is persistent."""
+        ...
+
+    def add_many(self, rows: Iterable[tuple[Signature, str]]) -> None:
+        """Remember many records at once (seeding from an archive): faster than `add`."""
+        ...
+
+    def __len__(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class SignatureStore(Protocol):
+    """Where signatures and canonical URLs live, by integer id."""
+
+    def __len__(self) -> int: ...
+
+    def append(self, canonical_url: str, signature: Signature) -> int: ...
+
+    def append_many(self, rows: Iterable[tuple[str, Signature]]) -> list[int]: ...
+
+    def fetch(self, ids: Sequence[int]) -> Iterable[tuple[int, str, Signature]]: ...
+
+    def load(self) -> Iterator[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]]:
+        """Every (id, signature) stored, as arrays, a chunk at a time: the band tables are
+        rebuilt from these."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _second(pair: tuple[str, int]) -> int:
+    return pair[1]
+
+
+class LshIndex:
+    """NearDuplicateIndex over in-memory band tables and a SignatureStore."""
+
+    def __init__(self, store: SignatureStore, threshold: float) -> None:
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold!r}")
+        self.store = store
+        self.threshold = threshold
+        self.bands = BandIndex()
+        self.bands.add_bulk(store.load(), expected=len(store))
+
+    def __len__(self) -> int:
+        return len(self.bands)
+
+    def find(self, signature: Signature, canonical_url: str) -> NearDuplicate | None:
+        found = [(url, known) for _doc, url, known in self.store.fetch(self.bands.candidates(signature)[:MAX_CANDIDATES])
+                 if url != canonical_url]
+        if not found:
+            return None
+        url, equal = max(((url, int(np.count_nonzero(known == signature))) for url, known in found), key=_second)
+        return NearDuplicate(url, equal / BINS) if equal >= self.threshold * BINS else None
+
+    def add(self, signature: Signature, canonical_url: str) -> None:
+        doc = self.store.append(canonical_url, signature)
+        self.bands.add(np.array([doc], dtype=np.uint32), signature[None, :])
+
+    def add_many(self, rows: Iterable[tuple[Signature, str]]) -> None:
+        pairs = [(url, signature) for signature, url in rows]
+        if pairs:
+            ids = np.array(self.store.append_many(pairs), dtype=np.uint32)
+            self.bands.add_bulk([(ids, np.stack([signature for _url, signature in pairs]))])
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class MemorySignatureStore:
+    """A SignatureStore in memory: nothing survives the process."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+        self.signatures: list[Signature] = []
+
+    def __len__(self) -> int:
+        return len(self.urls)
+
+    def append(self, canonical_url: str, signature: Signature) -> int:
+        self.urls.append(canonical_url)
+        self.signatures.append(signature)
+        return len(self.urls) - 1
+
+    def append_many(self, rows: Iterable[tuple[str, Signature]]) -> list[int]:
+        return [self.append(url, signature) for url, signature in rows]
+
+    def fetch(self, ids: Sequence[int]) -> Iterable[tuple[int, str, Signature]]:
+        return [(doc, self.urls[doc], self.signatures[doc]) for doc in ids]
+
+    def load(self) -> Iterator[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]]:
+        if self.signatures:
+            yield np.arange(len(self.urls), dtype=np.uint32), np.stack(self.signatures)
+
+    def close(self) -> None:
+        pass

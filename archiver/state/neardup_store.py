@@ -1,0 +1,147 @@
+"""The near-duplicate index on disk: signatures and canonical URLs in SQLite (WAL).
+
+One row per archived record: an integer id, its canonical URL and its 128-value MinHash
+signature (256 bytes); no bodies. On open every signature is read back once to rebuild the
+in-memory band tables (`LshIndex`), so memory holds ids only and URLs stay on disk.
+
+Crash safety is SQLite's: every `append` is its own transaction in the write-ahead log,
+which survives a killed process (synchronous=NORMAL: a power cut may lose the last few,
+which only makes the next run miss those copies). A torn last WAL frame is discarded by
+SQLite's checksums. A file that is not a readable database, or holds signatures of another
+scheme, is moved aside and a new one started: a near-duplicate index is a cache of what
+the archive holds, and can be seeded again from it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from archiver.neardup.index import LshIndex
+from archiver.neardup.signature import BIN_BITS, BINS, MIN_SHINGLES, VALUE_BITS, Signature
+from archiver.neardup.text import CHAR_SHINGLE, WORD_SHINGLE
+
+logger = logging.getLogger(__name__)
+
+NEARDUP_FILE = "neardup.sqlite"
+# Signatures of another scheme cannot be compared with these: a change here starts afresh.
+SCHEME = f"oph-minhash/1 bins={BINS}:{BIN_BITS} value={VALUE_BITS} char={CHAR_SHINGLE} word={WORD_SHINGLE} min={MIN_SHINGLES}"
+_SIGNATURE_BYTES = BINS * 2
+_DTYPE = np.dtype("<u2")
+LOAD_CHUNK = 16_384
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS signatures (
+    id INTEGER PRIMARY KEY,
+    canonical_url TEXT NOT NULL,
+    signature BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class UnusableStore(Exception):
+    """The file is not a database of signatures of this scheme."""
+
+
+class SQLiteSignatureStore:
+    """A SignatureStore in one SQLite file. `created` says it started empty."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.created = not path.exists()
+        self.skipped_rows = 0
+        self.db = sqlite3.connect(path, isolation_level=None)
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+            self._check_scheme()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise UnusableStore(str(exc)) from exc
+
+    def _check_scheme(self) -> None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'scheme'").fetchone()
+        if row is None:
+            self.db.execute("INSERT INTO meta VALUES ('scheme', ?)", (SCHEME,))
+        elif row[0] != SCHEME:
+            raise UnusableStore(f"signatures of scheme {row[0]!r}, this archiver makes {SCHEME!r}")
+
+    def __len__(self) -> int:
+        try:
+            return int(self.db.execute("SELECT count(*) FROM signatures").fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            raise UnusableStore(str(exc)) from exc
+
+    def append(self, canonical_url: str, signature: Signature) -> int:
+        cur = self.db.execute(
+            "INSERT INTO signatures (canonical_url, signature) VALUES (?, ?)",
+            (canonical_url, signature.astype(_DTYPE).tobytes()),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def append_many(self, rows: Iterable[tuple[str, Signature]]) -> list[int]:
+        """Many rows in one transaction (seeding, benchmarks): all or none are stored."""
+        ids: list[int] = []
+        with self.db:
+            self.db.execute("BEGIN")
+            for url, signature in rows:
+                ids.append(self.append(url, signature))
+        return ids
+
+    def fetch(self, ids: Sequence[int]) -> Iterable[tuple[int, str, Signature]]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT id, canonical_url, signature FROM signatures WHERE id IN ({marks})", ids)
+        return [(doc, url, np.frombuffer(blob, dtype=_DTYPE)) for doc, url, blob in rows if len(blob) == _SIGNATURE_BYTES]
+
+    def load(self) -> Iterator[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]]:
+        try:
+            rows = self.db.execute("SELECT id, signature FROM signatures ORDER BY id")
+            while chunk := rows.fetchmany(LOAD_CHUNK):
+                good = [(doc, blob) for doc, blob in chunk if isinstance(blob, bytes) and len(blob) == _SIGNATURE_BYTES]
+                self.skipped_rows += len(chunk) - len(good)
+                if good:
+                    ids = np.array([doc for doc, _blob in good], dtype=np.uint32)
+                    blob = b"".join(blob for _doc, blob in good)
+                    yield ids, np.frombuffer(blob, dtype=_DTYPE).reshape(len(good), BINS).astype(np.uint16)
+        except sqlite3.DatabaseError as exc:
+            raise UnusableStore(str(exc)) from exc
+        if self.skipped_rows:
+            logger.warning("Near-duplicate store %s: %d malformed rows ignored", self.path, self.skipped_rows)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_neardup_index(path: Path, threshold: float) -> tuple[LshIndex, SQLiteSignatureStore]:
+    """The persistent index at `path`, with its store; an unusable file is moved aside."""
+    try:
+        return _open(path, threshold)
+    except UnusableStore as exc:
+        aside = f"{path.name}.unusable-{time.strftime('%Y%m%dT%H%M%S')}"
+        logger.error("Near-duplicate store %s is unusable (%s): moved to %s, starting a new one", path, exc, aside)
+        for suffix in ("", "-wal", "-shm"):
+            part = path.with_name(path.name + suffix)
+            if part.exists():
+                part.rename(path.with_name(aside + suffix))
+        return _open(path, threshold)
+
+
+def _open(path: Path, threshold: float) -> tuple[LshIndex, SQLiteSignatureStore]:
+    store = SQLiteSignatureStore(path)
+    try:
+        return LshIndex(store, threshold), store
+    except BaseException:
+        store.close()
+        raise
