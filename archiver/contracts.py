@@ -8,17 +8,15 @@ bundled `fixtures/site`) on a free loopback port for the check and requests that
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 from scrapy.contracts import Contract
 
-from archiver.fixture_site import StaticSite, default_site_dir
-
 
 class FixtureContract(Contract):
-    """@fixture PATH: request PATH (relative) of the fixture site, served for the check."""
+    """@fixture PATH: request PATH (relative) of the fixture site, served for the check by the
+    spider's `serve_fixture_site` (ArticlesSpider's, archiver/spiders/discovery.py)."""
 
     name = "fixture"
 
@@ -27,14 +25,6 @@ class FixtureContract(Contract):
         self.spider = method.__self__
 
     def adjust_request_args(self, args: dict[str, Any]) -> dict[str, Any]:
-        spider = self.spider
-        site: StaticSite | None = getattr(spider, "fixture_site", None)
-        if site is None:
-            configured = spider.settings.get("ARCHIVER_FIXTURE_SITE")
-            # The spider stops its fixture_site when it closes.
-            site = StaticSite(Path(configured) if configured else default_site_dir()).start()
-            spider.fixture_site = site
-            # Named like a start URL, so the address guard lets the check reach 127.0.0.1.
-            spider.named_urls = (*getattr(spider, "named_urls", ()), site.url)
-        args["url"] = urljoin(site.url, self.args[0] if self.args else "")
+        # ArticlesSpider serves the site once for all its contracts and stops it when it closes.
+        args["url"] = urljoin(self.spider.serve_fixture_site(), self.args[0] if self.args else "")
         return args

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+from conftest import SITE, project_settings
 from scrapy import Request
 from scrapy.exceptions import UsageError
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, Response, XmlResponse
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from archiver.items import Article
 from archiver.spiders.args import SpiderArgs
-from archiver.spiders.articles import ArticlesSpider
-from conftest import SITE, project_settings
+from archiver.spiders.articles import KNOWN_STREAK, ArticlesSpider
+from archiver.state.crawl import Validators
 
 BASE = "http://127.0.0.1:8000/"
 
@@ -30,9 +33,15 @@ def make_spider(**kwargs: str) -> ArticlesSpider:
     return spider
 
 
-def response(path: str, body: bytes, url: str | None = None) -> HtmlResponse:
+def response(path: str, body: bytes, url: str | None = None, meta: dict | None = None) -> HtmlResponse:
     url = url or BASE + path
-    return HtmlResponse(url=url, body=body, headers={"Content-Type": "text/html"}, request=Request(url))
+    return HtmlResponse(url=url, body=body, headers={"Content-Type": "text/html"}, request=Request(url, meta=meta))
+
+
+def archived_everything(spider: ArticlesSpider, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every article URL is archived already (and RECRAWL_AFTER = -1: never re-checked)."""
+    archived = Validators(etag=None, last_modified=None, updated=0.0)
+    monkeypatch.setattr(spider.tracker, "known", lambda url: archived)
 
 
 def test_listing_yields_articles_once_then_next_page() -> None:
@@ -99,3 +108,47 @@ def test_several_start_urls_and_unknown_argument() -> None:
     assert SpiderArgs.parse(start_url="http://a.test/, https://b.test/x").start_urls == ("http://a.test/", "https://b.test/x")
     with pytest.raises(UsageError, match="unknown spider argument"):
         SpiderArgs.parse(start_urls="http://a.test/")
+
+
+def test_listing_stop_is_counted_and_logged_with_the_listing_url(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    spider = make_spider()
+    archived_everything(spider, monkeypatch)
+    caplog.set_level(logging.INFO)
+    # LISTING_STOP_AFTER_KNOWN_PAGES = 2: the page before was known too.
+    page = response("news/list_2.html", (SITE / "news" / "list_2.html").read_bytes(), meta={KNOWN_STREAK: 1})
+    assert list(spider.parse_listing(page)) == []
+    assert spider.crawler.stats.get_value("archiver/listing_stopped_early") == 1
+    stops = [r for r in caplog.records if r.levelno == logging.INFO and "Stopped paging" in r.getMessage()]
+    assert len(stops) == 1 and BASE + "news/list_2.html" in stops[0].getMessage()
+
+
+def test_old_sitemap_entries_are_logged_once_per_sitemap(caplog: pytest.LogCaptureFixture) -> None:
+    spider = make_spider(sitemap_url=BASE + "sitemap.xml", since="2024-09-25")
+    caplog.set_level(logging.INFO)
+    sitemap = XmlResponse(url=BASE + "sitemap.xml", body=(SITE / "sitemap.xml").read_bytes(), request=Request(BASE + "sitemap.xml"))
+    out = list(spider.parse_sitemap(sitemap))
+    # 2024-09-25T10:00+08:00 and later, and the entry without <lastmod>.
+    assert len(out) == 4 and all(r.callback == spider.parse_article for r in out)
+    assert spider.crawler.stats.get_value("archiver/sitemap_entries_skipped_old") == 11
+    lines = [r for r in caplog.records if "last modified before" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].levelno == logging.INFO
+    assert "11 of 15" in lines[0].getMessage() and BASE + "sitemap.xml" in lines[0].getMessage()
+
+
+def test_sitemap_without_old_entries_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    spider = make_spider(sitemap_url=BASE + "sitemap.xml")
+    caplog.set_level(logging.INFO)
+    sitemap = XmlResponse(url=BASE + "sitemap.xml", body=(SITE / "sitemap.xml").read_bytes(), request=Request(BASE + "sitemap.xml"))
+    assert len(list(spider.parse_sitemap(sitemap))) == 15
+    assert "last modified before" not in caplog.text
+
+
+def test_not_modified_is_counted_and_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    spider = make_spider()
+    caplog.set_level(logging.DEBUG)
+    url = BASE + "news/2024092701.html"
+    not_modified = Response(url=url, status=304, headers={"ETag": '"v1"'}, request=Request(url))
+    assert list(spider.parse_article(not_modified)) == []
+    assert spider.crawler.stats.get_value("archiver/not_modified") == 1
+    lines = [r for r in caplog.records if "Not modified" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].levelno == logging.DEBUG and url in lines[0].getMessage()

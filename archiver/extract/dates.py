@@ -1,4 +1,5 @@
-"""Publication dates as pages write them (Chinese and ISO forms, relative ages) to ISO 8601."""
+"""Publication dates as pages write them (Chinese, ISO and English month-name forms, relative
+ages) to ISO 8601."""
 
 from __future__ import annotations
 
@@ -10,6 +11,30 @@ _ABSOLUTE = re.compile(
     r"(?:\s*T?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{2})(?:\s*[:：分]\s*(?P<S>\d{2}))?"
     r"(?:\.\d+)?\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?"
 )
+# `September 27, 2024`, `Sept. 27th 2024`, `27 Sep 2024`, `27-Sep-2024`, `Fri, 27 Sep 2024
+# 14:05:00 GMT` (a weekday is simply left out of the match), `27/Sep/2024:10:20:00 +0000`,
+# `the 27th of September, 2024 at 10:20 a.m.`. Matched on lower-cased text; every repeat is
+# bounded, so a long text scans linearly.
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
+_ENGLISH = re.compile(
+    rf"\b(?:(?P<mon1>{_MONTH})\s{{0,3}}(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:\s{{1,3}}of)?[\s./-]{{0,3}}(?P<mon2>{_MONTH}))"
+    r"[\s,/-]{0,4}(?P<y>(?:19|20)\d{2})\b"
+    r"(?:(?:[\s,:|·-]{0,4}|[\s,]{0,3}(?:at|@)\s{0,3})"
+    r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\.\d{1,9})?"
+    r"(?:\s{0,2}(?P<ampm>[ap])\.?m\b\.?)?"
+    r"(?:\s{0,2}(?P<zone>gmt|utc|ut|z)\b)?(?:\s{0,2}(?P<off>[+-]\d{1,2}(?::?\d{2})?)\b)?)?"
+)
+# Literal alternatives only, so re scans for their first letters in C: most date texts
+# (Chinese, ISO, "阅读：1352") hold no month name and cost one fast scan.
+_MONTH_HINT = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
+# The day may stand before the month: `27th of Sep` is 9 characters before `sep`.
+_DAY_BEFORE_MONTH = 12
+_MONTH_NUMBER = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 _RELATIVE = re.compile(
     r"(?P<n>\d+)\s*(?P<unit>秒|分钟|分|小时|天|日|周|星期|个月|月|年"
     r"|seconds?|minutes?|mins?|hours?|days?|weeks?|months?|years?)\s*(?:前|ago)",
@@ -51,22 +76,56 @@ def parse_date(text: str | None, fetched_at: datetime, site_tz: tzinfo | None) -
     """
     if not text:
         return None
-    return _absolute(text, site_tz) or _relative(text, fetched_at, site_tz)
+    return _absolute(text, site_tz) or _english(text, site_tz) or _relative(text, fetched_at, site_tz)
 
 
 def _absolute(text: str, site_tz: tzinfo | None) -> str | None:
     m = _ABSOLUTE.search(text)
     if not m:
         return None
+    clock = None if m["H"] is None else (int(m["H"]), int(m["M"]), int(m["S"] or 0))
+    return _iso((int(m["y"]), int(m["m"]), int(m["d"])), clock, parse_offset(m["tz"]) or site_tz)
+
+
+def _english(text: str, site_tz: tzinfo | None) -> str | None:
+    lowered = text.lower()
+    hint = _MONTH_HINT.search(lowered)
+    m = _ENGLISH.search(lowered, max(0, hint.start() - _DAY_BEFORE_MONTH)) if hint else None
+    if not m:
+        return None
+    day = (int(m["y"]), _MONTH_NUMBER[(m["mon1"] or m["mon2"])[:3]], int(m["d1"] or m["d2"]))
+    clock = None if m["H"] is None else (_hour(int(m["H"]), m["ampm"]), int(m["M"]), int(m["S"] or 0))
+    return _iso(day, clock, _zone_offset(m["zone"], m["off"]) or site_tz)
+
+
+def _iso(day: tuple[int, int, int], clock: tuple[int, int, int] | None, tz: tzinfo | None) -> str | None:
+    """The date alone when the page gives no time (its precision), else the datetime with `tz`
+    when known; None for an impossible one (`2024-02-30`, `25:00`)."""
     try:
-        day = date(int(m["y"]), int(m["m"]), int(m["d"]))
-        if m["H"] is None:
-            return day.isoformat()
-        moment = datetime(day.year, day.month, day.day, int(m["H"]), int(m["M"]), int(m["S"] or 0))
+        return date(*day).isoformat() if clock is None else datetime(*day, *clock, tzinfo=tz).isoformat()
     except ValueError:
         return None
-    tz = parse_offset(m["tz"]) or site_tz
-    return (moment.replace(tzinfo=tz) if tz else moment).isoformat()
+
+
+def _hour(hour: int, ampm: str | None) -> int:
+    """12-hour clock to 24: `12:05 AM` is 00:05, `12:05 PM` 12:05; `14:05 PM` stays 14:05."""
+    if ampm is None or not 1 <= hour <= 12:
+        return hour
+    return hour % 12 + (12 if ampm == "p" else 0)
+
+
+def _zone_offset(zone: str | None, offset: str | None) -> tzinfo | None:
+    """`GMT`, `UTC+8`, `GMT+05:30`, `+0000`, `-05:00`; a bare `+8` is not read as an offset."""
+    if offset is None:
+        return timezone.utc if zone else None
+    sign, digits = offset[0], offset[1:].replace(":", "")
+    if len(digits) <= 2:
+        if zone is None:
+            return None
+        digits = digits.zfill(2) + "00"
+    if len(digits) != 4 or int(digits[:2]) > 14 or int(digits[2:]) > 59:
+        return None
+    return parse_offset(f"{sign}{digits}")
 
 
 def _relative(text: str, fetched_at: datetime, site_tz: tzinfo | None) -> str | None:
