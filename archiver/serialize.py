@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from typing import Any
 
@@ -10,8 +11,29 @@ from archiver.items import Article
 
 
 def article_to_dict(article: Article) -> dict[str, Any]:
-    """Plain dict in field order (tuples become lists)."""
-    return json.loads(json.dumps(dataclasses.asdict(article), ensure_ascii=False))
+    """Plain dict in field order (nested records become dicts, tuples become lists).
+
+    Built directly: `dataclasses.asdict` deep-copies every value, and with a JSON round trip
+    it cost more than extracting the record.
+    """
+    return _plain(article)  # type: ignore[no-any-return]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    names = _field_names(type(value))
+    return {name: _plain(getattr(value, name)) for name in names}
+
+
+# Field names of a record class: fixed per class, looked up once.
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def json_line(record: dict[str, Any] | Article) -> bytes:

@@ -123,24 +123,24 @@ def test_iana_timezone_dates_get_the_zone_offset() -> None:
 )
 def test_host_globs(url: str, matched: bool) -> None:
     p = profile('[match]\nhosts = ["blog.csdn.net", "*.blog.csdn.net"]\n')
-    assert p.matches(url, Selector(text="<html></html>")) is matched
+    assert p.matches(url, Selector(text="<html></html>").root) is matched
 
 
 def test_signature_needs_every_selector_and_the_host_when_both_are_given() -> None:
     p = profile('[match]\nhosts = ["*.test"]\nsignature = ["div.a", "div.b"]\n')
-    both = Selector(text="<div class=a></div><div class=b></div>")
+    both = Selector(text="<div class=a></div><div class=b></div>").root
     assert p.matches("https://x.test/", both)
-    assert not p.matches("https://x.test/", Selector(text="<div class=a></div>"))
+    assert not p.matches("https://x.test/", Selector(text="<div class=a></div>").root)
     assert not p.matches("https://x.example/", both)
 
 
 def test_find_profile_takes_the_first_that_matches() -> None:
     first = profile('name = "first"\n[match]\nsignature = ["div.a"]\n')
     second = profile('name = "second"\n[match]\nsignature = ["div"]\n')
-    sel = Selector(text="<div class=a></div>")
+    sel = Selector(text="<div class=a></div>").root
     assert find_profile((first, second), "https://x.test/", sel) is first
     assert find_profile((second, first), "https://x.test/", sel) is second
-    assert find_profile((first,), "https://x.test/", Selector(text="<p></p>")) is None
+    assert find_profile((first,), "https://x.test/", Selector(text="<p></p>").root) is None
 
 
 @pytest.mark.parametrize(
@@ -156,7 +156,7 @@ def test_find_profile_takes_the_first_that_matches() -> None:
     ],
 )
 def test_builtin_profile_recognition(page: str, url: str, name: str | None) -> None:
-    sel = Selector(text=(FIXTURES / page).read_text(encoding="utf-8"))
+    sel = Selector(text=(FIXTURES / page).read_text(encoding="utf-8")).root
     found = find_profile(builtin_profiles(), url, sel)
     assert (found.name if found else None) == name
 

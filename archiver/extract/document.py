@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from parsel import Selector
 from archiver.extract.dates import parse_fetched_at
 from archiver.extract.encoding import decode_html, utf16_codec
 from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused
+from archiver.extract.select import Node, first, select, xpath
 from archiver.extract.text import clean, squash
 from archiver.extract.urls import resolve
 
@@ -59,7 +61,7 @@ def _looks_binary(body: bytes) -> bool:
     return len(head) - len(head.translate(None, _BINARY_BYTES)) > len(head) // 10
 
 
-def parse_tree(text: str, url: str, limits: PageLimits) -> Selector:
+def parse_tree(text: str, url: str, limits: PageLimits) -> etree._Element:
     """The lxml tree of cleaned text (`clean_for_lxml`), as parsel builds it; refused when
     nested too deep or holding too many elements."""
     body = text.strip().encode("utf-8") or b"<html/>"
@@ -75,11 +77,11 @@ def parse_tree(text: str, url: str, limits: PageLimits) -> Selector:
         root = etree.fromstring(b"<html/>", parser=parser, base_url=url)
     if _deeper_than(root, limits.max_depth):
         raise PageRefused("too_deep", f"nested deeper than {limits.max_depth} elements")
-    elements = int(root.xpath("count(//*)"))
+    elements = int(xpath(root, "count(//*)"))  # type: ignore[arg-type]
     if elements > limits.max_elements:
         raise PageRefused("too_many_elements", f"{elements} elements, over {limits.max_elements}")
     number_elements(root)
-    return Selector(root=root, type="html", base_url=url)
+    return root
 
 
 def number_elements(root: etree._Element) -> None:
@@ -91,13 +93,19 @@ def number_elements(root: etree._Element) -> None:
     up XPath computation on static documents"); lxml offers no other way. Only libxml2's
     private order field changes, and the tree is never modified afterwards.
     """
-    etree.XSLT(etree.XML(_NUMBERING_XSLT))(root)
+    _numbering_xslt()(root)
 
 
 _NUMBERING_XSLT = (
     b'<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
     b'<xsl:template match="/"><done/></xsl:template></xsl:stylesheet>'
 )
+
+
+# Compiled once per process (a constant stylesheet; compiling it took as long as applying it).
+@functools.cache
+def _numbering_xslt() -> etree.XSLT:
+    return etree.XSLT(etree.XML(_NUMBERING_XSLT))
 
 
 # Characters XML 1.0 forbids. lxml keeps them in the tree, then raises "All strings must be
@@ -137,7 +145,7 @@ def _only_xml_chars(text: str) -> bool:
 def _deeper_than(root: etree._Element, depth: int) -> bool:
     # One child step per level, evaluated level by level in C (0.1 ms to compile), unlike
     # a recursive walk, which would itself need the depth it is checking.
-    return bool(root.xpath("boolean(" + "/*" * (depth + 1) + ")"))
+    return bool(xpath(root, "boolean(" + "/*" * (depth + 1) + ")"))
 
 
 @dataclass(frozen=True)
@@ -147,7 +155,7 @@ class Document:
     url: str
     encoding: str
     text: str
-    selector: Selector
+    root: etree._Element
     fetched_at: datetime
     limits: PageLimits = field(default=DEFAULT_LIMITS)
 
@@ -170,15 +178,41 @@ class Document:
             url=url,
             encoding=encoding,
             text=text,
-            selector=parse_tree(text, url, limits),
+            root=parse_tree(text, url, limits),
             fetched_at=parse_fetched_at(fetched_at),
             limits=limits,
         )
 
+    def css(self, css: str) -> list[Node]:
+        """Every match of `css` in the page, evaluated once per page: a profile's `require`,
+        `signature` and field selectors often name the same elements."""
+        found = self._css_results.get(css)
+        if found is None:
+            found = self._css_results[css] = select(self.root, css)
+        return found
+
+    def css_first(self, selectors: tuple[str, ...]) -> Node | None:
+        """The first match of the first selector in the list that matches anything."""
+        for css in selectors:
+            found = self.css(css)
+            if found:
+                return found[0]
+        return None
+
+    @cached_property
+    def _css_results(self) -> dict[str, list[Node]]:
+        return {}
+
+    @cached_property
+    def selector(self) -> Selector:
+        """The tree as a parsel selector, for code that wants parsel's API."""
+        return Selector(root=self.root, type="html", base_url=self.url)
+
     @cached_property
     def base_url(self) -> str:
         """The page URL, or its `<base href>` when that resolves to a web URL."""
-        return resolve(self.url, self.selector.css("base::attr(href)").get()) or self.url
+        href = first(self.root, ("base::attr(href)",))
+        return resolve(self.url, href if isinstance(href, str) else None) or self.url
 
     def absolute(self, href: str | None) -> str | None:
         """`href` made absolute against the base URL; None for junk, other schemes, or a
@@ -204,10 +238,10 @@ class Document:
         has no more than that. A set, not a counter, so the answer never depends on which
         field asked first."""
         cap = self.limits.max_links
-        if self.selector.root.xpath("count(//@href | //@src)") <= cap:
+        if xpath(self.root, "count(//@href | //@src)") <= cap:  # type: ignore[operator]
             return None
         targets: dict[str, None] = {}
-        for value in self.selector.root.xpath("//@href | //@src", smart_strings=False):
+        for value in xpath(self.root, "//@href | //@src"):
             targets.setdefault(value)
             if len(targets) >= cap:
                 break
@@ -217,17 +251,17 @@ class Document:
     def meta(self) -> dict[str, str]:
         """`<meta name|property|itemprop=… content=…>`, keys lower-cased, first one wins."""
         found: dict[str, str] = {}
-        for node in self.selector.xpath("//meta[@content]"):
-            key = node.attrib.get("name") or node.attrib.get("property") or node.attrib.get("itemprop")
+        for node in xpath(self.root, "//meta[@content]"):
+            key = node.get("name") or node.get("property") or node.get("itemprop")
             if key:
-                found.setdefault(key.strip().lower(), squash(node.attrib["content"]))
+                found.setdefault(key.strip().lower(), squash(node.get("content")))
         return found
 
     @cached_property
     def json_ld(self) -> tuple[dict[str, Any], ...]:
         """Every JSON-LD object on the page, `@graph` members flattened."""
         objects: list[dict[str, Any]] = []
-        for raw in self.selector.xpath('//script[@type="application/ld+json"]/text()').getall():
+        for raw in xpath(self.root, '//script[@type="application/ld+json"]/text()'):
             try:
                 data = json.loads(clean(raw))
             except (ValueError, RecursionError):
@@ -238,7 +272,8 @@ class Document:
 
     @cached_property
     def html_lang(self) -> str | None:
-        lang = self.selector.xpath("/html/@lang").get() or self.meta.get("content-language")
+        found = xpath(self.root, "/html/@lang")
+        lang = found[0] if found else self.meta.get("content-language")
         return squash(lang) or None if lang else None
 
     def ld_of_type(self, *types: str) -> Iterator[dict[str, Any]]:

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
-from parsel import Selector
 
 from archiver.extract import content
 from archiver.extract.boilerplate import RELATED_HEADINGS
 from archiver.extract.dates import parse_date
 from archiver.extract.document import Document
+from archiver.extract.select import first, select, xpath
 from archiver.extract.text import squash
 
 BREADCRUMB_HINTS = (
@@ -43,8 +43,8 @@ def title(doc: Document) -> str | None:
     candidates = (
         lambda: doc.meta.get("og:title"),
         lambda: next((o.get("headline") for o in doc.ld_of_type(*ARTICLE_TYPES) if o.get("headline")), None),
-        lambda: squash(" ".join(doc.selector.css("h1 ::text").getall())),
-        lambda: _strip_site_suffix(squash(" ".join(doc.selector.css("title ::text").getall()))),
+        lambda: squash(" ".join(select(doc.root, "h1 ::text"))),  # type: ignore[arg-type]
+        lambda: _strip_site_suffix(squash(" ".join(select(doc.root, "title ::text")))),  # type: ignore[arg-type]
     )
     for candidate in candidates:
         value = candidate()
@@ -64,28 +64,24 @@ def _strip_site_suffix(text: str) -> str:
 
 def main_content(doc: Document) -> BodyChoice | None:
     """The article body's element and the boilerplate parts inside it to skip, or None."""
-    root = doc.selector.root
-    body = root.find("body") if root.find("body") is not None else root
-    found = content.main_content(body)
+    body = doc.root.find("body")
+    found = content.main_content(body if body is not None else doc.root)
     if found is None:
         return None
-    return BodyChoice(Selector(root=found.root, type="html", base_url=doc.url), found.skip)
+    return BodyChoice(found.root, found.skip)
 
 
 @dataclass(frozen=True, slots=True)
 class BodyChoice:
-    """The element holding the article body (as a selector) and the elements to skip in it."""
+    """The element holding the article body and the elements to skip in it."""
 
-    node: Selector
+    node: etree._Element
     skip: frozenset[etree._Element]
 
 
-def breadcrumb_node(doc: Document) -> Selector | None:
-    for css in BREADCRUMB_HINTS:
-        node = doc.selector.css(css)
-        if node:
-            return node[0]
-    return None
+def breadcrumb_node(doc: Document) -> etree._Element | None:
+    node = first(doc.root, BREADCRUMB_HINTS)
+    return node if isinstance(node, etree._Element) else None
 
 
 def breadcrumb_from_ld(doc: Document) -> tuple[str, ...]:
@@ -106,29 +102,29 @@ def _ld_name(item: Any) -> str | None:
     return squash(name) if isinstance(name, str) else None
 
 
-def related_items(doc: Document) -> list[Selector]:
+def related_items(doc: Document) -> list[etree._Element]:
     """List items (or links) under every heading such as 相关推荐 / 猜你喜欢 / Related posts /
     You may also like, in page order."""
-    found: list[Selector] = []
-    for heading in _related_headings(doc.selector.root):
-        found.extend(_items_after(Selector(root=heading, type="html", base_url=doc.url)))
+    found: list[etree._Element] = []
+    for heading in _related_headings(doc.root):
+        found.extend(_items_after(heading))
     return found
 
 
-def _items_after(scope: Selector) -> list[Selector]:
+def _items_after(scope: etree._Element) -> list[etree._Element]:
     """The list items with links after a heading, else its links; climbing up to three
     levels when the heading sits alone in a wrapper."""
     for _ in range(3):
-        items = scope.xpath("following-sibling::*//li[.//a[@href]] | following-sibling::li[.//a[@href]]")
+        items = xpath(scope, "following-sibling::*//li[.//a[@href]] | following-sibling::li[.//a[@href]]")
         if items:
-            return list(items)
-        links = scope.xpath("following-sibling::*//a[@href] | following-sibling::a[@href]")
+            return items  # type: ignore[return-value]
+        links = xpath(scope, "following-sibling::*//a[@href] | following-sibling::a[@href]")
         if links:
-            return list(links)
-        parent = scope.xpath("..")
-        if not parent:
+            return links  # type: ignore[return-value]
+        parent = scope.getparent()
+        if parent is None:
             break
-        scope = parent[0]
+        scope = parent
     return []
 
 
@@ -152,14 +148,14 @@ def published_meta(doc: Document) -> str | None:
         value = obj.get("datePublished") or obj.get("dateCreated")
         if isinstance(value, str):
             return value
-    node = doc.selector.css("time[datetime]::attr(datetime), [itemprop=datePublished]::attr(content)")
-    return node.get() or published_text(doc)
+    node = first(doc.root, ("time[datetime]::attr(datetime), [itemprop=datePublished]::attr(content)",))
+    return (node if isinstance(node, str) else None) or published_text(doc)
 
 
 def published_text(doc: Document) -> str | None:
     """The first short text that a label (发布于, Published) or a date-like class announces
     and that reads as a date."""
-    for el in doc.selector.root.iter(*DATE_LINE_TAGS):
+    for el in doc.root.iter(*DATE_LINE_TAGS):
         if len(el) > 3:
             continue
         text = squash("".join(el.itertext()))
@@ -182,7 +178,7 @@ def author_meta(doc: Document) -> str | None:
     for value in (
         doc.meta.get("author"),
         doc.meta.get("article:author"),
-        squash(" ".join(doc.selector.css("[rel=author] ::text, [itemprop=author] ::text").getall())),
+        squash(" ".join(select(doc.root, "[rel=author] ::text, [itemprop=author] ::text"))),  # type: ignore[arg-type]
     ):
         if value and not value.startswith("http"):
             return value
@@ -193,7 +189,7 @@ def author_line(doc: Document) -> str | None:
     """The name in the first author- or byline-named or -labelled element outside the
     comments (`<span class="author">`, `<p class="byline">By Maria Chen | May 3</p>`,
     `<span>记者：陈晓雨</span>`)."""
-    for el in doc.selector.root.iter(*DATE_LINE_TAGS, "a", "address"):
+    for el in doc.root.iter(*DATE_LINE_TAGS, "a", "address"):
         if len(el) > 3:
             continue
         text = squash("".join(el.itertext()))
@@ -213,7 +209,7 @@ def _in_comments(el: etree._Element) -> bool:
 
 
 def tags_meta(doc: Document) -> tuple[str, ...]:
-    tags = [squash(t) for t in doc.selector.css('meta[property="article:tag"]::attr(content)').getall()]
+    tags = [squash(t) for t in select(doc.root, 'meta[property="article:tag"]::attr(content)')]  # type: ignore[arg-type]
     if not tags and doc.meta.get("keywords"):
         tags = [squash(t) for t in re.split(r"[,，;；]", doc.meta["keywords"])]
     return tuple(dict.fromkeys(t for t in tags if t))

@@ -6,10 +6,13 @@ Extraction is pure: the caps are plain values; the spider fills them from settin
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING
+
+from archiver.serialize import json_line
+
+if TYPE_CHECKING:
+    from archiver.items import Article
 
 MIB = 1024 * 1024
 
@@ -59,7 +62,6 @@ class PageRefused(Exception):
         self.detail = detail
 
 
-def record_bytes(record: Any) -> int:
-    """Size of a record (a dataclass) as one compact UTF-8 JSON line."""
-    text = json.dumps(dataclasses.asdict(record), ensure_ascii=False, separators=(",", ":"))
-    return len(text.encode("utf-8", "replace"))
+def record_bytes(record: Article) -> int:
+    """Size of a record as its archive line (UTF-8 JSON), newline included."""
+    return len(json_line(record))

@@ -135,5 +135,5 @@ def parse_listing_page(
         doc = Document.parse(html, url, "1970-01-01T00:00:00Z", content_type, limits)
     except PageRefused as refused:
         return Listing(article_urls=(), next_page_url=None, refused=refused.reason)
-    profile = find_profile(builtin_profiles() if profiles is None else profiles, url, doc.selector)
+    profile = find_profile(builtin_profiles() if profiles is None else profiles, url, doc)
     return ListingPage(doc, profile).to_listing()

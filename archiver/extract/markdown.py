@@ -32,12 +32,22 @@ _LINE_START = re.compile(r"^(#{1,6}(?=\s|$)|>|[-+](?=\s)|(?=[-=]+$))")
 _ORDERED_START = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 
 
+# Most text holds none of these; one search is cheaper than three substitutions.
+_ANY_SPECIAL = re.compile(r"[\\`*<\]_]")
+# What a line must start with for escape_line_start to change it.
+_LINE_START_CHARS = frozenset("#>-+=0123456789")
+
+
 def escape(text: str) -> str:
+    if not _ANY_SPECIAL.search(text):
+        return text
     text = _INLINE_SPECIAL.sub(r"\\\1", text)
     return _LINK_BRACKET.sub(r"\\]", _EDGE_UNDERSCORE.sub(r"\\_", text))
 
 
 def escape_line_start(line: str) -> str:
+    if line[:1] not in _LINE_START_CHARS:
+        return line
     line = _ORDERED_START.sub(r"\1\\\2", line)
     return _LINE_START.sub(r"\\\1", line)
 

@@ -1,6 +1,7 @@
-"""Reading values out of selected nodes: first match of a selector list, text, breadcrumbs.
+"""Reading values out of selected nodes: text, breadcrumbs, JSON-LD strings.
 
-Shared by the page objects; pure functions over parsel selectors, nothing is modified.
+Shared by the page objects; pure functions over lxml elements (as selected by
+`archiver.extract.select`), nothing is modified.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from lxml import etree
-from parsel import Selector, SelectorList
 
 from archiver.extract.render import BLOCK_TAGS, DROPPED_TAGS
+from archiver.extract.select import Node, select
 from archiver.extract.text import squash
 from archiver.items import Source
 
@@ -22,24 +23,16 @@ _CRUMB_SPLIT = re.compile(r"\s*[>›»→/|]\s*")
 T = TypeVar("T")
 
 
-def first(node: Selector | SelectorList, selectors: tuple[str, ...]) -> Selector | None:
-    for css in selectors:
-        found = node.css(css)
-        if found:
-            return found[0]
-    return None
-
-
-def text_of(node: Selector | None) -> str:
+def text_of(node: Node | None) -> str:
     """The node's text, whitespace collapsed; block elements are word breaks, inline ones
     are not (`<em>Redis</em>分布式锁` is one phrase, `<p>a</p><p>b</p>` two words)."""
     if node is None:
         return ""
     # `::attr(x)` / `::text` selectors give a string, not an element.
-    if isinstance(node.root, str):
-        return squash(node.root)
+    if isinstance(node, str):
+        return squash(node)
     parts: list[str] = []
-    _collect_text(node.root, parts)
+    _collect_text(node, parts)
     return squash("".join(parts))
 
 
@@ -63,7 +56,7 @@ class Found(Generic[T]):
     source: Source | None
 
 
-def breadcrumb_parts(node: Selector) -> tuple[str, ...]:
+def breadcrumb_parts(node: Node) -> tuple[str, ...]:
     """`当前位置: 首页 > news > 正文` (or a row of links) as its parts, label removed."""
     text = text_of(node)
     for label in BREADCRUMB_LABELS:
@@ -72,7 +65,8 @@ def breadcrumb_parts(node: Selector) -> tuple[str, ...]:
             break
     parts = [p.strip() for p in _CRUMB_SPLIT.split(text) if p.strip()]
     if len(parts) <= 1:
-        parts = [text_of(a) for a in node.css("a") if text_of(a)] or parts
+        links = select(node, "a") if not isinstance(node, str) else []
+        parts = [t for t in (text_of(a) for a in links) if t] or parts
     return tuple(parts)
 
 

@@ -6,18 +6,19 @@ from dataclasses import dataclass, fields
 from functools import cached_property
 from urllib.parse import unquote
 
-from parsel import Selector
+from lxml import etree
 
 from archiver.extract import generic
 from archiver.extract.dates import parse_date
 from archiver.extract.document import Document
 from archiver.extract.language import detect_language, normalise_tag
 from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused, record_bytes
-from archiver.extract.nodes import Found, T, breadcrumb_parts, first, ld_strings, text_of
+from archiver.extract.nodes import Found, T, breadcrumb_parts, ld_strings, text_of
 from archiver.extract.profiles import ArticleSelectors, Profile, builtin_profiles, find_profile
 from archiver.extract.render import RenderedBody, render_body
+from archiver.extract.select import first, select, xpath
 from archiver.extract.text import content_hash, decode_leaked_entities, squash, strip_label
-from archiver.extract.urls import dedup_key, resolve, site_of, strip_tracking
+from archiver.extract.urls import SelfLinks, resolve, site_of, strip_tracking
 from archiver.items import Article, FieldSources, RelatedLink, Source, TocEntry
 
 AUTHOR_LABELS = ("作者：", "作者:", "作者", "文/", "By ", "by ", "Author:")
@@ -47,21 +48,21 @@ class ArticlePage:
     # -- which layer answers --------------------------------------------------
     @cached_property
     def is_article(self) -> bool:
-        if self._art.require and not all(self.doc.selector.css(css) for css in self._art.require):
+        if self._art.require and not all(self.doc.css(css) for css in self._art.require):
             return False
         return bool(self.title) and self._root is not None and bool(self.body)
 
     @cached_property
-    def _profile_root(self) -> Selector | None:
-        root = first(self.doc.selector, self._art.body)
-        return root if root is not None and text_of(root) else None
+    def _profile_root(self) -> etree._Element | None:
+        root = self.doc.css_first(self._art.body)
+        return root if isinstance(root, etree._Element) and has_text(root) else None
 
     @cached_property
     def _generic_body(self) -> generic.BodyChoice | None:
         return generic.main_content(self.doc)
 
     @cached_property
-    def _root(self) -> Selector | None:
+    def _root(self) -> etree._Element | None:
         if self._profile_root is not None:
             return self._profile_root
         return self._generic_body.node if self._generic_body is not None else None
@@ -88,7 +89,7 @@ class ArticlePage:
         return Found(value, "metadata" if squash(str(value)) in self._metadata_strings else "generic")
 
     def _profile_text(self, selectors: tuple[str, ...]) -> str:
-        return text_of(first(self.doc.selector, selectors))
+        return text_of(self.doc.css_first(selectors))
 
     # -- fields ---------------------------------------------------------------
     @cached_property
@@ -97,8 +98,8 @@ class ArticlePage:
 
     @cached_property
     def _canonical_url(self) -> Found[str | None]:
-        href = self.doc.selector.css('link[rel~="canonical"]::attr(href)').get() or self.doc.meta.get("og:url")
-        found = resolve(self.doc.base_url, href)
+        href = self.doc.css_first(('link[rel~="canonical"]::attr(href)',)) or self.doc.meta.get("og:url")
+        found = resolve(self.doc.base_url, href if isinstance(href, str) else None)
         return Found(found.split("#", 1)[0], "metadata") if found else Found(None, None)
 
     @cached_property
@@ -124,10 +125,10 @@ class ArticlePage:
             return RenderedBody(text="", html="", markdown="")
         skip: set[object] = set()
         for css in self._art.remove if self._profile_root is not None else ():
-            skip.update(node.root for node in self._root.css(css))
+            skip.update(select(self._root, css))
         if self._profile_root is None and self._generic_body is not None:
             skip.update(self._generic_body.skip)
-        return render_body(self._root.root, skip, self.doc.absolute)
+        return render_body(self._root, skip, self.doc.absolute)
 
     @cached_property
     def body(self) -> str:
@@ -143,7 +144,7 @@ class ArticlePage:
 
     @cached_property
     def _toc(self) -> Found[tuple[TocEntry, ...]]:
-        entries = toc_entries(first(self.doc.selector, self._art.toc), self.doc.limits.max_toc_entries)
+        entries = toc_entries(self.doc.css_first(self._art.toc), self.doc.limits.max_toc_entries)
         if entries:
             return Found(entries, "profile")
         guessed = first(self._root, GENERIC_TOC) if self._root is not None else None
@@ -158,7 +159,7 @@ class ArticlePage:
     def _related(self) -> Found[tuple[RelatedLink, ...]]:
         art = self._art
         for css in art.related_items:
-            items = list(self.doc.selector.css(css))
+            items = [n for n in self.doc.css(css) if isinstance(n, etree._Element)]
             if items:
                 found = self._related_links(items, art.related_link, art.related_snippet)
                 return Found(found, "profile" if found else None)
@@ -166,17 +167,18 @@ class ArticlePage:
         return Found(found, "generic" if found else None)
 
     def _related_links(
-        self, items: list[Selector], link_css: tuple[str, ...], snippet_css: tuple[str, ...]
+        self, items: list[etree._Element], link_css: tuple[str, ...], snippet_css: tuple[str, ...]
     ) -> tuple[RelatedLink, ...]:
-        own = {dedup_key(self.url), dedup_key(self.canonical_url)}
+        own = SelfLinks(self.url, self.canonical_url)
         links: dict[str, RelatedLink] = {}
         for item in items[: self.doc.limits.max_links]:
-            anchor = item if item.root.tag == "a" else first(item, link_css)
-            url = self.doc.absolute(anchor.attrib.get("href")) if anchor is not None else None
+            anchor = item if item.tag == "a" else first(item, link_css)
+            href = anchor.get("href") if isinstance(anchor, etree._Element) else None
+            url = self.doc.absolute(href)
             # Recommendation widgets tag each link with where it was shown (CSDN's utm_medium).
             url = strip_tracking(url) if url else None
             title = decode_leaked_entities(text_of(anchor))
-            if not url or not title or dedup_key(url) in own or url in links:
+            if not url or not title or url in links or own.holds(url):
                 continue
             snippet = decode_leaked_entities(text_of(first(item, snippet_css))).strip() or None
             links[url] = RelatedLink(title=title, url=url, snippet=snippet)
@@ -188,7 +190,7 @@ class ArticlePage:
 
     @cached_property
     def _breadcrumb(self) -> Found[tuple[str, ...]]:
-        node = first(self.doc.selector, self._art.breadcrumb)
+        node = self.doc.css_first(self._art.breadcrumb)
         if node is not None and (crumbs := breadcrumb_parts(node)):
             return Found(crumbs, "profile")
         node = generic.breadcrumb_node(self.doc)
@@ -243,7 +245,7 @@ class ArticlePage:
     @cached_property
     def _tags(self) -> Found[tuple[str, ...]]:
         for css in self._art.tags:
-            found = tuple(dict.fromkeys(t for t in (text_of(n) for n in self.doc.selector.css(css)) if t))
+            found = tuple(dict.fromkeys(t for t in (text_of(n) for n in self.doc.css(css)) if t))
             if found:
                 return Found(found, "profile")
         tags = generic.tags_meta(self.doc)
@@ -292,21 +294,30 @@ class ArticlePage:
         return Article(**values)
 
 
-def toc_entries(container: Selector | None, limit: int = DEFAULT_LIMITS.max_toc_entries) -> tuple[TocEntry, ...]:
+def toc_entries(container: etree._Element | str | None, limit: int = DEFAULT_LIMITS.max_toc_entries) -> tuple[TocEntry, ...]:
     """The in-page links of a TOC block (the first `limit`); `level` is the list nesting depth."""
-    if container is None:
+    if not isinstance(container, etree._Element):
         return ()
-    outer = len(container.xpath("ancestor::ul | ancestor::ol"))
+    outer = _list_depth(container)
     entries: list[TocEntry] = []
-    for link in container.css('a[href^="#"]'):
+    for link in select(container, 'a[href^="#"]'):
         if len(entries) >= limit:
             break
         text = text_of(link)
-        if text:
-            depth = len(link.xpath("ancestor::ul | ancestor::ol")) - outer
-            anchor = unquote(link.attrib["href"][1:]) or None
+        if text and isinstance(link, etree._Element):
+            depth = _list_depth(link) - outer
+            anchor = unquote(link.get("href", "")[1:]) or None
             entries.append(TocEntry(level=max(depth, 1), text=text, anchor=anchor))
     return tuple(entries)
+
+
+def _list_depth(el: etree._Element) -> int:
+    return int(xpath(el, "count(ancestor::ul | ancestor::ol)"))  # type: ignore[arg-type]
+
+
+def has_text(el: etree._Element) -> bool:
+    """Whether the element holds any visible text (stops at the first non-blank text node)."""
+    return bool(xpath(el, "boolean(.//text()[normalize-space()])"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +350,7 @@ def parse_page(
 
 def parse_document(doc: Document, profiles: tuple[Profile, ...] | None = None) -> ParseResult:
     """The record for an already parsed document (the CLI fixes up the URL first)."""
-    profile = find_profile(builtin_profiles() if profiles is None else profiles, doc.url, doc.selector)
+    profile = find_profile(builtin_profiles() if profiles is None else profiles, doc.url, doc)
     page = ArticlePage(doc, profile)
     name = profile.name if profile else None
     if not page.is_article:

@@ -16,14 +16,19 @@ from dataclasses import dataclass, field, fields
 from datetime import tzinfo
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import cssselect
+from lxml import etree
 from parsel import Selector
 
 from archiver.extract.dates import parse_offset
+from archiver.extract.select import matches
 from archiver.extract.urls import site_of
+
+if TYPE_CHECKING:
+    from archiver.extract.document import Document
 
 # What a selector must select. Fields read as elements (a body, a list item) reject
 # `::text` / `::attr()`; link fields need the URL attribute itself; text fields take either.
@@ -77,13 +82,15 @@ class Profile:
     listing: ListingSelectors = field(default_factory=ListingSelectors)
     article: ArticleSelectors = field(default_factory=ArticleSelectors)
 
-    def matches(self, url: str, selector: Selector) -> bool:
+    def matches(self, url: str, page: Document | etree._Element) -> bool:
         """The host matches a glob (when hosts are given) and every signature selector finds
         something (when a signature is given)."""
         host = site_of(url).split(":")[0]
         if self.hosts and not any(fnmatch.fnmatchcase(host, glob) for glob in self.hosts):
             return False
-        return all(selector.css(css) for css in self.signature)
+        if isinstance(page, etree._Element):
+            return all(matches(page, css) for css in self.signature)
+        return all(page.css(css) for css in self.signature)
 
 
 def _strings(value: Any, where: str, what: str) -> tuple[str, ...]:
@@ -206,6 +213,6 @@ def builtin_profiles() -> tuple[Profile, ...]:
     return load_profiles([cast(Path, p) for p in folder.iterdir() if p.name.endswith(".toml")])
 
 
-def find_profile(profiles: tuple[Profile, ...], url: str, selector: Selector) -> Profile | None:
-    """The first profile that matches the page, in the order given."""
-    return next((p for p in profiles if p.matches(url, selector)), None)
+def find_profile(profiles: tuple[Profile, ...], url: str, page: Document | etree._Element) -> Profile | None:
+    """The first profile that matches the page (a Document, or an lxml tree), in the order given."""
+    return next((p for p in profiles if p.matches(url, page)), None)

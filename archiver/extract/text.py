@@ -20,8 +20,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LEAKED_ENTITY = re.compile(r"&(?:#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,9}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 
 
+# Anything clean() or squash() would change besides whitespace: one search finds out that
+# most strings need neither of their substitutions (three regex passes per string made
+# them the top cost of rendering a body).
+_UNCLEAN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
 def clean(text: str) -> str:
     """Drop control characters and replace lone surrogates so the text is valid UTF-8."""
+    if not _UNCLEAN.search(text):
+        return text
     text = _CONTROL.sub("", text)
     return _SURROGATES.sub("\ufffd", text)
 
@@ -37,7 +45,9 @@ def collapse_spaces(text: str) -> str:
 
 def squash(text: str) -> str:
     """One clean line: control and bidi-override characters dropped, whitespace collapsed."""
-    return collapse_spaces(_BIDI_CONTROLS.sub("", clean(text)))
+    if _UNCLEAN.search(text):
+        text = _BIDI_CONTROLS.sub("", clean(text))
+    return collapse_spaces(text)
 
 
 def decode_leaked_entities(text: str) -> str:
@@ -59,7 +69,10 @@ def strip_label(text: str, labels: tuple[str, ...]) -> str:
 
 def normalised_for_hash(body: str) -> str:
     """The body as compared for exact duplicates: NFKC, case-folded, whitespace collapsed."""
-    return collapse_spaces(unicodedata.normalize("NFKC", body).casefold())
+    # is_normalized answers without building a copy: most bodies are already NFKC.
+    if not unicodedata.is_normalized("NFKC", body):
+        body = unicodedata.normalize("NFKC", body)
+    return collapse_spaces(body.casefold())
 
 
 def content_hash(body: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
 
@@ -20,6 +20,17 @@ _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 # wild); rejects `http://a b/`, `http://%zz/`, `http://xn--/` and 300-character labels.
 _LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 _HOST = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}\.?", re.IGNORECASE)
+# An absolute http(s) URL that safe_url_string and urlsplit/urlunsplit leave exactly as it
+# is: lower-case scheme, a plain host, an optional port, a path, then only URL-safe
+# characters and well-formed %XX escapes (no `'` after the path, which w3lib escapes there),
+# no empty `?` or `#` at the end. Most links on real pages look
+# like this, and checking it is 20x cheaper than the w3lib round trip.
+_PLAIN_URL = re.compile(
+    rf"(https?)://((?:{_LABEL}\.)*{_LABEL})(?::(\d{{1,5}}))?"
+    r"/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*"
+    r"(?:\?(?:[A-Za-z0-9\-._~!$&()*+,;=:@/?]|%[0-9A-Fa-f]{2})+)?"
+    r"(?:#(?:[A-Za-z0-9\-._~!$&()*+,;=:@/?]|%[0-9A-Fa-f]{2})+)?"
+)
 
 
 def is_tracking_param(name: str) -> bool:
@@ -30,6 +41,8 @@ def is_tracking_param(name: str) -> bool:
 
 def strip_tracking(url: str) -> str:
     """`url` without tracking parameters and without a fragment (neither changes the page)."""
+    if "?" not in url and "#" not in url:
+        return url
     try:
         parts = urlsplit(url)
     except ValueError:  # `http://[bad`: not a URL extraction would have produced
@@ -57,7 +70,11 @@ def resolve(base: str, href: str | None) -> str | None:
         # `data:` / `javascript:` answered before urljoin: a 10 MB data: URL costs nothing.
         return None
     try:
-        joined = safe_url_string(urljoin(base, href))
+        joined = _plain_join(base, href) or urljoin(base, href)
+        plain = _PLAIN_URL.fullmatch(joined)
+        if plain and len(plain.group(2)) <= 253 and int(plain.group(3) or 0) <= 65535:
+            return joined
+        joined = safe_url_string(joined)
         parts = urlsplit(joined)
         parts.port  # noqa: B018 - raises ValueError for `:99999`
     except ValueError:
@@ -67,6 +84,57 @@ def resolve(base: str, href: str | None) -> str | None:
         # A saved page opened from disk may link to its neighbours on disk; nothing else may.
         return joined if base.startswith("file:") else None
     return joined if parts.scheme in WEB_SCHEMES and valid_host(parts.hostname) else None
+
+
+def _plain_join(base: str, href: str) -> str | None:
+    """urljoin's answer for the common cases, without its parse/unparse round trip: an
+    absolute URL, a root-relative path, or a plain relative path (no dot segments, no
+    query or fragment on its own); None where urljoin must decide."""
+    if ";" not in href and _PLAIN_URL.fullmatch(href):  # urljoin drops an empty `;` parameter
+        return href
+    if not _PLAIN_BASE.fullmatch(base) or not _PLAIN_REF.fullmatch(href):
+        return None
+    if href.startswith("/"):
+        origin = base[: base.index("/", base.index("//") + 2)]
+        return origin + href
+    return base[: base.rindex("/") + 1] + href
+
+
+# A base URL _plain_join can cut at its slashes: scheme://host/path, no query, fragment,
+# `;`, `//` run or dot segment in the path.
+_PLAIN_BASE = re.compile(r"https?://[^/?#@\\;]+(?!.*//)(?!.*/\.{1,2}(?:/|$))/[^?#\\;]*")
+# A path reference: no scheme, no dot segment, no query or fragment, and none of what
+# urljoin rewrites in paths (`//` runs, `;` parameters, backslashes, whitespace).
+_PLAIN_REF = re.compile(r"(?![A-Za-z][A-Za-z0-9+.-]*:)(?!\.{1,2}(?:/|$))(?!.*/\.{1,2}(?:/|$))(?!.*//)[^?#;\\\s]+")
+
+
+class SelfLinks:
+    """Whether a link leads back to the page itself: its URL or canonical URL, compared by
+    `dedup_key`. Canonicalising every related link cost more than the rest of the related
+    block; a link whose (unquoted) path differs from both cannot share their key, so only
+    a link with the same path is canonicalised."""
+
+    def __init__(self, *urls: str) -> None:
+        self._urls = urls
+        self._paths = {_path_of(u) for u in urls}
+        self._keys: set[str] | None = None
+
+    def holds(self, url: str) -> bool:
+        if _path_of(url) not in self._paths:
+            return False
+        if self._keys is None:
+            self._keys = {dedup_key(u) for u in self._urls}
+        return dedup_key(url) in self._keys
+
+
+def _path_of(url: str) -> str:
+    path = _PATH.match(url)
+    found = path.group(1) if path else url
+    return (unquote(found) if "%" in found else found) or "/"
+
+
+# The path of an absolute URL: after `scheme://host`, up to the query or fragment.
+_PATH = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*([^?#]*)")
 
 
 def valid_host(host: str | None) -> bool:
