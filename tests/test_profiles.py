@@ -352,3 +352,37 @@ def test_golden_markdown_of_a_csdn_page_has_no_line_numbers() -> None:
 def test_site_fixtures_still_use_their_profile() -> None:
     golden = json.loads((SITE / "news" / "2024092701.article.json").read_text(encoding="utf-8"))
     assert golden["expected"]["extractor"] == "csdn-mirror"
+
+
+# A WordPress post whose theme writes neither h1.entry-title nor .entry-content (21 of the
+# 33 WordPress pages of aeb-dev): the CMS-wide profile matches, the generic layer answers.
+OTHER_THEME = """<html lang="en"><head><title>Why we moved to Restic - Home Lab</title>
+<meta name="generator" content="WordPress 6.5.2">
+<link rel="stylesheet" href="https://lab.example/wp-content/themes/magazine/style.css"></head>
+<body class="post-template-default single single-post postid-7">
+<header class="site-header"><a href="/">Home Lab</a></header>
+<main><h1 class="headline">Why we moved to Restic</h1>
+<div class="story-text"><p>{p}</p><p>{p}</p><p>{p}</p></div></main>
+<footer>© Home Lab</footer></body></html>""".replace(
+    "{p}", "Restic deduplicates every snapshot, so a nightly backup of the whole server takes minutes. " * 3
+)
+
+
+def test_a_wordpress_post_in_another_theme_falls_back_to_the_generic_layer() -> None:
+    result = parse_page(OTHER_THEME, "https://lab.example/restic/", fetched_at=FETCHED_AT)
+    assert result.profile == "wordpress" and result.used_fallback and result.extractor == "generic"
+    assert result.article is not None and result.article.title == "Why we moved to Restic"
+    assert result.article.body.startswith("Restic deduplicates every snapshot")
+    assert "Home Lab" not in result.article.body
+
+
+@pytest.mark.parametrize("body_class", ["home blog", "archive category", "search search-results", "error404"])
+def test_wordpress_pages_that_are_not_posts_are_rejected(body_class: str) -> None:
+    page = OTHER_THEME.replace("post-template-default single single-post postid-7", body_class)
+    result = parse_page(page, "https://lab.example/page/2/", fetched_at=FETCHED_AT)
+    assert result.article is None and result.reason == "not_article" and result.profile == "wordpress"
+
+
+def test_reject_is_checked_like_every_selector() -> None:
+    with pytest.raises(ProfileError, match=r"article.reject"):
+        profile('[match]\nhosts = ["x.test"]\n[article]\nreject = ["body.blog::text"]\n')

@@ -13,6 +13,7 @@ from archiver.extract import content
 from archiver.extract.boilerplate import RELATED_HEADINGS
 from archiver.extract.dates import parse_date
 from archiver.extract.document import Document
+from archiver.extract.nodes import short_text
 from archiver.extract.select import first, select, xpath
 from archiver.extract.text import squash
 
@@ -129,12 +130,12 @@ def _items_after(scope: etree._Element) -> list[etree._Element]:
 
 
 def _related_headings(root: etree._Element) -> Iterator[etree._Element]:
-    # Only small elements can be a heading: checking the text of every <div> would read the
-    # whole page once per nesting level.
+    # Only small elements can be a heading; short_text stops reading a long one early.
+    # (An XPath pre-filter on the heading words was measured twice as slow on aeb-dev.)
     for el in root.iter(*RELATED_HEADING_TAGS):
         if len(el) <= 2:
-            text = squash("".join(el.itertext()))
-            if len(text) <= 40 and RELATED_HEADINGS.match(text):
+            text = short_text(el, 40)
+            if text is not None and RELATED_HEADINGS.match(text):
                 yield el
 
 
@@ -158,8 +159,8 @@ def published_text(doc: Document) -> str | None:
     for el in doc.root.iter(*DATE_LINE_TAGS):
         if len(el) > 3:
             continue
-        text = squash("".join(el.itertext()))
-        if not text or len(text) > 60:
+        text = short_text(el, 60)
+        if not text:
             continue
         labelled = PUBLISHED_LABEL.search(text)
         named = not labelled and DATE_CLASS.search(f"{el.get('class', '')} {el.get('id', '')}")
@@ -192,10 +193,10 @@ def author_line(doc: Document) -> str | None:
     for el in doc.root.iter(*DATE_LINE_TAGS, "a", "address"):
         if len(el) > 3:
             continue
-        text = squash("".join(el.itertext()))
-        labelled = AUTHOR_LABEL.match(text)
         named = AUTHOR_CLASS.search(f"{el.get('class', '')} {el.get('id', '')}")
-        if not (labelled or named) or _in_comments(el):
+        # Only a named element may be long (an author box); a labelled line is short.
+        text = squash("".join(el.itertext())) if named else short_text(el, 400)
+        if not text or not (named or AUTHOR_LABEL.match(text)) or _in_comments(el):
             continue
         text = BYLINE_LABEL.sub("", text)
         text = BYLINE_SPLIT.split(text, maxsplit=1)[0].strip()

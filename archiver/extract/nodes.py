@@ -79,3 +79,21 @@ def ld_strings(value: object) -> Iterator[str]:
     elif isinstance(value, (list, tuple)):
         for item in value:
             yield from ld_strings(item)
+
+
+def short_text(el: etree._Element, limit: int) -> str | None:
+    """The element's text squashed, or None when it is longer than `limit` characters.
+
+    Reads text nodes only until the raw text is clearly too long: a wrapper with one child
+    holds the whole page, and joining it for every candidate heading or date line read the
+    page once per nesting level (13 ms a page on aeb-dev).
+    """
+    parts: list[str] = []
+    raw = 0
+    for piece in el.itertext():
+        raw += len(piece)
+        if raw > 8 * limit + 200 and len(squash("".join(parts) + piece)) > limit:
+            return None
+        parts.append(piece)
+    text = squash("".join(parts))
+    return text if len(text) <= limit else None

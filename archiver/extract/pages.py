@@ -48,7 +48,11 @@ class ArticlePage:
     # -- which layer answers --------------------------------------------------
     @cached_property
     def is_article(self) -> bool:
+        # `require`: a page of the site's template lacking these is not an article;
+        # `reject`: these mark a page of the template (a CMS's archive, search) as no article.
         if self._art.require and not all(self.doc.css(css) for css in self._art.require):
+            return False
+        if any(self.doc.css(css) for css in self._art.reject):
             return False
         return bool(self.title) and self._root is not None and bool(self.body)
 

@@ -60,6 +60,7 @@ class ArticleSelectors:
     """`[article]`: where each field of an article page of the template is."""
 
     require: tuple[str, ...] = _sel(ELEMENT)
+    reject: tuple[str, ...] = _sel(ELEMENT)
     title: tuple[str, ...] = _sel(ANY)
     body: tuple[str, ...] = _sel(ELEMENT)
     toc: tuple[str, ...] = _sel(ELEMENT)
