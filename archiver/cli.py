@@ -3,112 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import gzip
 import logging
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
-from datetime import datetime, timezone
-from functools import partial
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from archiver import golden
-from archiver.extract import FieldError
-from archiver.extract.document import Document
-from archiver.extract.limits import DEFAULT_LIMITS, PageRefused
-from archiver.extract.pages import ParseResult, parse_document, parse_page
-from archiver.extract.urls import resolve
+from archiver.offline import default_workers, iter_jobs, run_jobs
 from archiver.progress import ProgressBar, progress_bar
 from archiver.schema import SCHEMA_PATH, schema_text
-from archiver.serialize import json_line
-from archiver.warc import INPUT_SUFFIXES as WARC_SUFFIXES
-from archiver.warc import WarcPage, is_warc, iter_warc_pages
 
 logger = logging.getLogger("archiver")
-
-PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
-# A saved page larger than this (after gunzip) is refused; reading stops there, which also
-# defuses gzip bombs (a 10 GB page in a 10 MB .html.gz is never inflated past this).
-MAX_PAGE_BYTES = DEFAULT_LIMITS.max_page_bytes
-
-
-class InputError(Exception):
-    """A page that cannot be read; the message is the reason printed for it."""
-
-
-def iter_pages(inputs: Sequence[str]) -> Iterator[tuple[Path, Path]]:
-    """(file, the INPUT it came from) for every page file, directories walked in sorted order."""
-    for raw in inputs:
-        root = Path(raw)
-        if root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames.sort()
-                for name in sorted(filenames):
-                    if name.lower().endswith(PAGE_SUFFIXES + WARC_SUFFIXES):
-                        yield Path(dirpath) / name, root
-        else:
-            yield root, root.parent
-
-
-def read_page(path: Path) -> bytes:
-    if not path.is_file():
-        # A FIFO or device named page.html would block or never end.
-        raise InputError("unreadable: not a regular file")
-    try:
-        if path.name.lower().endswith(".gz"):
-            with gzip.open(path, "rb") as fh:
-                data = fh.read(MAX_PAGE_BYTES + 1)
-        else:
-            with open(path, "rb") as fh:
-                data = fh.read(MAX_PAGE_BYTES + 1)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise InputError(f"unreadable: {exc}") from exc
-    if len(data) > MAX_PAGE_BYTES:
-        raise PageRefused("too_large", f"over {MAX_PAGE_BYTES} bytes" + (" once decompressed" if path.name.lower().endswith(".gz") else ""))
-    return data
-
-
-def page_url(doc: Document, path: Path, root: Path, base_url: str | None) -> str:
-    """The saved page's URL: its canonical link / og:url, else --base-url + path, else file://."""
-    declared = doc.selector.css('link[rel~="canonical"]::attr(href)').get() or doc.meta.get("og:url")
-    url = resolve("http://invalid/", declared) if declared else None
-    if url and not url.startswith("http://invalid/"):
-        return url.split("#", 1)[0]
-    if base_url:
-        relative = path.relative_to(root).as_posix() if path != root else path.name
-        if relative.endswith(".gz"):
-            relative = relative[:-3]
-        return resolve(base_url if base_url.endswith("/") else base_url + "/", relative) or path.resolve().as_uri()
-    return path.resolve().as_uri()
-
-
-def parse_file(path: Path, root: Path, *, base_url: str | None, fetched_at: str | None) -> ParseResult:
-    data = read_page(path)
-    when = fetched_at or datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    doc = Document.parse(data, path.resolve().as_uri(), when)
-    return parse_document(replace(doc, url=page_url(doc, path, root, base_url)))
-
-
-def parse_warc_page(page: WarcPage, fetched_at: str | None) -> ParseResult:
-    """A WARC response as the crawl parsed it: its target URI, WARC-Date and Content-Type."""
-    if page.error:
-        raise InputError(page.error)
-    if page.body is None:
-        return ParseResult(None, page.skip, "", False)
-    return parse_page(page.body, page.url, fetched_at=fetched_at or page.fetched_at, content_type=page.content_type)
-
-
-def iter_jobs(args: argparse.Namespace) -> Iterator[tuple[str, Callable[[], ParseResult]]]:
-    """(label, parse) for each page: a saved page file, or each response record of a WARC."""
-    for path, root in iter_pages(args.inputs):
-        if is_warc(path):
-            for page in iter_warc_pages(path, max_bytes=MAX_PAGE_BYTES):
-                yield f"{page.url or 'record'} ({path}@{page.offset})", partial(parse_warc_page, page, args.fetched_at)
-        else:
-            yield str(path), partial(parse_file, path, root, base_url=args.base_url, fetched_at=args.fetched_at)
-
 
 def cmd_parse(args: argparse.Namespace) -> int:
     missing = [raw for raw in args.inputs if not Path(raw).exists()]
@@ -119,30 +27,17 @@ def cmd_parse(args: argparse.Namespace) -> int:
     tmp = out.with_name(out.name + ".open")
     counts: Counter[str] = Counter()
     written = 0
+    workers = args.jobs if args.jobs is not None else default_workers()
     with open(tmp, "wb") as fh, progress_bar() as bar:
-        for path, parse in iter_jobs(args):
+        for outcome in run_jobs(iter_jobs(args.inputs, args.base_url, args.fetched_at), workers):
             _tick(bar, counts, written)
             counts["pages"] += 1
-            try:
-                result = parse()
-            except PageRefused as exc:
-                counts[exc.reason] += 1
-                print(f"skipped {path}: {exc.reason}: {exc.detail}", file=sys.stderr)
-                continue
-            except (InputError, FieldError) as exc:
-                counts[f"failed:{type(exc).__name__}"] += 1
-                print(f"skipped {path}: {exc}", file=sys.stderr)
-                continue
-            except Exception as exc:  # one bad page never stops the run
-                counts["failed:parse_error"] += 1
-                print(f"skipped {path}: parse_error: {type(exc).__name__}: {exc}", file=sys.stderr)
-                continue
-            if result.article is None:
-                counts[str(result.reason)] += 1
-                print(f"skipped {path}: {result.reason}", file=sys.stderr)
-                continue
-            fh.write(json_line(result.article))
-            written += 1
+            if outcome.line is None:
+                counts[str(outcome.key)] += 1
+                print(f"skipped {outcome.label}: {outcome.message}", file=sys.stderr)
+            else:
+                fh.write(outcome.line)
+                written += 1
         _tick(bar, counts, written)
         fh.flush()
         os.fsync(fh.fileno())
@@ -243,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="OUT.jsonl")
     p.add_argument("--base-url", help="URL of the INPUT directory, for pages without a canonical link")
     p.add_argument("--fetched-at", help="fetched_at for every record (ISO 8601); default: file mtime, or a WARC record's WARC-Date")
+    p.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: one per core); output is the same for any N")
     p.set_defaults(func=cmd_parse)
 
     e = sub.add_parser("export", help="write the archive's records to one Parquet file (columns typed from the JSON Schema)")

@@ -20,10 +20,13 @@ def article_to_dict(article: Article) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    kind = type(value)
+    if kind is str or value is None or kind is int or kind is bool or kind is float:
         return value
-    if isinstance(value, (tuple, list)):
+    if kind is tuple or kind is list:
         return [_plain(v) for v in value]
+    if isinstance(value, (str, int, float)):  # subclasses (an IntEnum, a str subclass)
+        return value
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     names = _field_names(type(value))

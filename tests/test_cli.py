@@ -70,3 +70,18 @@ def test_bad_command_line_exits_2_without_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in missing.stderr
     bad_date = run_cli("parse", str(SITE), "-o", str(tmp_path / "o.jsonl"), "--fetched-at", "yesterday")
     assert bad_date.returncode == 2 and "Traceback" not in bad_date.stderr
+
+
+def test_parse_output_is_the_same_for_any_number_of_workers(tmp_path: Path) -> None:
+    outputs = []
+    for jobs in ("1", "3"):
+        out = tmp_path / f"jobs{jobs}.jsonl"
+        proc = subprocess.run(
+            [sys.executable, "-m", "archiver", "parse", str(SITE), str(FIXTURES / "generic"), "-o", str(out),
+             "--jobs", jobs, "--fetched-at", "2024-09-30T08:00:00Z"],
+            cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        outputs.append((out.read_bytes(), proc.stderr))
+    assert outputs[0][0].count(b"\n") >= 14
+    assert outputs[0] == outputs[1]  # same lines in the same order, same skip messages

@@ -120,6 +120,8 @@ class SelfLinks:
         self._keys: set[str] | None = None
 
     def holds(self, url: str) -> bool:
+        if url in self._urls:
+            return True
         if _path_of(url) not in self._paths:
             return False
         if self._keys is None:

@@ -1,0 +1,158 @@
+"""Offline parsing of saved pages and WARC files: the jobs, and running them in order.
+
+`python -m archiver parse` reads every page, parses it with the same `parse_article` path
+a crawl uses, and writes the records in input order. Pages are independent, so they are
+parsed by a pool of worker processes (one per core by default); each worker also renders
+the JSON line, and the parent only writes. Output is byte for byte the same for any
+number of workers.
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from functools import partial
+from pathlib import Path
+
+from archiver.extract import FieldError
+from archiver.extract.document import Document
+from archiver.extract.limits import DEFAULT_LIMITS, PageRefused
+from archiver.extract.pages import ParseResult, parse_document, parse_page
+from archiver.extract.urls import resolve
+from archiver.serialize import json_line
+from archiver.warc import INPUT_SUFFIXES as WARC_SUFFIXES
+from archiver.warc import WarcPage, is_warc, iter_warc_pages
+
+PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+# A saved page larger than this (after gunzip) is refused; reading stops there, which also
+# defuses gzip bombs (a 10 GB page in a 10 MB .html.gz is never inflated past this).
+MAX_PAGE_BYTES = DEFAULT_LIMITS.max_page_bytes
+# A page's label (its path, or WARC record) and the call that parses it.
+Job = tuple[str, Callable[[], ParseResult]]
+
+
+class InputError(Exception):
+    """A page that cannot be read; the message is the reason printed for it."""
+
+
+def iter_pages(inputs: Sequence[str]) -> Iterator[tuple[Path, Path]]:
+    """(file, the INPUT it came from) for every page file, directories walked in sorted order."""
+    for raw in inputs:
+        root = Path(raw)
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    if name.lower().endswith(PAGE_SUFFIXES + WARC_SUFFIXES):
+                        yield Path(dirpath) / name, root
+        else:
+            yield root, root.parent
+
+
+def read_page(path: Path) -> bytes:
+    if not path.is_file():
+        # A FIFO or device named page.html would block or never end.
+        raise InputError("unreadable: not a regular file")
+    try:
+        if path.name.lower().endswith(".gz"):
+            with gzip.open(path, "rb") as fh:
+                data = fh.read(MAX_PAGE_BYTES + 1)
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_PAGE_BYTES + 1)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"unreadable: {exc}") from exc
+    if len(data) > MAX_PAGE_BYTES:
+        raise PageRefused("too_large", f"over {MAX_PAGE_BYTES} bytes" + (" once decompressed" if path.name.lower().endswith(".gz") else ""))
+    return data
+
+
+def page_url(doc: Document, path: Path, root: Path, base_url: str | None) -> str:
+    """The saved page's URL: its canonical link / og:url, else --base-url + path, else file://."""
+    found = doc.css_first(('link[rel~="canonical"]::attr(href)',))
+    declared = (found if isinstance(found, str) else None) or doc.meta.get("og:url")
+    url = resolve("http://invalid/", declared) if declared else None
+    if url and not url.startswith("http://invalid/"):
+        return url.split("#", 1)[0]
+    if base_url:
+        relative = path.relative_to(root).as_posix() if path != root else path.name
+        if relative.endswith(".gz"):
+            relative = relative[:-3]
+        return resolve(base_url if base_url.endswith("/") else base_url + "/", relative) or path.resolve().as_uri()
+    return path.resolve().as_uri()
+
+
+def parse_file(path: Path, root: Path, *, base_url: str | None, fetched_at: str | None) -> ParseResult:
+    data = read_page(path)
+    when = fetched_at or datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    doc = Document.parse(data, path.resolve().as_uri(), when)
+    return parse_document(replace(doc, url=page_url(doc, path, root, base_url)))
+
+
+def parse_warc_page(page: WarcPage, fetched_at: str | None) -> ParseResult:
+    """A WARC response as the crawl parsed it: its target URI, WARC-Date and Content-Type."""
+    if page.error:
+        raise InputError(page.error)
+    if page.body is None:
+        return ParseResult(None, page.skip, "", False)
+    return parse_page(page.body, page.url, fetched_at=fetched_at or page.fetched_at, content_type=page.content_type)
+
+
+def iter_jobs(inputs: Sequence[str], base_url: str | None, fetched_at: str | None) -> Iterator[Job]:
+    """(label, parse) for each page: a saved page file, or each response record of a WARC."""
+    for path, root in iter_pages(inputs):
+        if is_warc(path):
+            for page in iter_warc_pages(path, max_bytes=MAX_PAGE_BYTES):
+                yield f"{page.url or 'record'} ({path}@{page.offset})", partial(parse_warc_page, page, fetched_at)
+        else:
+            yield str(path), partial(parse_file, path, root, base_url=base_url, fetched_at=fetched_at)
+
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one page: its JSON line, or the counted key and the printed reason."""
+
+    label: str
+    line: bytes | None
+    key: str | None = None
+    message: str | None = None
+
+
+def run_job(job: Job) -> Outcome:
+    label, parse = job
+    try:
+        result = parse()
+    except PageRefused as exc:
+        return Outcome(label, None, exc.reason, f"{exc.reason}: {exc.detail}")
+    except (InputError, FieldError) as exc:
+        return Outcome(label, None, f"failed:{type(exc).__name__}", str(exc))
+    except Exception as exc:  # one bad page never stops the run
+        return Outcome(label, None, "failed:parse_error", f"parse_error: {type(exc).__name__}: {exc}")
+    if result.article is None:
+        return Outcome(label, None, str(result.reason), str(result.reason))
+    return Outcome(label, json_line(result.article))
+
+
+# Jobs handed to the pool at a time: Pool.imap would read the whole input (WARC bodies
+# included) into its queue at once; batches keep memory flat on any input size.
+BATCH = 256
+
+
+def run_jobs(jobs: Iterator[Job], workers: int) -> Iterator[Outcome]:
+    """Each job's outcome, in input order; `workers` > 1 parses in that many processes."""
+    if workers <= 1:
+        yield from map(run_job, jobs)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        while batch := list(itertools.islice(jobs, BATCH * workers)):
+            yield from pool.imap(run_job, batch, chunksize=16)
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
