@@ -136,7 +136,7 @@ def run_job(job: Job) -> Outcome:
         return Outcome(label, None, "failed:parse_error", f"parse_error: {type(exc).__name__}: {exc}")
     if result.article is None:
         return Outcome(label, None, str(result.reason), str(result.reason))
-    return Outcome(label, json_line(result.article))
+    return Outcome(label, result.line or json_line(result.article))
 
 
 # Jobs handed to the pool at a time: Pool.imap would read the whole input (WARC bodies

@@ -9,6 +9,9 @@ implemented here: `\\w+` tokens, 4-token shingles counted as multisets, per-page
 normalised to sum 1, precision and recall averaged over pages, F1 from the two means,
 accuracy = share of pages whose token lists are identical.
 
+A third table times the template profiles on their own fixture pages (CSDN mirror, CSDN
+blog, cnblogs, WordPress), where the speed target is 10x trafilatura.
+
 A second table scores the Chinese generic fixtures (fixtures/generic/*.html whose golden
 body is Chinese) on character 4-grams, where `\\w+` would make a whole sentence one token.
 """
@@ -172,6 +175,23 @@ def load_chinese_fixtures(folder: Path = GENERIC_FIXTURES) -> list[Page]:
     return pages
 
 
+PROFILE_FIXTURES = ("site", "csdn-blog", "cnblogs", "wordpress")
+
+
+def load_profile_fixtures(root: Path = ROOT / "fixtures") -> list[Page]:
+    """The article pages of the template profiles' fixtures, against their golden body."""
+    pages = []
+    for folder in PROFILE_FIXTURES:
+        for golden in sorted((root / folder).rglob("*.article.json")):
+            record = json.loads(golden.read_text(encoding="utf-8"))
+            if record["expected"] is None or record["expected"]["extractor"] == "generic":
+                continue
+            html = golden.with_name(golden.name.removesuffix(".article.json") + ".html").read_bytes()
+            pages.append(Page(f"{folder}/{golden.stem.removesuffix('.article')}", record["input"]["url"], html,
+                              record["expected"]["body"]))
+    return pages
+
+
 WARM_UP = (
     b"<html><head><title>t</title></head><body><h1>t</h1><p>"
     + b"Warm up, once. " * 40
@@ -249,6 +269,15 @@ def main(argv: list[str] | None = None) -> None:
     chinese = load_chinese_fixtures()
     if chinese:
         print_chinese(chinese, chosen)
+    profiled = load_profile_fixtures()
+    if profiled:
+        results = run(chosen, profiled, repeat=5)
+        print_table(
+            f"Template profile pages (fixtures of {', '.join(PROFILE_FIXTURES)}): {len(profiled)} pages, "
+            "character 4-grams against the golden body, fastest of 5 runs",
+            [(name, score(zip((p.truth for p in profiled), out, strict=True), chars), len(profiled) / seconds)
+             for name, (out, seconds) in results.items()],
+        )
     first = next(iter(outputs), None)
     if args.worst and first:
         worst = sorted(

@@ -7,12 +7,6 @@ Extraction is pure: the caps are plain values; the spider fills them from settin
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
-
-from archiver.serialize import json_line
-
-if TYPE_CHECKING:
-    from archiver.items import Article
 
 MIB = 1024 * 1024
 
@@ -60,8 +54,3 @@ class PageRefused(Exception):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
-
-
-def record_bytes(record: Article) -> int:
-    """Size of a record as its archive line (UTF-8 JSON), newline included."""
-    return len(json_line(record))

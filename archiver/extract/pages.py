@@ -12,7 +12,7 @@ from archiver.extract import generic
 from archiver.extract.dates import parse_date
 from archiver.extract.document import Document
 from archiver.extract.language import detect_language, normalise_tag
-from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused, record_bytes
+from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused
 from archiver.extract.nodes import Found, T, breadcrumb_parts, ld_strings, text_of
 from archiver.extract.profiles import ArticleSelectors, Profile, builtin_profiles, find_profile
 from archiver.extract.render import RenderedBody, render_body
@@ -20,6 +20,7 @@ from archiver.extract.select import first, select, xpath
 from archiver.extract.text import content_hash, decode_leaked_entities, squash, strip_label
 from archiver.extract.urls import SelfLinks, resolve, site_of, strip_tracking
 from archiver.items import Article, FieldSources, RelatedLink, Source, TocEntry
+from archiver.serialize import json_line
 
 AUTHOR_LABELS = ("作者：", "作者:", "作者", "文/", "By ", "by ", "Author:")
 GENERIC_TOC = ("div.toc", "#toc", ".toc")
@@ -334,6 +335,8 @@ class ParseResult:
     used_fallback: bool
     profile: str | None = None
     """The profile that matched the page, also when its body selectors failed (a fallback)."""
+    line: bytes | None = None
+    """The record as its archive line (serialised once to check its size; the CLI writes it)."""
 
 
 def parse_page(
@@ -360,6 +363,7 @@ def parse_document(doc: Document, profiles: tuple[Profile, ...] | None = None) -
     if not page.is_article:
         return ParseResult(None, "not_article", page.extractor, page.used_fallback, name)
     article = page.to_article()
-    if record_bytes(article) > doc.limits.max_record_bytes:
+    line = json_line(article)
+    if len(line) > doc.limits.max_record_bytes:
         return ParseResult(None, "record_too_large", page.extractor, page.used_fallback, name)
-    return ParseResult(article, None, page.extractor, page.used_fallback, name)
+    return ParseResult(article, None, page.extractor, page.used_fallback, name, line)
