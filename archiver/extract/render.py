@@ -75,6 +75,13 @@ class _Renderer:
             self.inline.append(clean(text))
             self.out.append(html.escape(clean(text), quote=False))
             self.md.text(clean(text))
+        elif text.isspace():
+            # Indentation between tags, the commonest text of all: one space, as squashing
+            # would make of it in every output (leading space dropped in body_html).
+            self.inline.append(" ")
+            self.md.text(" ")
+            if self.has_text:
+                self.out.append(" ")
         else:
             # Newlines in source HTML are layout, not content; <br> is the only line break.
             flat = text.replace("\n", " ").replace("\r", " ")
