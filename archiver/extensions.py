@@ -104,7 +104,8 @@ class CrawlSummary:
 
     def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
         """A record that passed every pipeline (archived): count its field coverage."""
-        self.coverage.note(ItemAdapter(item).asdict())
+        # The adapter is a mapping of the item's top-level fields, all `note` reads: no copy.
+        self.coverage.note(ItemAdapter(item))
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.progress_task is not None and self.progress_task.running:

@@ -25,15 +25,26 @@ logger = logging.getLogger(__name__)
 KIND_META = "archiver_kind"
 
 
-def request_to_dict(request: Request) -> dict[str, Any]:
-    """A JSON-safe request: callbacks by name, only JSON-able meta. Never pickle."""
-    meta = {}
-    for key, value in request.meta.items():
+def json_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """The JSON-able part of a request's meta (usually all of it: tried whole first)."""
+    try:
+        json.dumps(meta)
+        return dict(meta)
+    except (TypeError, ValueError):
+        pass
+    kept = {}
+    for key, value in meta.items():
         try:
             json.dumps(value)
         except (TypeError, ValueError):
             continue
-        meta[key] = value
+        kept[key] = value
+    return kept
+
+
+def request_to_dict(request: Request) -> dict[str, Any]:
+    """A JSON-safe request: callbacks by name, only JSON-able meta. Never pickle."""
+    meta = json_meta(request.meta)
     return {
         "url": request.url,
         "method": request.method,
@@ -47,18 +58,27 @@ def request_to_dict(request: Request) -> dict[str, Any]:
     }
 
 
-def request_from_dict(data: dict[str, Any], spider: Spider) -> Request:
-    def method(name: str | None) -> Any:
-        # Only the spider's own parse*/failed methods: a state file cannot name arbitrary code.
-        if name and (name.startswith("parse") or name == "failed") and callable(getattr(spider, name, None)):
-            return getattr(spider, name)
-        return None
+def spider_method(spider: Spider, name: str | None) -> Any:
+    """The spider's own parse*/failed method of that name, else None: a state file cannot
+    name arbitrary code."""
+    if name and (name.startswith("parse") or name == "failed") and callable(getattr(spider, name, None)):
+        return getattr(spider, name)
+    return None
 
+
+def request_from_dict(data: dict[str, Any], spider: Spider, methods: dict[str | None, Any] | None = None) -> Request:
+    """The request `request_to_dict` encoded; `methods` caches the callbacks looked up."""
+    if methods is None:
+        methods = {}
+    callback, errback = data.get("callback"), data.get("errback")
+    for name in (callback, errback):
+        if name not in methods:
+            methods[name] = spider_method(spider, name)
     return Request(
         data["url"],
         method=data.get("method", "GET"),
-        callback=method(data.get("callback")),
-        errback=method(data.get("errback")),
+        callback=methods[callback],
+        errback=methods[errback],
         headers=data.get("headers") or None,
         body=base64.b64decode(data["body"]) if data.get("body") else None,
         priority=int(data.get("priority", 0)),
@@ -77,6 +97,10 @@ class DurableScheduler(BaseScheduler):
         self.pending = 0
         self.spider: Spider | None = None
         self.committer: task.LoopingCall | None = None
+        # One bound method per callback name for the whole crawl: Scrapy caches its
+        # generator-with-return check per callable (weakly), and a fresh bound method per
+        # request made it re-read and re-parse the callback's source every time (~2% of CPU).
+        self.methods: dict[str | None, Any] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DurableScheduler:
@@ -130,11 +154,13 @@ class DurableScheduler(BaseScheduler):
         return added
 
     def next_request(self) -> Request | None:
-        if not self.buffer:
+        # `pending` may count too many (a forced re-add of a pending row), never too few: at
+        # 0 there is nothing to take, and the engine asks often while listings load.
+        if not self.buffer and self.pending > 0:
             assert self.spider is not None
             taken = self.state.take(self.batch)
             self.pending = max(self.pending - len(taken), 0) if taken else self.state.pending_count()
-            self.buffer = [request_from_dict(d, self.spider) for d in reversed(taken)]
+            self.buffer = [request_from_dict(d, self.spider, self.methods) for d in reversed(taken)]
         if not self.buffer:
             return None
         self.crawler.stats.inc_value("scheduler/dequeued")  # type: ignore[union-attr]

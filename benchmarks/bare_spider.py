@@ -1,13 +1,14 @@
 """The baseline: a Scrapy spider that follows every same-site link once and parses nothing.
 
-Run by benchmarks/run.py as `scrapy runspider benchmarks/bare_spider.py -a start_url=URL`.
+Run by benchmarks/run.py as `scrapy runspider benchmarks/bare_spider.py -a start_url=URL`
+from a directory outside the project, so it gets Scrapy's default settings (plus the flags
+run.py gives both crawl rows), not archiver's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -15,12 +16,10 @@ from scrapy.http import Response
 
 class BareSpider(scrapy.Spider):
     name = "bare"
-    custom_settings = {"ITEM_PIPELINES": {}, "EXTENSIONS": {}, "ADDONS": {}, "SCHEDULER": "scrapy.core.scheduler.Scheduler"}
 
     def __init__(self, start_url: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.start_urls = [start_url]
-        self.host = urlsplit(start_url).netloc
 
     def parse(self, response: Response) -> Iterator[scrapy.Request]:
         # Listing pages lead on; article pages (under /news/N.html) are fetched and dropped.

@@ -1,15 +1,19 @@
 """archiver's performance table, every row measured in the same run.
 
     python benchmarks/run.py                      # 3000-article site: the four rows
-    python benchmarks/run.py --articles 10000 --memory 10000,100000
+    python benchmarks/run.py --memory 10000,100000
 
 Generates a deterministic seed-like site (benchmarks/sitegen.py, with mirrors), serves it
 on 127.0.0.1 with Twisted's static file server in its own process, and measures:
-  1. bare   - a Scrapy spider that only follows links (the limit of any Scrapy crawler here)
+  1. bare   - a Scrapy spider that only follows links (the limit of any Scrapy crawler here),
+              run outside the project (Scrapy's default settings) with the crawl's common flags
   2. crawl  - `scrapy crawl articles` (extraction, dedup, archive, crash-safe state)
   3. parse  - offline `python -m archiver parse` of the same article pages
   4. trafilatura - trafilatura.extract on the same article pages
-Ratios: crawl vs bare, parse vs trafilatura. Peak RSS per row from wait4().
+Every row counts what it really did (the Scrapy stats dump, the parse summary line, the
+trafilatura row's count) and the benchmark fails if a row did less than the site holds.
+Ratios: crawl vs bare, parse vs trafilatura. `cpu s` is user+sys of the row's process
+(the server is another process): on a shared machine it moves less than wall time.
 --memory N,M crawls sites of N and M articles and prints the peak-RSS growth.
 """
 
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -29,19 +34,40 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from sitegen import generate  # noqa: E402
+from sitegen import generate
+
+# The same flags for the bare and the crawl row, so the bare row stays the limit of any
+# Scrapy crawler tuned the same way. CONCURRENT_ITEMS: see archiver/settings.py.
+SCRAPY_COMMON = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS=32",
+                 "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32", "-s", "ROBOTSTXT_OBEY=0", "-s", "CONCURRENT_ITEMS=1"]
+# INFO, to a file: Scrapy's final stats dump (what a row really fetched) is an INFO line.
+SCRAPY_LOG = ["-s", "LOG_LEVEL=INFO"]
+# Environment that would make a Scrapy process something else than what a row means.
+PROJECT_ENV = ("SCRAPY_SETTINGS_MODULE", "SCRAPY_PROJECT", "ARCHIVER_REDIS_URL")
 
 
 @dataclass(frozen=True)
 class Row:
     name: str
     pages: int
+    """Pages the row really fetched (crawls) or parsed (offline rows)."""
+    items: int
+    """Records the row produced (archived, written, extracted)."""
     seconds: float
+    cpu: float
     peak_rss: int
 
     @property
     def rate(self) -> float:
         return self.pages / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    cpu: float
+    peak_rss: int
+    output: str
 
 
 def free_port() -> int:
@@ -50,14 +76,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def timed(cmd: list[str], pages: int, name: str, env: dict[str, str] | None = None) -> Row:
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in PROJECT_ENV}
+
+
+def timed(cmd: list[str], name: str, *, cwd: Path = ROOT, log: Path | None = None) -> Run:
+    """Run `cmd`; its stdout (and the log file, if any) is kept for counting."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env or os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=clean_env(), stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        output = out.read().decode("utf-8", "replace")
+    if log is not None and log.exists():
+        output += log.read_text(encoding="utf-8", errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{name} failed: {' '.join(cmd)}")
-    return Row(name, pages, seconds, usage.ru_maxrss * 1024)
+        raise SystemExit(f"{name} failed: {' '.join(cmd)}\n{output[-3000:]}")
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, output)
+
+
+def stat(output: str, key: str) -> int:
+    """An integer from Scrapy's final stats dump (0 when absent, as Scrapy omits zeros)."""
+    found = re.findall(rf"'{re.escape(key)}': (\d+)", output)
+    return int(found[-1]) if found else 0
+
+
+def require(name: str, what: str, got: int, expected: int, output: str) -> None:
+    if got < expected:
+        raise SystemExit(f"{name}: {what} {got} < {expected}: the row did not do the whole site\n{output[-3000:]}")
 
 
 class StaticServer:
@@ -82,45 +129,94 @@ class StaticServer:
         self.proc.wait()
 
 
-SCRAPY_COMMON = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=WARNING", "-s", "CONCURRENT_REQUESTS=32",
-                 "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32", "-s", "ROBOTSTXT_OBEY=0"]
+@dataclass(frozen=True)
+class Site:
+    root: Path
+    articles: list[Path]
+    """Article pages (mirrors included): what the parse and trafilatura rows read."""
+    pages: int
+    """Every page a crawl of the site fetches: articles and listing pages."""
 
 
-def crawl_row(url: str, pages: int, archive: Path, name: str = "crawl") -> Row:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", "-a", f"start_url={url}", "-s", f"ARCHIVE_DIR={archive}", *SCRAPY_COMMON]
-    return timed(cmd, pages, name)
+def make_site(root: Path, articles: int, mirrors: int) -> Site:
+    generate(root, articles, mirrors=mirrors)
+    files = sorted(p for p in (root / "news").glob("*.html") if not p.name.startswith("list_"))
+    # index.html is listing page 1; news/list_1.html is the same page, never linked.
+    listings = len(list((root / "news").glob("list_*.html")))
+    return Site(root, files, len(files) + listings)
 
 
-def bare_row(url: str, pages: int) -> Row:
-    cmd = [sys.executable, "-m", "scrapy", "runspider", str(HERE / "bare_spider.py"), "-a", f"start_url={url}", *SCRAPY_COMMON]
-    return timed(cmd, pages, "bare")
+def crawl_row(url: str, site: Site, tmp: Path, name: str = "crawl") -> Row:
+    archive, log = tmp / f"archive-{name.replace(' ', '-')}", tmp / f"{name.replace(' ', '-')}.log"
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", "-a", f"start_url={url}", "-s", f"ARCHIVE_DIR={archive}",
+           *SCRAPY_COMMON, *SCRAPY_LOG, "-s", f"LOG_FILE={log}"]
+    run = timed(cmd, name, log=log)
+    pages, items = stat(run.output, "response_received_count"), stat(run.output, "item_scraped_count")
+    require(name, "pages fetched", pages, site.pages, run.output)
+    # Every article page is archived or dropped as a (near-)duplicate, never lost.
+    require(name, "articles archived or dropped", items + stat(run.output, "item_dropped_count"), len(site.articles), run.output)
+    return Row(name, pages, items, run.seconds, run.cpu, run.peak_rss)
 
 
-def article_files(site: Path) -> list[Path]:
-    return sorted(p for p in (site / "news").glob("*.html") if not p.name.startswith("list_"))
+def bare_row(url: str, site: Site, tmp: Path) -> Row:
+    # Outside the project (no scrapy.cfg above cwd, no SCRAPY_SETTINGS_MODULE): Scrapy's
+    # defaults, not archiver's settings (whose AddressGuard refuses 127.0.0.1 to a runspider).
+    cwd = tmp / "bare"
+    cwd.mkdir(exist_ok=True)
+    log = cwd / "bare.log"
+    cmd = [sys.executable, "-m", "scrapy", "runspider", str(HERE / "bare_spider.py"), "-a", f"start_url={url}",
+           *SCRAPY_COMMON, *SCRAPY_LOG, "-s", f"LOG_FILE={log}"]
+    run = timed(cmd, "bare", cwd=cwd, log=log)
+    if "'BOT_NAME': 'archiver'" in run.output:
+        raise SystemExit("bare: ran with archiver's project settings; it must run on Scrapy's defaults")
+    pages = stat(run.output, "response_received_count")
+    require("bare", "pages fetched", pages, site.pages, run.output)
+    return Row("bare", pages, 0, run.seconds, run.cpu, run.peak_rss)
+
+
+def parse_row(site: Site, tmp: Path) -> Row:
+    cmd = [sys.executable, "-m", "archiver", "parse", *map(str, site.articles), "-o", str(tmp / "out.jsonl"),
+           "--fetched-at", "2024-09-30T08:00:00Z"]
+    run = timed(cmd, "parse")
+    found = re.search(r"parsed (\d+) pages: (\d+) articles written", run.output)
+    pages, items = (int(found[1]), int(found[2])) if found else (0, 0)
+    require("parse", "pages parsed", pages, len(site.articles), run.output)
+    require("parse", "articles written", items, len(site.articles), run.output)
+    return Row("parse", pages, items, run.seconds, run.cpu, run.peak_rss)
+
+
+def trafilatura_row(site: Site, tmp: Path) -> Row:
+    listing = tmp / "files.txt"
+    listing.write_text("\n".join(str(p) for p in site.articles), encoding="utf-8")
+    run = timed([sys.executable, str(HERE / "trafilatura_row.py"), str(listing)], "trafilatura")
+    found = re.search(r"extracted (\d+) pages: (\d+) with text", run.output)
+    pages, items = (int(found[1]), int(found[2])) if found else (0, 0)
+    require("trafilatura", "pages extracted", pages, len(site.articles), run.output)
+    return Row("trafilatura", pages, items, run.seconds, run.cpu, run.peak_rss)
 
 
 def print_table(rows: dict[str, Row]) -> None:
     base = {"bare": "bare", "crawl": "bare", "parse": "trafilatura", "trafilatura": "trafilatura"}
-    print(f"{'row':<13} {'pages':>7} {'seconds':>8} {'pages/s':>9} {'ratio':>7} {'vs':<12} {'peak RSS':>10}")
+    print(f"{'row':<12} {'pages':>6} {'items':>6} {'seconds':>8} {'cpu s':>7} {'pages/s':>8} {'ratio':>7} {'vs':<12} {'peak RSS':>9}")
     for name, row in rows.items():
-        ref = rows[base[name]]
-        print(f"{name:<13} {row.pages:>7} {row.seconds:>8.1f} {row.rate:>9.1f} {row.rate / ref.rate:>6.2f}x {base[name]:<12} "
-              f"{row.peak_rss / 2**20:>8.0f} MB")
+        ref = rows.get(base[name])
+        ratio = f"{row.rate / ref.rate:>6.2f}x" if ref is not None and ref.rate else f"{'-':>7}"
+        print(f"{name:<12} {row.pages:>6} {row.items:>6} {row.seconds:>8.1f} {row.cpu:>7.1f} {row.rate:>8.1f} "
+              f"{ratio} {base[name]:<12} {row.peak_rss / 2**20:>6.0f} MB")
 
 
 def memory_growth(sizes: list[int], tmp: Path) -> None:
     peaks = []
     for n in sizes:
-        site = tmp / f"site{n}"
-        generate(site, n)
-        server = StaticServer(site)
+        site = make_site(tmp / f"site{n}", n, 0)
+        server = StaticServer(site.root)
         try:
-            row = crawl_row(server.url, n + -(-n // 20), tmp / f"archive{n}", f"crawl {n}")
+            row = crawl_row(server.url, site, tmp, f"crawl {n}")
         finally:
             server.stop()
         peaks.append(row)
-        print(f"crawl of {n:>7} articles: {row.rate:7.1f} pages/s, peak RSS {row.peak_rss / 2**20:.0f} MB", flush=True)
+        print(f"crawl of {n:>7} articles: {row.pages} pages, {row.items} archived, {row.rate:7.1f} pages/s, "
+              f"peak RSS {row.peak_rss / 2**20:.0f} MB", flush=True)
     growth = peaks[-1].peak_rss / peaks[0].peak_rss - 1
     print(f"peak RSS growth {sizes[0]} -> {sizes[-1]} articles: {growth:+.1%}")
 
@@ -130,26 +226,28 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--mirrors", type=int, default=100)
     parser.add_argument("--memory", help="comma-separated site sizes for the RSS growth check, e.g. 10000,100000")
+    parser.add_argument("--rows", default="bare,crawl,parse,trafilatura", help="rows to run (ratios need their base row)")
     args = parser.parse_args()
+    wanted = set(args.rows.split(","))
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         if args.memory:
             memory_growth([int(x) for x in args.memory.split(",")], tmp)
             return
-        site = tmp / "site"
-        generate(site, args.articles, mirrors=args.mirrors)
-        articles = article_files(site)
-        pages = len(articles) + len(list(site.glob("**/list_*.html")))
-        server = StaticServer(site)
+        site = make_site(tmp / "site", args.articles, args.mirrors)
+        rows: dict[str, Row] = {}
+        server = StaticServer(site.root)
         try:
-            rows = {"bare": bare_row(server.url, pages), "crawl": crawl_row(server.url, pages, tmp / "archive")}
+            if "bare" in wanted:
+                rows["bare"] = bare_row(server.url, site, tmp)
+            if "crawl" in wanted:
+                rows["crawl"] = crawl_row(server.url, site, tmp)
         finally:
             server.stop()
-        listing = tmp / "files.txt"
-        listing.write_text("\n".join(str(p) for p in articles), encoding="utf-8")
-        rows["parse"] = timed([sys.executable, "-m", "archiver", "parse", str(site / "news"), "-o", str(tmp / "out.jsonl"),
-                               "--fetched-at", "2024-09-30T08:00:00Z"], len(articles), "parse")
-        rows["trafilatura"] = timed([sys.executable, str(HERE / "trafilatura_row.py"), str(listing)], len(articles), "trafilatura")
+        if "parse" in wanted:
+            rows["parse"] = parse_row(site, tmp)
+        if "trafilatura" in wanted:
+            rows["trafilatura"] = trafilatura_row(site, tmp)
     print_table(rows)
 
 

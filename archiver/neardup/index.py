@@ -1,9 +1,10 @@
 """The near-duplicate index: the protocol pipelines use, and its LSH implementation.
 
-`LshIndex` keeps only band tables in memory (`BandIndex`) and asks a `SignatureStore` for
-the signatures and canonical URLs of candidates, to confirm them. The store is memory
-(`MemorySignatureStore`, for tests and benchmarks) or SQLite on disk
-(`archiver.state.neardup_store`), so the index survives across runs.
+`LshIndex` finds candidates in band tables (`BandTable`: `BandIndex` in memory, or the SQLite
+store's `DiskBands`, mostly on disk) and asks a `SignatureStore` for the signatures and
+canonical URLs of candidates, to confirm them. The store is memory (`MemorySignatureStore`,
+for tests and benchmarks) or SQLite on disk (`archiver.state.neardup_store`), so the index
+survives across runs.
 """
 
 from __future__ import annotations
@@ -71,20 +72,39 @@ class SignatureStore(Protocol):
     def close(self) -> None: ...
 
 
+class BandTable(Protocol):
+    """Which documents share a band with a signature: `BandIndex` in memory, or
+    `archiver.state.neardup_bands.DiskBands` (on disk, a small part in memory)."""
+
+    def __len__(self) -> int: ...
+
+    def add(self, ids: npt.NDArray[np.uint32], signatures: npt.NDArray[np.uint16]) -> None: ...
+
+    def add_bulk(self, chunks: Iterable[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]], expected: int = 0) -> None: ...
+
+    def candidates(self, signature: Signature) -> list[int]: ...
+
+    def nbytes(self) -> int: ...
+
+
 def _second(pair: tuple[str, int]) -> int:
     return pair[1]
 
 
 class LshIndex:
-    """NearDuplicateIndex over in-memory band tables and a SignatureStore."""
+    """NearDuplicateIndex over band tables and a SignatureStore."""
 
-    def __init__(self, store: SignatureStore, threshold: float) -> None:
+    def __init__(self, store: SignatureStore, threshold: float, bands: BandTable | None = None) -> None:
+        """`bands`: a band table already holding the store's documents; default: one built
+        in memory from the store."""
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"near-duplicate threshold must be in (0, 1], got {threshold!r}")
         self.store = store
         self.threshold = threshold
-        self.bands = BandIndex()
-        self.bands.add_bulk(store.load(), expected=len(store))
+        if bands is None:
+            bands = BandIndex()
+            bands.add_bulk(store.load(), expected=len(store))
+        self.bands: BandTable = bands
 
     def __len__(self) -> int:
         return len(self.bands)

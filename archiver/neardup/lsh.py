@@ -123,6 +123,13 @@ class SortedRun:
         return self.entries.nbytes + self.starts.nbytes
 
 
+def by_shared_bands(hits: list[int]) -> list[int]:
+    """Distinct ids of `hits`, those that occur most (share most bands) first."""
+    if len(hits) <= 1:
+        return hits
+    return [doc for doc, _count in Counter(hits).most_common()]
+
+
 def _empty_run() -> SortedRun:
     return SortedRun.of(np.zeros(0, dtype=np.uint64))
 
@@ -183,14 +190,15 @@ class BandIndex:
 
     def candidates(self, signature: npt.NDArray[np.uint16]) -> list[int]:
         """Ids of the documents sharing a band with `signature`, most bands shared first."""
-        prefixes = band_prefixes(signature[None, :])[0]
+        return by_shared_bands(self.hits(band_prefixes(signature[None, :])[0]))
+
+    def hits(self, prefixes: Entries) -> list[int]:
+        """One id per band a document shares with these band prefixes (repeats included)."""
         found = self._base.find(prefixes) + self._delta.find(prefixes)
         if self._recent:
             for prefix in prefixes.tolist():
                 found.extend(self._recent.get(prefix, ()))
-        if len(found) <= 1:
-            return found
-        return [doc for doc, _hits in Counter(found).most_common()]
+        return found
 
     def nbytes(self) -> int:
         """Bytes held by the runs (the recent dict is at most RUN_DOCS documents)."""

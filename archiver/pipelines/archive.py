@@ -12,6 +12,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from archiver.archive import ArchiveWriter, recover_open_shards
+from archiver.items import Article
 from archiver.serialize import json_line
 from archiver.shardlock import WorkerLock, orphan_check
 from archiver.state.context import crawl_tracker, shard_prefix
@@ -74,8 +75,9 @@ class ArchivePipeline:
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         assert self.writer is not None
-        adapter = ItemAdapter(item)
-        self.writer.write(json_line(adapter.asdict()))
+        # An Article goes to json_line as it is (the CLI's path, and no generic ItemAdapter
+        # walk of every nested value); other items through ItemAdapter.
+        self.writer.write(json_line(item if isinstance(item, Article) else ItemAdapter(item).asdict()))
         self.stats.inc_value("archiver/archived")
         return item
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.crawler import Crawler
@@ -56,7 +56,7 @@ def worker_id() -> str:
 def shard_prefix(crawler: Crawler) -> str:
     prefix = crawler.__dict__.get("_archiver_shard_prefix")
     if prefix is None:
-        started = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        started = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         # safe_component: the worker id holds the machine's host name, never a path.
         prefix = safe_component(f"{crawler.spidercls.name}-{started}-{worker_id()}")
         crawler.__dict__["_archiver_shard_prefix"] = prefix

@@ -1,8 +1,9 @@
 """The near-duplicate index on disk: signatures and canonical URLs in SQLite (WAL).
 
 One row per archived record: an integer id, its canonical URL and its 128-value MinHash
-signature (256 bytes); no bodies. On open every signature is read back once to rebuild the
-in-memory band tables (`LshIndex`), so memory holds ids only and URLs stay on disk.
+signature (256 bytes); no bodies. The LSH band tables live in the same file
+(`archiver.state.neardup_bands`), derived from the signatures: memory holds only the
+records indexed since the band rows were last rewritten.
 
 Crash safety is SQLite's: every `append` is its own transaction in the write-ahead log,
 which survives a killed process (synchronous=NORMAL: a power cut may lose the last few,
@@ -26,6 +27,7 @@ import numpy.typing as npt
 from archiver.neardup.index import LshIndex
 from archiver.neardup.signature import BIN_BITS, BINS, MIN_SHINGLES, VALUE_BITS, Signature
 from archiver.neardup.text import CHAR_SHINGLE, WORD_SHINGLE
+from archiver.state.neardup_bands import DiskBands
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,8 @@ class SQLiteSignatureStore:
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            # A band-rows rewrite passes through the log: give the space back after it.
+            self.db.execute("PRAGMA journal_size_limit=67108864")
             self.db.executescript(SCHEMA)
             self._check_scheme()
         except sqlite3.DatabaseError as exc:
@@ -102,23 +106,30 @@ class SQLiteSignatureStore:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        rows = self.db.execute(f"SELECT id, canonical_url, signature FROM signatures WHERE id IN ({marks})", ids)
-        return [(doc, url, np.frombuffer(blob, dtype=_DTYPE)) for doc, url, blob in rows if len(blob) == _SIGNATURE_BYTES]
+        rows = [row for row in self.db.execute(f"SELECT id, canonical_url, signature FROM signatures WHERE id IN ({marks})", ids)
+                if len(row[2]) == _SIGNATURE_BYTES]
+        # One array for all candidates, handed out by row: a frombuffer per row cost more.
+        signatures = np.frombuffer(b"".join(row[2] for row in rows), dtype=_DTYPE).reshape(len(rows), BINS)
+        return [(doc, url, signature) for (doc, url, _blob), signature in zip(rows, signatures)]
 
-    def load(self) -> Iterator[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]]:
+    def load(self, after: int = 0, chunk: int = LOAD_CHUNK) -> Iterator[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]]:
+        """(ids, signatures) of the rows with an id above `after`, in id order, `chunk` rows at a time."""
+        skipped = 0
         try:
-            rows = self.db.execute("SELECT id, signature FROM signatures ORDER BY id")
-            while chunk := rows.fetchmany(LOAD_CHUNK):
-                good = [(doc, blob) for doc, blob in chunk if isinstance(blob, bytes) and len(blob) == _SIGNATURE_BYTES]
-                self.skipped_rows += len(chunk) - len(good)
+            rows = self.db.execute("SELECT id, signature FROM signatures WHERE id > ? ORDER BY id", (after,))
+            while batch := rows.fetchmany(chunk):
+                good = [(doc, blob) for doc, blob in batch if isinstance(blob, bytes) and len(blob) == _SIGNATURE_BYTES]
+                skipped += len(batch) - len(good)
                 if good:
                     ids = np.array([doc for doc, _blob in good], dtype=np.uint32)
                     blob = b"".join(blob for _doc, blob in good)
                     yield ids, np.frombuffer(blob, dtype=_DTYPE).reshape(len(good), BINS).astype(np.uint16)
         except sqlite3.DatabaseError as exc:
             raise UnusableStore(str(exc)) from exc
-        if self.skipped_rows:
-            logger.warning("Near-duplicate store %s: %d malformed rows ignored", self.path, self.skipped_rows)
+        # The band rows read the store again when rewritten: malformed rows are told once.
+        if skipped and not self.skipped_rows:
+            logger.warning("Near-duplicate store %s: %d malformed rows ignored", self.path, skipped)
+        self.skipped_rows = max(self.skipped_rows, skipped)
 
     def close(self) -> None:
         self.db.close()
@@ -141,7 +152,11 @@ def open_neardup_index(path: Path, threshold: float) -> tuple[LshIndex, SQLiteSi
 def _open(path: Path, threshold: float) -> tuple[LshIndex, SQLiteSignatureStore]:
     store = SQLiteSignatureStore(path)
     try:
-        return LshIndex(store, threshold), store
+        try:
+            bands = DiskBands.open(store.db, store.load)
+        except sqlite3.DatabaseError as exc:
+            raise UnusableStore(str(exc)) from exc
+        return LshIndex(store, threshold, bands), store
     except BaseException:
         store.close()
         raise
