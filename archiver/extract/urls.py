@@ -122,17 +122,20 @@ class SelfLinks:
     def holds(self, url: str) -> bool:
         if url in self._urls:
             return True
-        if _path_of(url) not in self._paths:
+        path = _path_of(url)
+        # None: a dot segment, which canonicalisation resolves (`/a/..` is `/`).
+        if path is not None and None not in self._paths and path not in self._paths:
             return False
         if self._keys is None:
             self._keys = {dedup_key(u) for u in self._urls}
         return dedup_key(url) in self._keys
 
 
-def _path_of(url: str) -> str:
+def _path_of(url: str) -> str | None:
     path = _PATH.match(url)
     found = path.group(1) if path else url
-    return (unquote(found) if "%" in found else found) or "/"
+    found = (unquote(found) if "%" in found else found) or "/"
+    return None if "/." in found else found
 
 
 # The path of an absolute URL: after `scheme://host`, up to the query or fragment.
