@@ -74,7 +74,13 @@ def test_near_duplicate_bands_lose_nothing_when_killed_mid_rewrite(tmp_path: Pat
         if after is not None:
             time.sleep(after)
             proc.send_signal(signal.SIGKILL)
-        assert proc.wait(timeout=120) == (-signal.SIGKILL if die_at or after else 0)
+        code = proc.wait(timeout=120)
+        if die_at:
+            assert code == -signal.SIGKILL  # it killed itself inside the die_at-th rewrite
+        elif after is not None:
+            assert code in (-signal.SIGKILL, 0)  # a fast machine may finish before the signal
+        else:
+            assert code == 0
     store = SQLiteSignatureStore(path)
     bands = DiskBands.open(store.db, store.load, flush_docs=40)
     index = LshIndex(store, 0.3, bands)
