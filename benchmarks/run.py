@@ -14,6 +14,7 @@ Every row counts what it really did (the Scrapy stats dump, the parse summary li
 trafilatura row's count) and the benchmark fails if a row did less than the site holds.
 Ratios: crawl vs bare, parse vs trafilatura. `cpu s` is user+sys of the row's process
 (the server is another process): on a shared machine it moves less than wall time.
+`peak RSS` is the row process's ru_maxrss from wait4 (this process stays small for it).
 --memory N,M crawls sites of N and M articles and prints the peak-RSS growth.
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import socket
 import subprocess
 import sys
@@ -32,9 +34,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-
-from sitegen import generate
 
 # The same flags for the bare and the crawl row, so the bare row stays the limit of any
 # Scrapy crawler tuned the same way. CONCURRENT_ITEMS: see archiver/settings.py.
@@ -93,6 +92,9 @@ def timed(cmd: list[str], name: str, *, cwd: Path = ROOT, log: Path | None = Non
         output += log.read_text(encoding="utf-8", errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{name} failed: {' '.join(cmd)}\n{output[-3000:]}")
+    if usage.ru_maxrss <= resource.getrusage(resource.RUSAGE_SELF).ru_maxrss:
+        # The child's figure may be this process's own peak (see make_site): not the row's.
+        raise SystemExit(f"{name}: peak RSS not measurable, this benchmark process grew as large")
     return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, output)
 
 
@@ -139,7 +141,11 @@ class Site:
 
 
 def make_site(root: Path, articles: int, mirrors: int) -> Site:
-    generate(root, articles, mirrors=mirrors)
+    # In a child process: a child's ru_maxrss counts its parent's peak RSS at fork (Linux
+    # keeps the old mm's high-water mark across exec), so building a 100k-article site here
+    # made every later row report this process's 218 MB as its own peak.
+    subprocess.run([sys.executable, str(HERE / "sitegen.py"), str(root), "--articles", str(articles),
+                    "--mirrors", str(mirrors)], check=True, stdout=subprocess.DEVNULL)
     files = sorted(p for p in (root / "news").glob("*.html") if not p.name.startswith("list_"))
     # index.html is listing page 1; news/list_1.html is the same page, never linked.
     listings = len(list((root / "news").glob("list_*.html")))
