@@ -17,7 +17,7 @@ from parsel import Selector
 from archiver.extract.dates import parse_fetched_at
 from archiver.extract.encoding import decode_html, utf16_codec
 from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused
-from archiver.extract.select import Node, first, select, xpath
+from archiver.extract.select import Node, select, xpath
 from archiver.extract.text import clean, squash
 from archiver.extract.urls import resolve
 
@@ -213,7 +213,7 @@ class Document:
     @cached_property
     def base_url(self) -> str:
         """The page URL, or its `<base href>` when that resolves to a web URL."""
-        href = first(self.root, ("base::attr(href)",))
+        href = self.css_first(("base::attr(href)",))
         return resolve(self.url, href if isinstance(href, str) else None) or self.url
 
     def absolute(self, href: str | None) -> str | None:
