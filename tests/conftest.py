@@ -5,10 +5,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from archiver.fixture_site import StaticSite
+
+if TYPE_CHECKING:
+    from archiver.items import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -29,6 +33,16 @@ def run_crawl(archive: Path, *extra: str, timeout: float = 120) -> subprocess.Co
     cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", "-s", f"ARCHIVE_DIR={archive}", *extra]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def seed_article() -> Article:
+    """The seed page's record, parsed from the bundled fixture site."""
+    from archiver import parse_article
+
+    page = (SITE / "news" / "2024092701.html").read_bytes()
+    article = parse_article(page, SITE_URL + "news/2024092701.html", fetched_at=FETCHED_AT)
+    assert article is not None
+    return article
 
 
 def project_settings(**overrides: object) -> dict[str, object]:
