@@ -356,3 +356,13 @@ def test_a_refused_listing_page_is_counted(tmp_path: Path, monkeypatch: pytest.M
     page = HtmlResponse(url=URL, body=BY_NAME["png-as-html"].build(), request=Request(URL))
     assert list(spider.parse_listing(page)) == []
     assert crawler.stats.get_value("archiver/skipped/binary") == 1
+
+
+@pytest.mark.parametrize("depth", [4, 63, 64, 65, 66, 200])
+def test_depth_cap_holds_on_both_sides_of_the_shallow_probe(depth: int) -> None:
+    # html > body > div^n > p: the p is n + 3 deep.
+    divs = depth - 3
+    page = ("<html><body>" + "<div>" * divs + "<p>" + "Deep text here. " * 20 + "</p>" + "</div>" * divs + "</body></html>").encode()
+    for cap, refused in ((depth - 1, True), (depth, False)):
+        result = parse_page(page, URL, fetched_at=FETCHED_AT, limits=PageLimits(max_depth=cap))
+        assert (result.reason == "too_deep") is refused, (depth, cap, result.reason)

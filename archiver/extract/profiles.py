@@ -86,12 +86,17 @@ class Profile:
     def matches(self, url: str, page: Document | etree._Element) -> bool:
         """The host matches a glob (when hosts are given) and every signature selector finds
         something (when a signature is given)."""
-        host = site_of(url).split(":")[0]
-        if self.hosts and not any(fnmatch.fnmatchcase(host, glob) for glob in self.hosts):
+        if self.hosts and not _host_matches(self.hosts, site_of(url).split(":")[0]):
             return False
         if isinstance(page, etree._Element):
             return all(matches(page, css) for css in self.signature)
         return all(page.css(css) for css in self.signature)
+
+
+# Per process, like the profiles themselves: a crawl asks about the same few hosts all day.
+@functools.lru_cache(maxsize=4096)
+def _host_matches(globs: tuple[str, ...], host: str) -> bool:
+    return any(fnmatch.fnmatchcase(host, glob) for glob in globs)
 
 
 def _strings(value: Any, where: str, what: str) -> tuple[str, ...]:

@@ -56,7 +56,9 @@ def decode_leaked_entities(text: str) -> str:
     Only complete entities (with `;`) are decoded, so a snippet cut inside one (`&am…`) keeps
     its text; out-of-range code points become U+FFFD rather than invalid characters.
     """
-    return clean(_LEAKED_ENTITY.sub(lambda m: html.unescape(m.group(0)), text))
+    if "&" in text:
+        text = _LEAKED_ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    return clean(text)
 
 
 def strip_label(text: str, labels: tuple[str, ...]) -> str:
