@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 
+from archiver.extract.cssmatch import ElementIndex
 from archiver.extract.dates import parse_fetched_at
 from archiver.extract.encoding import decode_html, utf16_codec
 from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused
@@ -61,9 +62,9 @@ def _looks_binary(body: bytes) -> bool:
     return len(head) - len(head.translate(None, _BINARY_BYTES)) > len(head) // 10
 
 
-def parse_tree(text: str, url: str, limits: PageLimits) -> etree._Element:
-    """The lxml tree of cleaned text (`clean_for_lxml`), as parsel builds it; refused when
-    nested too deep or holding too many elements."""
+def parse_tree(text: str, url: str, limits: PageLimits) -> tuple[etree._Element, int]:
+    """The lxml tree of cleaned text (`clean_for_lxml`), as parsel builds it, and its number
+    of elements; refused when nested too deep or holding too many elements."""
     body = text.strip().encode("utf-8") or b"<html/>"
     # etree's parser, not lxml.html's: that one attaches a Python class lookup to the tree,
     # called for every element any iteration or XPath hands out (10% of extraction time).
@@ -85,7 +86,7 @@ def parse_tree(text: str, url: str, limits: PageLimits) -> etree._Element:
         raise PageRefused("too_many_elements", f"{elements} elements, over {limits.max_elements}")
     if elements > NUMBER_FROM:
         number_elements(root)
-    return root
+    return root, elements
 
 
 # Below this many elements, sorting XPath results by walking siblings costs less than
@@ -174,6 +175,8 @@ class Document:
     root: etree._Element
     fetched_at: datetime
     limits: PageLimits = field(default=DEFAULT_LIMITS)
+    element_count: int = -1
+    """Elements in the tree (counted while parsing); -1: not counted, count when asked."""
 
     @classmethod
     def parse(
@@ -190,13 +193,15 @@ class Document:
         text = clean_for_lxml(text)
         if not text.strip():
             raise PageRefused("empty", f"no text once decoded as {encoding}")
+        root, elements = parse_tree(text, url, limits)
         return cls(
             url=url,
             encoding=encoding,
             text=text,
-            root=parse_tree(text, url, limits),
+            root=root,
             fetched_at=parse_fetched_at(fetched_at),
             limits=limits,
+            element_count=elements,
         )
 
     def css(self, css: str) -> list[Node]:
@@ -204,7 +209,7 @@ class Document:
         `signature` and field selectors often name the same elements."""
         found = self._css_results.get(css)
         if found is None:
-            found = self._css_results[css] = select(self.root, css)
+            found = self._css_results[css] = select(self.root, css, self._index)
         return found
 
     def css_first(self, selectors: tuple[str, ...]) -> Node | None:
@@ -218,6 +223,10 @@ class Document:
     @cached_property
     def _css_results(self) -> dict[str, list[Node]]:
         return {}
+
+    @cached_property
+    def _index(self) -> ElementIndex:
+        return ElementIndex(self.root)
 
     @cached_property
     def selector(self) -> Selector:
@@ -249,17 +258,14 @@ class Document:
         return {}
 
     @cached_property
-    def element_count(self) -> int:
-        return int(xpath(self.root, "count(//*)"))  # type: ignore[arg-type]
-
-    @cached_property
     def _link_budget(self) -> frozenset[str] | None:
         """The first `max_links` distinct href/src values in page order; None when the page
         has no more than that. A set, not a counter, so the answer never depends on which
         field asked first."""
         cap = self.limits.max_links
         # An element holds at most one href and one src: a small tree needs no count.
-        if 2 * self.element_count <= cap:
+        elements = self.element_count if self.element_count >= 0 else int(xpath(self.root, "count(//*)"))  # type: ignore[arg-type]
+        if 2 * elements <= cap:
             return None
         if xpath(self.root, "count(//@href | //@src)") <= cap:  # type: ignore[operator]
             return None
@@ -274,10 +280,11 @@ class Document:
     def meta(self) -> dict[str, str]:
         """`<meta name|property|itemprop=… content=…>`, keys lower-cased, first one wins."""
         found: dict[str, str] = {}
-        for node in xpath(self.root, "//meta[@content]"):
+        for node in self.root.iter("meta"):
+            content = node.get("content")
             key = node.get("name") or node.get("property") or node.get("itemprop")
-            if key:
-                found.setdefault(key.strip().lower(), squash(node.get("content")))
+            if key and content is not None:
+                found.setdefault(key.strip().lower(), squash(content))
         return found
 
     @cached_property
@@ -295,8 +302,9 @@ class Document:
 
     @cached_property
     def html_lang(self) -> str | None:
-        found = xpath(self.root, "/html/@lang")
-        lang = found[0] if found else self.meta.get("content-language")
+        lang = self.root.get("lang") if self.root.tag == "html" else None
+        if lang is None:
+            lang = self.meta.get("content-language")
         return squash(lang) or None if lang else None
 
     def ld_of_type(self, *types: str) -> Iterator[dict[str, Any]]:

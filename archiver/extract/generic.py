@@ -14,7 +14,7 @@ from archiver.extract.boilerplate import RELATED_HEADINGS
 from archiver.extract.dates import parse_date
 from archiver.extract.document import Document
 from archiver.extract.nodes import short_text
-from archiver.extract.select import first, select, xpath
+from archiver.extract.select import xpath
 from archiver.extract.text import squash
 
 BREADCRUMB_HINTS = (
@@ -44,8 +44,8 @@ def title(doc: Document) -> str | None:
     candidates = (
         lambda: doc.meta.get("og:title"),
         lambda: next((o.get("headline") for o in doc.ld_of_type(*ARTICLE_TYPES) if o.get("headline")), None),
-        lambda: squash(" ".join(select(doc.root, "h1 ::text"))),  # type: ignore[arg-type]
-        lambda: _strip_site_suffix(squash(" ".join(select(doc.root, "title ::text")))),  # type: ignore[arg-type]
+        lambda: squash(" ".join(doc.css("h1 ::text"))),  # type: ignore[arg-type]
+        lambda: _strip_site_suffix(squash(" ".join(doc.css("title ::text")))),  # type: ignore[arg-type]
     )
     for candidate in candidates:
         value = candidate()
@@ -81,7 +81,7 @@ class BodyChoice:
 
 
 def breadcrumb_node(doc: Document) -> etree._Element | None:
-    node = first(doc.root, BREADCRUMB_HINTS)
+    node = doc.css_first(BREADCRUMB_HINTS)
     return node if isinstance(node, etree._Element) else None
 
 
@@ -149,7 +149,7 @@ def published_meta(doc: Document) -> str | None:
         value = obj.get("datePublished") or obj.get("dateCreated")
         if isinstance(value, str):
             return value
-    node = first(doc.root, ("time[datetime]::attr(datetime), [itemprop=datePublished]::attr(content)",))
+    node = doc.css_first(("time[datetime]::attr(datetime), [itemprop=datePublished]::attr(content)",))
     return (node if isinstance(node, str) else None) or published_text(doc)
 
 
@@ -179,7 +179,7 @@ def author_meta(doc: Document) -> str | None:
     for value in (
         doc.meta.get("author"),
         doc.meta.get("article:author"),
-        squash(" ".join(select(doc.root, "[rel=author] ::text, [itemprop=author] ::text"))),  # type: ignore[arg-type]
+        squash(" ".join(doc.css("[rel=author] ::text, [itemprop=author] ::text"))),  # type: ignore[arg-type]
     ):
         if value and not value.startswith("http"):
             return value
@@ -210,7 +210,7 @@ def _in_comments(el: etree._Element) -> bool:
 
 
 def tags_meta(doc: Document) -> tuple[str, ...]:
-    tags = [squash(t) for t in select(doc.root, 'meta[property="article:tag"]::attr(content)')]  # type: ignore[arg-type]
+    tags = [squash(t) for t in doc.css('meta[property="article:tag"]::attr(content)')]  # type: ignore[arg-type]
     if not tags and doc.meta.get("keywords"):
         tags = [squash(t) for t in re.split(r"[,，;；]", doc.meta["keywords"])]
     return tuple(dict.fromkeys(t for t in tags if t))

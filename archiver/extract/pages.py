@@ -16,7 +16,7 @@ from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused
 from archiver.extract.nodes import Found, T, breadcrumb_parts, ld_strings, text_of
 from archiver.extract.profiles import ArticleSelectors, Profile, builtin_profiles, find_profile
 from archiver.extract.render import RenderedBody, render_body
-from archiver.extract.select import first, select, xpath
+from archiver.extract.select import first, select
 from archiver.extract.text import content_hash, decode_leaked_entities, squash, strip_label
 from archiver.extract.urls import SelfLinks, resolve, site_of, strip_tracking
 from archiver.items import Article, FieldSources, RelatedLink, Source, TocEntry
@@ -317,12 +317,14 @@ def toc_entries(container: etree._Element | str | None, limit: int = DEFAULT_LIM
 
 
 def _list_depth(el: etree._Element) -> int:
-    return int(xpath(el, "count(ancestor::ul | ancestor::ol)"))  # type: ignore[arg-type]
+    return sum(1 for _ in el.iterancestors("ul", "ol"))
 
 
 def has_text(el: etree._Element) -> bool:
     """Whether the element holds any visible text (stops at the first non-blank text node)."""
-    return bool(xpath(el, "boolean(.//text()[normalize-space()])"))
+    # Like `boolean(.//text()[normalize-space()])`: XML whitespace only, the element's own
+    # tail excluded, stopping at the first hit instead of collecting every text node.
+    return any(t.strip(" \t\r\n") for t in el.itertext())
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@ Profiles and the generic layer write CSS (with parsel's `::text` / `::attr(x)`),
 translates it. Going through `Selector.css()` for every lookup, though, built an XPath
 evaluator and a `Selector` per call and per result: 34 calls a page made it the biggest
 single cost of extraction (py-spy, benchmarks/run.py). Here each selector is translated
-and compiled once per process and evaluated on the element directly.
+and compiled once per process and evaluated on the element directly, and the selectors
+cssmatch can answer in Python (tags, classes, ids, attributes, ` ` and `>`) skip XPath.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import functools
 
 from lxml import etree
 from parsel.csstranslator import css2xpath
+
+from archiver.extract.cssmatch import ElementIndex, compile_css
 
 # What a selector yields: elements, or strings for `::text` / `::attr()`.
 Node = etree._Element | str
@@ -31,8 +34,12 @@ def compiled_xpath(xpath: str) -> etree.XPath:
     return etree.XPath(xpath, smart_strings=False)
 
 
-def select(node: etree._Element, css: str) -> list[Node]:
-    """Every match of `css` under (and including) `node`, in document order."""
+def select(node: etree._Element, css: str, index: ElementIndex | None = None) -> list[Node]:
+    """Every match of `css` under (and including) `node`, in document order; `index`, when
+    given, is the index of the tree whose root `node` is (see cssmatch)."""
+    fast = compile_css(css)
+    if fast is not None:
+        return fast.select(node, index)
     return compiled(css)(node)  # type: ignore[no-any-return]
 
 
@@ -41,14 +48,14 @@ def first(node: etree._Element | None, selectors: tuple[str, ...]) -> Node | Non
     if node is None:
         return None
     for css in selectors:
-        found = compiled(css)(node)
+        found = select(node, css)
         if found:
-            return found[0]  # type: ignore[no-any-return]
+            return found[0]
     return None
 
 
 def matches(node: etree._Element, css: str) -> bool:
-    return bool(compiled(css)(node))
+    return bool(select(node, css))
 
 
 def xpath(node: etree._Element, query: str) -> list[Node]:
