@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archiver import parse_article, parse_listing
 from archiver.extract.dates import parse_date, parse_offset
-from archiver.extract.text import content_hash, decode_leaked_entities, squash
+from archiver.extract.text import content_hash, decode_leaked_entities, normalised_for_hash, squash
 from archiver.extract.urls import dedup_key, resolve, strip_tracking
 
 FETCHED = datetime(2024, 9, 30, 8, 0, tzinfo=timezone.utc)
@@ -134,3 +137,15 @@ def test_listing_next_word() -> None:
     html = '<html><body><a href="?page=3">下一页</a><a href="?page=1">上一页</a></body></html>'
     assert parse_listing(html, "https://blog.test/news/?page=2").next_page_url == "https://blog.test/news/?page=3"
     assert parse_listing("<html></html>", "https://blog.test/").next_page_url is None
+
+
+def _nfkc_reference(body: str) -> str:
+    """The definition archives were hashed with: NFKC, casefold, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", body).casefold().replace("\u200b", " ").replace("\ufeff", " ").split())
+
+
+@given(st.text(alphabet=st.sampled_from(
+    "aAＡｚ，：（）\u3000 \t\n\u2002\u00a0\u0301\u0308\u30ab\u3099\uff76\uff9e\u00bd\u2474中文\u00a8\ufb01\u200b"
+)))
+def test_hash_normalisation_is_nfkc_casefold_collapse(body: str) -> None:
+    assert normalised_for_hash(body) == _nfkc_reference(body)

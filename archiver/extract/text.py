@@ -71,10 +71,24 @@ def strip_label(text: str, labels: tuple[str, ...]) -> str:
 
 def normalised_for_hash(body: str) -> str:
     """The body as compared for exact duplicates: NFKC, case-folded, whitespace collapsed."""
-    # is_normalized answers without building a copy: most bodies are already NFKC.
+    # Chinese text is rarely NFKC only because of its full-width punctuation (，：（）), and
+    # unicodedata.normalize costs ~0.13 us a character. Those characters decompose to one
+    # ASCII character each, so mapping them first leaves NFKC's result unchanged and usually
+    # leaves nothing for it to do; is_normalized answers without building a copy.
+    if _FULLWIDTH.search(body):
+        body = _FULLWIDTH.sub(_to_ascii, body)
     if not unicodedata.is_normalized("NFKC", body):
         body = unicodedata.normalize("NFKC", body)
     return collapse_spaces(body.casefold())
+
+
+# U+FF01-FF5E are ASCII 0x21-0x7E in full width; U+3000 is the ideographic space.
+_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")
+
+
+def _to_ascii(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return " " if code == 0x3000 else chr(code - 0xFEE0)
 
 
 def content_hash(body: str) -> str:
