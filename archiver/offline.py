@@ -14,7 +14,7 @@ import itertools
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -91,7 +91,7 @@ def parse_file(path: Path, root: Path, *, base_url: str | None, fetched_at: str 
     data = read_page(path)
     when = fetched_at or datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     doc = Document.parse(data, path.resolve().as_uri(), when)
-    return parse_document(replace(doc, url=page_url(doc, path, root, base_url)))
+    return parse_document(doc.with_url(page_url(doc, path, root, base_url)))
 
 
 def parse_warc_page(page: WarcPage, fetched_at: str | None) -> ParseResult:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from archiver import parse_article, parse_listing
 from archiver.extract.dates import parse_date, parse_offset
+from archiver.extract.document import Document
 from archiver.extract.text import content_hash, decode_leaked_entities, normalised_for_hash, squash
 from archiver.extract.urls import dedup_key, resolve, strip_tracking
 
@@ -149,3 +150,13 @@ def _nfkc_reference(body: str) -> str:
 )))
 def test_hash_normalisation_is_nfkc_casefold_collapse(body: str) -> None:
     assert normalised_for_hash(body) == _nfkc_reference(body)
+
+
+def test_a_document_moved_to_another_url_keeps_tree_answers_and_redoes_url_ones() -> None:
+    page = b'<html lang="zh"><head><base href="sub/"><meta name="author" content="A"></head><body><p class="x">t</p></body></html>'
+    doc = Document.parse(page, "https://a.test/dir/page.html", "2024-09-30T08:00:00Z")
+    assert doc.base_url == "https://a.test/dir/sub/" and doc.css(".x") and doc.meta == {"author": "A"}
+    moved = doc.with_url("https://b.test/other/p.html")
+    assert moved.url == "https://b.test/other/p.html"
+    assert moved.base_url == "https://b.test/other/sub/"
+    assert moved.css(".x") is doc.css(".x") and moved.meta is doc.meta and moved.html_lang == "zh"

@@ -6,7 +6,7 @@ import functools
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -204,6 +204,15 @@ class Document:
             element_count=elements,
         )
 
+    def with_url(self, url: str) -> Document:
+        """The same page at another URL (the CLI's saved pages), keeping what was already
+        worked out from the tree alone; URL-dependent answers are worked out again."""
+        moved = replace(self, url=url)
+        for name in _TREE_ONLY:
+            if name in self.__dict__:
+                moved.__dict__[name] = self.__dict__[name]
+        return moved
+
     def css(self, css: str) -> list[Node]:
         """Every match of `css` in the page, evaluated once per page: a profile's `require`,
         `signature` and field selectors often name the same elements."""
@@ -314,6 +323,9 @@ class Document:
             if any(k in types for k in kinds if isinstance(k, str)):
                 yield obj
 
+
+# Cached answers that depend on the tree only, never on the URL (see Document.with_url).
+_TREE_ONLY = ("_css_results", "_index", "meta", "json_ld", "html_lang", "_link_budget")
 
 LD_MAX_NESTING = 8
 
