@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -57,8 +58,18 @@ def decode_leaked_entities(text: str) -> str:
     its text; out-of-range code points become U+FFFD rather than invalid characters.
     """
     if "&" in text:
-        text = _LEAKED_ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+        text = _LEAKED_ENTITY.sub(_unescaped, text)
     return clean(text)
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    return _unescape_entity(match.group(0))
+
+
+# A page repeats the same few entities (`&#xff1a;` in every snippet): decoded once each.
+@functools.lru_cache(maxsize=1024)
+def _unescape_entity(entity: str) -> str:
+    return html.unescape(entity)
 
 
 def strip_label(text: str, labels: tuple[str, ...]) -> str:
