@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from conftest import FIXTURES
@@ -11,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from archiver.extract import cssmatch
 from archiver.extract.cssmatch import ElementIndex, compile_css
 from archiver.extract.document import Document
-from archiver.extract.generic import BREADCRUMB_HINTS
+from archiver.extract.generic import BREADCRUMB_HINTS, _texts
 from archiver.extract.pages import GENERIC_TOC
 from archiver.extract.profiles import builtin_profiles
 from archiver.extract.select import compiled
@@ -41,6 +43,7 @@ def key(tree: etree._ElementTree, found: list[object]) -> list[object]:
 
 
 def same_as_xpath(root: etree._Element, css: str, index: ElementIndex | None = None) -> None:
+    """`index`, when given, indexes the whole tree `root` is part of (a page's index)."""
     fast = compile_css(css)
     if fast is None:  # select() hands it to XPath itself
         return
@@ -71,6 +74,7 @@ def test_every_selector_on_every_fixture_page_matches_xpath(page: Path) -> None:
         same_as_xpath(doc.root, css, index)
         for scope in scopes:
             same_as_xpath(scope, css)
+            same_as_xpath(scope, css, index)
 
 
 # Random trees and selectors over a small vocabulary, so that they often match.
@@ -124,6 +128,20 @@ def selector(draw: st.DrawFn) -> str:
 def test_random_trees_and_selectors_match_xpath(body: list[str], selectors: list[str], attr: bool) -> None:
     root = etree.fromstring(f"<html><body>{''.join(body)}</body></html>", etree.HTMLParser())
     css = ", ".join(selectors) + ("::attr(href)" if attr and len(selectors) == 1 else "")
-    same_as_xpath(root, css, ElementIndex(root))
+    index = ElementIndex(root)
+    same_as_xpath(root, css, index)
     for scope in root.iter("div", "ul"):
         same_as_xpath(scope, css)
+        for cap in (0, 64):  # part of the page: walked, or filtered from the index
+            with patch.object(cssmatch, "SCOPED_FROM_INDEX", cap):
+                same_as_xpath(scope, css, index)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(element(), min_size=1, max_size=3))
+def test_author_texts_are_the_text_nodes_xpath_selects(body: list[str]) -> None:
+    # generic.author_meta reads `[rel=author] ::text, [itemprop=author] ::text` as elements.
+    html = "".join(body).replace('class="', 'rel="author" class="', 2).replace('id="m"', 'itemprop="author"')
+    doc = Document.parse(f"<html><body>{html}</body></html>".encode(), "https://a.test/", "2024-09-30T08:00:00Z")
+    expected = compiled("[rel=author] ::text, [itemprop=author] ::text")(doc.root)
+    assert _texts(doc.css("[rel=author], [itemprop=author]")) == expected  # type: ignore[arg-type]

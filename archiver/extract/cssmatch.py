@@ -108,15 +108,16 @@ class CompiledCss:
     attr: str | None
 
     def select(self, node: Element, index: ElementIndex | None = None) -> list[Element | str]:
-        """Matches under (and including) `node`, in document order; `index` must be the
-        index of `node`'s whole tree when given (then `node` must be its root)."""
+        """Matches under (and including) `node`, in document order; `index`, when given,
+        indexes the whole tree that `node` is part of."""
         if len(self.chains) == 1:
             found = _matches(self.chains[0], node, index)
         else:
-            seen: set[Element] = set()
-            for chain in self.chains:
-                seen.update(_matches(chain, node, index))
-            found = sorted(seen, key=(index or ElementIndex(node)).position)
+            hits = [m for m in (_matches(chain, node, index) for chain in self.chains) if m]
+            if len(hits) <= 1:  # the usual case: one part of `a, b` matched, in page order
+                found = hits[0] if hits else []
+            else:
+                found = sorted(set().union(*hits), key=(index or ElementIndex(node)).position)
         if self.attr is not None:
             return [v for v in (el.get(self.attr) for el in found) if v is not None]
         return list(found)
@@ -124,18 +125,29 @@ class CompiledCss:
 
 def _matches(chain: Chain, node: Element, index: ElementIndex | None) -> list[Element]:
     last = chain.compounds[-1]
-    candidates: Iterable[Element]
-    if index is not None and last.ids:
-        candidates = index.with_id(last.ids[0])
-    elif index is not None and last.classes:
-        candidates = index.with_class(last.classes[0])
-    elif len(chain.compounds) > 1:
-        # `div.tags a`: the left part names a few elements, the last compound only a tag;
-        # search under those few rather than check the ancestors of every <a> on the page.
-        return _under(chain, node, index)
-    else:
+    candidates: Iterable[Element] | None = None
+    if index is not None and (last.ids or last.classes):
+        candidates = index.with_id(last.ids[0]) if last.ids else index.with_class(last.classes[0])
+        if node is not index.root:
+            # A part of the page: the index's few candidates that lie inside it, unless
+            # there are so many that walking the part is cheaper.
+            candidates = [el for el in candidates if _inside(el, node)] if len(candidates) <= SCOPED_FROM_INDEX else None
+    if candidates is None:
+        if len(chain.compounds) > 1:
+            # `div.tags a`: the left part names a few elements, the last compound only a
+            # tag; search under those few rather than check the ancestors of every <a>.
+            return _under(chain, node, index)
         candidates = node.iter(last.tag if last.tag is not None else etree.Element)
     return [el for el in candidates if chain.matches(el, node)]
+
+
+# Up to this many index candidates, a query on part of the page filters them by ancestry;
+# beyond, it walks the part instead.
+SCOPED_FROM_INDEX = 64
+
+
+def _inside(el: Element, scope: Element) -> bool:
+    return el is scope or any(a is scope for a in el.iterancestors())
 
 
 def _under(chain: Chain, node: Element, index: ElementIndex | None) -> list[Element]:

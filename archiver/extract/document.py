@@ -221,6 +221,20 @@ class Document:
             found = self._css_results[css] = select(self.root, css, self._index)
         return found
 
+    def css_in(self, node: etree._Element, css: str) -> list[Node]:
+        """Every match of `css` under (and including) `node`, a part of this page (not memoised)."""
+        return select(node, css, self._index)
+
+    def css_first_in(self, node: etree._Element | None, selectors: tuple[str, ...]) -> Node | None:
+        """The first match under `node` of the first selector in the list that matches anything."""
+        if node is None:
+            return None
+        for css in selectors:
+            found = self.css_in(node, css)
+            if found:
+                return found[0]
+        return None
+
     def css_first(self, selectors: tuple[str, ...]) -> Node | None:
         """The first match of the first selector in the list that matches anything."""
         for css in selectors:

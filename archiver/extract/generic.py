@@ -179,11 +179,24 @@ def author_meta(doc: Document) -> str | None:
     for value in (
         doc.meta.get("author"),
         doc.meta.get("article:author"),
-        squash(" ".join(doc.css("[rel=author] ::text, [itemprop=author] ::text"))),  # type: ignore[arg-type]
+        squash(" ".join(_texts(doc.css("[rel=author], [itemprop=author]")))),  # type: ignore[arg-type]
     ):
         if value and not value.startswith("http"):
             return value
     return author_line(doc)
+
+
+def _texts(elements: list[etree._Element]) -> list[str]:
+    """The text nodes under the elements, each once, in page order (what `a ::text, b ::text`
+    selects): an element inside an earlier one adds nothing."""
+    texts: list[str] = []
+    last: etree._Element | None = None
+    for el in elements:
+        if last is not None and any(a is last for a in el.iterancestors()):
+            continue
+        texts.extend(el.itertext())
+        last = el
+    return texts
 
 
 def author_line(doc: Document) -> str | None:

@@ -130,7 +130,7 @@ class ArticlePage:
             return RenderedBody(text="", html="", markdown="")
         skip: set[object] = set()
         for css in self._art.remove if self._profile_root is not None else ():
-            skip.update(select(self._root, css))
+            skip.update(self.doc.css_in(self._root, css))
         if self._profile_root is None and self._generic_body is not None:
             skip.update(self._generic_body.skip)
         return render_body(self._root, skip, self.doc.absolute)
@@ -152,7 +152,7 @@ class ArticlePage:
         entries = toc_entries(self.doc.css_first(self._art.toc), self.doc.limits.max_toc_entries)
         if entries:
             return Found(entries, "profile")
-        guessed = first(self._root, GENERIC_TOC) if self._root is not None else None
+        guessed = self.doc.css_first_in(self._root, GENERIC_TOC)
         entries = toc_entries(guessed, self.doc.limits.max_toc_entries)
         return Found(entries, "generic" if entries else None)
 

@@ -36,7 +36,7 @@ def compiled_xpath(xpath: str) -> etree.XPath:
 
 def select(node: etree._Element, css: str, index: ElementIndex | None = None) -> list[Node]:
     """Every match of `css` under (and including) `node`, in document order; `index`, when
-    given, is the index of the tree whose root `node` is (see cssmatch)."""
+    given, indexes the whole tree that `node` is part of (see cssmatch)."""
     fast = compile_css(css)
     if fast is not None:
         return fast.select(node, index)
