@@ -88,10 +88,6 @@ def short_text(el: etree._Element, limit: int) -> str | None:
     holds the whole page, and joining it for every candidate heading or date line read the
     page once per nesting level (13 ms a page on aeb-dev).
     """
-    if not len(el):
-        # A leaf's only text is its own (itertext's iterator cost more than the rest here).
-        text = squash(el.text) if el.text else ""
-        return text if len(text) <= limit else None
     parts: list[str] = []
     raw = 0
     for piece in el.itertext():
