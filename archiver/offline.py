@@ -73,7 +73,8 @@ def read_page(path: Path) -> bytes:
 
 
 def page_url(doc: Document, path: Path, root: Path, base_url: str | None) -> str:
-    """The saved page's URL: its canonical link / og:url, else --base-url + path, else file://."""
+    """The saved page's URL: its canonical link / og:url, else --base-url + path, else file://
+    (`doc.url`, the file's URL it was parsed at)."""
     found = doc.css_first(('link[rel~="canonical"]::attr(href)',))
     declared = (found if isinstance(found, str) else None) or doc.meta.get("og:url")
     url = resolve("http://invalid/", declared) if declared else None
@@ -83,8 +84,8 @@ def page_url(doc: Document, path: Path, root: Path, base_url: str | None) -> str
         relative = path.relative_to(root).as_posix() if path != root else path.name
         if relative.endswith(".gz"):
             relative = relative[:-3]
-        return resolve(base_url if base_url.endswith("/") else base_url + "/", relative) or path.resolve().as_uri()
-    return path.resolve().as_uri()
+        return resolve(base_url if base_url.endswith("/") else base_url + "/", relative) or doc.url
+    return doc.url
 
 
 def parse_file(path: Path, root: Path, *, base_url: str | None, fetched_at: str | None) -> ParseResult:
