@@ -17,7 +17,7 @@ from archiver.scheduler import DurableScheduler, request_from_dict, request_to_d
 from archiver.spiders.articles import ArticlesSpider
 from archiver.state.crawl import ARTICLE, DONE, INFLIGHT, LISTING, PENDING, CrawlState, fingerprint
 from archiver.state.neardup_bands import DiskBands, Held
-from archiver.state.neardup_store import SQLiteSignatureStore
+from archiver.state.neardup_store import RecentSignatures, SQLiteSignatureStore
 
 
 def spider() -> ArticlesSpider:
@@ -181,3 +181,21 @@ def test_a_failed_band_rewrite_leaves_the_rows_as_they_were(tmp_path: Path, monk
     store, bands = band_store(tmp_path / "neardup.sqlite", flush_docs=200)
     assert len(bands) == 500 and all(bands.candidates(signatures[d])[0] == d + 1 for d in (0, 299, 300, 499))
     store.close()
+
+
+def test_recent_signatures_in_memory_answer_as_sqlite_does(tmp_path: Path) -> None:
+    path = tmp_path / "neardup.sqlite"
+    store = SQLiteSignatureStore(path)
+    store.recent = RecentSignatures(4)  # the last 4 appended are also held in memory
+    rng = np.random.default_rng(3)
+    signatures = rng.integers(0, 1 << 16, size=(10, 128), dtype=np.uint16)
+    ids = [store.append(f"https://a.test/{i}", signatures[i]) for i in range(10)]
+    cold = SQLiteSignatureStore(path)  # holds none: reads every row from SQLite
+    try:
+        for wanted in ([], ids[-1:], ids[:3], ids[-4:], ids[::-1], [ids[8], ids[0], ids[9], ids[5]]):
+            urls, got = store.fetch(wanted)
+            cold_urls, expected = cold.fetch(wanted)
+            assert urls == cold_urls and np.array_equal(got, expected), wanted
+    finally:
+        cold.close()
+        store.close()

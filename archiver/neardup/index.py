@@ -62,7 +62,10 @@ class SignatureStore(Protocol):
 
     def append_many(self, rows: Iterable[tuple[str, Signature]]) -> list[int]: ...
 
-    def fetch(self, ids: Sequence[int]) -> Iterable[tuple[int, str, Signature]]: ...
+    def fetch(self, ids: Sequence[int]) -> tuple[list[str], npt.NDArray[np.uint16]]:
+        """Canonical URLs and signatures (one row each, in the same order) of those of
+        `ids` the store holds."""
+        ...
 
     def load(self) -> Iterator[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]]:
         """Every (id, signature) stored, as arrays, a chunk at a time: the band tables are
@@ -87,10 +90,6 @@ class BandTable(Protocol):
     def nbytes(self) -> int: ...
 
 
-def _second(pair: tuple[str, int]) -> int:
-    return pair[1]
-
-
 class LshIndex:
     """NearDuplicateIndex over band tables and a SignatureStore."""
 
@@ -110,12 +109,16 @@ class LshIndex:
         return len(self.bands)
 
     def find(self, signature: Signature, canonical_url: str) -> NearDuplicate | None:
-        found = [(url, known) for _doc, url, known in self.store.fetch(self.bands.candidates(signature)[:MAX_CANDIDATES])
-                 if url != canonical_url]
-        if not found:
+        urls, known = self.store.fetch(self.bands.candidates(signature)[:MAX_CANDIDATES])
+        if not urls:
             return None
-        url, equal = max(((url, int(np.count_nonzero(known == signature))) for url, known in found), key=_second)
-        return NearDuplicate(url, equal / BINS) if equal >= self.threshold * BINS else None
+        # Equal bins of every candidate at once (one comparison per candidate cost ~2 us).
+        equal = np.count_nonzero(known == signature, axis=1)
+        if canonical_url in urls:  # a version of the record itself is not a copy of it
+            equal[[i for i, url in enumerate(urls) if url == canonical_url]] = -1
+        best = int(equal.argmax())  # the first of equals, as the store ordered them
+        count = int(equal[best])
+        return NearDuplicate(urls[best], count / BINS) if count >= self.threshold * BINS else None
 
     def add(self, signature: Signature, canonical_url: str) -> None:
         doc = self.store.append(canonical_url, signature)
@@ -149,8 +152,10 @@ class MemorySignatureStore:
     def append_many(self, rows: Iterable[tuple[str, Signature]]) -> list[int]:
         return [self.append(url, signature) for url, signature in rows]
 
-    def fetch(self, ids: Sequence[int]) -> Iterable[tuple[int, str, Signature]]:
-        return [(doc, self.urls[doc], self.signatures[doc]) for doc in ids]
+    def fetch(self, ids: Sequence[int]) -> tuple[list[str], npt.NDArray[np.uint16]]:
+        if not ids:
+            return [], np.zeros((0, BINS), dtype=np.uint16)
+        return [self.urls[doc] for doc in ids], np.stack([self.signatures[doc] for doc in ids])
 
     def load(self) -> Iterator[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]]:
         if self.signatures:

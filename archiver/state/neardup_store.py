@@ -37,6 +37,10 @@ SCHEME = f"oph-minhash/1 bins={BINS}:{BIN_BITS} value={VALUE_BITS} char={CHAR_SH
 _SIGNATURE_BYTES = BINS * 2
 _DTYPE = np.dtype("<u2")
 LOAD_CHUNK = 16_384
+# The signatures appended last (this many, ~3 MiB) are also kept in memory: on a crawl's
+# own pages they are most of a lookup's candidates, and reading them from SQLite was a
+# quarter of the near-duplicate check.
+RECENT_SIGNATURES = 8_192
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS signatures (
@@ -60,6 +64,7 @@ class SQLiteSignatureStore:
         self.path = path
         self.created = not path.exists()
         self.skipped_rows = 0
+        self.recent = RecentSignatures(RECENT_SIGNATURES)
         self.db = sqlite3.connect(path, isolation_level=None)
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -91,6 +96,7 @@ class SQLiteSignatureStore:
             (canonical_url, signature.astype(_DTYPE).tobytes()),
         )
         assert cur.lastrowid is not None
+        self.recent.add(cur.lastrowid, canonical_url, signature)
         return cur.lastrowid
 
     def append_many(self, rows: Iterable[tuple[str, Signature]]) -> list[int]:
@@ -102,15 +108,21 @@ class SQLiteSignatureStore:
                 ids.append(self.append(url, signature))
         return ids
 
-    def fetch(self, ids: Sequence[int]) -> Iterable[tuple[int, str, Signature]]:
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        rows = [row for row in self.db.execute(f"SELECT id, canonical_url, signature FROM signatures WHERE id IN ({marks})", ids)
-                if len(row[2]) == _SIGNATURE_BYTES]
-        # One array for all candidates, handed out by row: a frombuffer per row cost more.
-        signatures = np.frombuffer(b"".join(row[2] for row in rows), dtype=_DTYPE).reshape(len(rows), BINS)
-        return [(doc, url, signature) for (doc, url, _blob), signature in zip(rows, signatures)]
+    def fetch(self, ids: Sequence[int]) -> tuple[list[str], npt.NDArray[np.uint16]]:
+        """In id order (SQLite's order for `id IN (...)`), the recent ones from memory."""
+        held = sorted(doc for doc in ids if doc in self.recent)
+        stored = [doc for doc in ids if doc not in self.recent]
+        if not stored:
+            return self.recent.fetch(held)
+        marks = ",".join("?" * len(stored))
+        rows = self.db.execute(f"SELECT canonical_url, signature FROM signatures WHERE id IN ({marks})", stored).fetchall()
+        rows = [row for row in rows if len(row[1]) == _SIGNATURE_BYTES]
+        # One array for all candidates: find compares them all at once.
+        signatures = np.frombuffer(b"".join([row[1] for row in rows]), dtype=_DTYPE).reshape(len(rows), BINS)
+        if not held:
+            return [row[0] for row in rows], signatures
+        urls, recent = self.recent.fetch(held)
+        return [row[0] for row in rows] + urls, np.concatenate((signatures, recent))
 
     def load(self, after: int = 0, chunk: int = LOAD_CHUNK) -> Iterator[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]]:
         """(ids, signatures) of the rows with an id above `after`, in id order, `chunk` rows at a time."""
@@ -133,6 +145,33 @@ class SQLiteSignatureStore:
 
     def close(self) -> None:
         self.db.close()
+
+
+class RecentSignatures:
+    """The last `size` signatures appended (ids in a row), in a ring by id. The array is
+    allocated untouched, so resident memory grows with use, up to size x BINS x 2 bytes."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.urls: list[str] = [""] * size
+        self.signatures = np.empty((size, BINS), dtype=np.uint16)
+        self.first = self.last = 0
+        """Ids held: first..last (none while last is 0; SQLite ids start at 1)."""
+
+    def __contains__(self, doc: int) -> bool:
+        return self.first <= doc <= self.last and self.last > 0
+
+    def add(self, doc: int, url: str, signature: Signature) -> None:
+        if not self.last or doc != self.last + 1:  # the first, or not the next id: start over
+            self.first = doc
+        self.last = doc
+        self.first = max(self.first, doc - self.size + 1)
+        self.urls[doc % self.size] = url
+        self.signatures[doc % self.size] = signature
+
+    def fetch(self, ids: list[int]) -> tuple[list[str], npt.NDArray[np.uint16]]:
+        slots = [doc % self.size for doc in ids]
+        return [self.urls[slot] for slot in slots], self.signatures[slots]
 
 
 def open_neardup_index(path: Path, threshold: float) -> tuple[LshIndex, SQLiteSignatureStore]:
