@@ -138,6 +138,8 @@ def _matches(chain: Chain, node: Element, index: ElementIndex | None) -> list[El
             # tag; search under those few rather than check the ancestors of every <a>.
             return _under(chain, node, index)
         candidates = node.iter(last.tag if last.tag is not None else etree.Element)
+    if len(chain.compounds) == 1:
+        return [el for el in candidates if last.matches(el)]
     return [el for el in candidates if chain.matches(el, node)]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -92,12 +93,18 @@ def _plain_join(base: str, href: str) -> str | None:
     query or fragment on its own); None where urljoin must decide."""
     if ";" not in href and _PLAIN_URL.fullmatch(href):  # urljoin drops an empty `;` parameter
         return href
-    if not _PLAIN_BASE.fullmatch(base) or not _PLAIN_REF.fullmatch(href):
+    if not _plain_base(base) or not _PLAIN_REF.fullmatch(href):
         return None
     if href.startswith("/"):
         origin = base[: base.index("/", base.index("//") + 2)]
         return origin + href
     return base[: base.rindex("/") + 1] + href
+
+
+# A page resolves all its links against one base: its check is remembered.
+@functools.lru_cache(maxsize=256)
+def _plain_base(base: str) -> bool:
+    return _PLAIN_BASE.fullmatch(base) is not None
 
 
 # A base URL _plain_join can cut at its slashes: scheme://host/path, no query, fragment,
