@@ -13,10 +13,12 @@ import gzip
 import itertools
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 from archiver.extract import FieldError
@@ -140,9 +142,15 @@ def run_job(job: Job) -> Outcome:
     return Outcome(label, result.line or json_line(result.article))
 
 
-# Jobs handed to the pool at a time: Pool.imap would read the whole input (WARC bodies
-# included) into its queue at once; batches keep memory flat on any input size.
-BATCH = 256
+# Jobs go to the workers in chunks (one round trip each), and at most WINDOW chunks per
+# worker are out at a time: Pool.imap would read the whole input (WARC bodies included)
+# into its queue at once, and fixed batches left workers idle at every batch's end.
+CHUNK = 16
+WINDOW = 4
+
+
+def run_chunk(jobs: list[Job]) -> list[Outcome]:
+    return [run_job(job) for job in jobs]
 
 
 def run_jobs(jobs: Iterator[Job], workers: int) -> Iterator[Outcome]:
@@ -151,8 +159,13 @@ def run_jobs(jobs: Iterator[Job], workers: int) -> Iterator[Outcome]:
         yield from map(run_job, jobs)
         return
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        while batch := list(itertools.islice(jobs, BATCH * workers)):
-            yield from pool.imap(run_job, batch, chunksize=16)
+        pending: deque[AsyncResult[list[Outcome]]] = deque()
+        while True:
+            while len(pending) < WINDOW * workers and (chunk := list(itertools.islice(jobs, CHUNK))):
+                pending.append(pool.apply_async(run_chunk, (chunk,)))
+            if not pending:
+                return
+            yield from pending.popleft().get()
 
 
 def default_workers() -> int:
