@@ -7,9 +7,12 @@ import json
 import shutil
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 from archiver import golden, parse_article
+from archiver.extract.pages import ParseResult
+from archiver.offline import CHUNK, WINDOW, run_jobs
 from archiver.serialize import json_line
 from conftest import FETCHED_AT, FIXTURES, ROOT, SITE
 
@@ -85,3 +88,12 @@ def test_parse_output_is_the_same_for_any_number_of_workers(tmp_path: Path) -> N
         outputs.append((out.read_bytes(), proc.stderr))
     assert outputs[0][0].count(b"\n") >= 14
     assert outputs[0] == outputs[1]  # same lines in the same order, same skip messages
+
+
+def test_worker_outcomes_come_back_in_input_order_past_many_windows() -> None:
+    # More jobs than the workers hold at once (CHUNK x WINDOW x workers), so the window
+    # refills many times; each job's outcome names it.
+    jobs = [(f"page{i}", partial(ParseResult, None, f"reason{i}", "", False)) for i in range(3 * CHUNK * WINDOW * 3 + 7)]
+    outcomes = list(run_jobs(iter(jobs), 3))
+    assert [o.label for o in outcomes] == [label for label, _ in jobs]
+    assert [o.key for o in outcomes] == [f"reason{i}" for i in range(len(jobs))]
