@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FETCHED_AT, SITE, project_settings
+from conftest import SITE, project_settings, seed_article
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scrapy.exceptions import DropItem, NotConfigured
@@ -41,13 +41,6 @@ FARM_FOOTER = "免责声明：本文来源于网络，版权归原作者所有�
 def fixture_bodies() -> list[str]:
     paths = sorted((SITE / "news").glob("*.article.json"))
     return [json.loads(p.read_text(encoding="utf-8"))["expected"]["body"] for p in paths]
-
-
-def seed_article() -> Article:
-    page = (SITE / "news" / "2024092701.html").read_bytes()
-    article = parse_article(page, "https://www.devnews-mirror.test/news/2024092701.html", fetched_at=FETCHED_AT)
-    assert article is not None
-    return article
 
 
 def mirror_of(article: Article, url: str = "https://farm.test/copy/1.html") -> Article:

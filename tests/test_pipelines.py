@@ -11,22 +11,13 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
-from archiver import parse_article
 from archiver.archive import ArchiveWriter, iter_archive_records, recover_open_shards
-from archiver.items import Article
 from archiver.pipelines.archive import ArchivePipeline
 from archiver.pipelines.dedup import DedupPipeline
 from archiver.pipelines.validate import ValidatePipeline
 from archiver.serialize import json_line
 from archiver.spiders.articles import ArticlesSpider
-from conftest import FETCHED_AT, SITE, project_settings
-
-
-def seed_article() -> Article:
-    page = (SITE / "news" / "2024092701.html").read_bytes()
-    article = parse_article(page, "https://www.devnews-mirror.test/news/2024092701.html", fetched_at=FETCHED_AT)
-    assert article is not None
-    return article
+from conftest import project_settings, seed_article
 
 
 def crawler_for(tmp_path: Path, **settings: object):
