@@ -19,6 +19,8 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,17 +104,25 @@ def sha256_of(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def write_durably(path: Path, data: bytes, *, fsync: bool) -> None:
-    """Write a small file whole: temp name, fsync, rename, fsync the directory."""
+@contextmanager
+def durable_file(path: Path, *, fsync: bool) -> Iterator[IO[bytes]]:
+    """A file that appears at `path` whole or not at all: written under a temp name,
+    fsynced, renamed, and the directory fsynced."""
     tmp = path.with_name(path.name + TMP_SUFFIX)
     with open(tmp, "wb") as fh:
-        fh.write(data)
+        yield fh
         fh.flush()
         if fsync:
             os.fsync(fh.fileno())
     os.replace(tmp, path)
     if fsync:
         fsync_dir(path.parent)
+
+
+def write_durably(path: Path, data: bytes, *, fsync: bool) -> None:
+    """Write a small file whole (see durable_file)."""
+    with durable_file(path, fsync=fsync) as fh:
+        fh.write(data)
 
 
 def write_manifest(shard: Path, summary: ShardSummary, *, fsync: bool) -> Path:
@@ -135,17 +145,10 @@ def write_manifest(shard: Path, summary: ShardSummary, *, fsync: bool) -> Path:
 def _gzip_shard(plain: Path, *, fsync: bool) -> Path:
     """`<base>.jsonl` → `<base>.jsonl.gz`, written under a temp name and renamed once durable."""
     final = plain.with_name(plain.name[: -len(PLAIN_SUFFIX)] + GZ_SUFFIX)
-    tmp = final.with_name(final.name + TMP_SUFFIX)
-    with open(plain, "rb") as src, open(tmp, "wb") as raw:
+    with open(plain, "rb") as src, durable_file(final, fsync=fsync) as raw:
         # mtime=0 and no file name: the same shard always gzips to the same bytes.
         with gzip.GzipFile(filename="", mode="wb", compresslevel=GZIP_LEVEL, fileobj=raw, mtime=0) as gz:
             shutil.copyfileobj(src, gz, 1 << 20)
-        raw.flush()
-        if fsync:
-            os.fsync(raw.fileno())
-    os.replace(tmp, final)
-    if fsync:
-        fsync_dir(final.parent)
     return final
 
 
