@@ -18,7 +18,7 @@ from archiver.extract.cssmatch import ElementIndex
 from archiver.extract.dates import parse_fetched_at
 from archiver.extract.encoding import decode_html, utf16_codec
 from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused
-from archiver.extract.select import Node, select, xpath
+from archiver.extract.select import Node, first, select, xpath
 from archiver.extract.text import clean, squash
 from archiver.extract.urls import resolve
 
@@ -227,13 +227,7 @@ class Document:
 
     def css_first_in(self, node: etree._Element | None, selectors: tuple[str, ...]) -> Node | None:
         """The first match under `node` of the first selector in the list that matches anything."""
-        if node is None:
-            return None
-        for css in selectors:
-            found = self.css_in(node, css)
-            if found:
-                return found[0]
-        return None
+        return first(node, selectors, self._index)
 
     def css_first(self, selectors: tuple[str, ...]) -> Node | None:
         """The first match of the first selector in the list that matches anything."""
