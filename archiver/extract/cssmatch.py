@@ -180,7 +180,7 @@ class ElementIndex:
         for el in self.root.iter(etree.Element):
             value = el.get("class")
             if value is not None:
-                names = value.split() if value.isascii() else class_tokens(value)  # inlined: hot
+                names = class_tokens(value)
                 for name in set(names) if len(names) > 1 else names:
                     classes.setdefault(name, []).append(el)
             ident = el.get("id")
