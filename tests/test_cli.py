@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -65,6 +66,26 @@ def test_bad_pages_are_skipped_with_a_reason(tmp_path: Path) -> None:
     assert "bad.html.gz: unreadable" in proc.stderr
     assert len(out.read_bytes().splitlines()) == 1
     assert "parsed 3 pages: 1 articles written" in proc.stdout
+
+
+def test_a_fifo_is_skipped_and_a_symlink_is_its_target(tmp_path: Path) -> None:
+    page = (SITE / "news" / "2024092701.html").read_text(encoding="utf-8")
+    bare = page.replace('<link rel="canonical" href="https://www.devnews-mirror.test/news/2024092701.html">', "")
+    target = tmp_path / "real" / "page.html"
+    target.parent.mkdir()
+    target.write_text(bare, encoding="utf-8")
+    os.utime(target, (1_700_000_000, 1_700_000_000))
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "link.html").symlink_to(target)
+    os.mkfifo(tmp_path / "in" / "pipe.html")  # opening it for reading would wait for a writer
+    out = tmp_path / "o.jsonl"
+    proc = run_cli("parse", str(tmp_path / "in"), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "pipe.html: unreadable: not a regular file" in proc.stderr
+    (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    # The page's URL and default fetch time are those of the file the link points to.
+    assert record["url"] == target.resolve().as_uri()
+    assert record["fetched_at"] == "2023-11-14T22:13:20Z"
 
 
 def test_bad_command_line_exits_2_without_traceback(tmp_path: Path) -> None:
