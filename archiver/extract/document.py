@@ -8,12 +8,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 from lxml import etree
 from parsel import Selector
 
+from archiver.extract.cached import cached_property
 from archiver.extract.cssmatch import ElementIndex
 from archiver.extract.dates import parse_fetched_at
 from archiver.extract.encoding import decode_html, utf16_codec

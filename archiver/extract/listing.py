@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from urllib.parse import urlsplit
 
 from parsel import Selector
 
+from archiver.extract.cached import cached_property
 from archiver.extract.document import Document
 from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused
 from archiver.extract.profiles import Profile, builtin_profiles, find_profile

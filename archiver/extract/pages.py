@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from functools import cached_property
 from urllib.parse import unquote
 
 from lxml import etree
 
 from archiver.extract import generic
+from archiver.extract.cached import cached_property
 from archiver.extract.dates import parse_date
 from archiver.extract.document import Document
 from archiver.extract.language import detect_language, normalise_tag
