@@ -19,10 +19,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from archiver import parse_article, parse_listing
 from archiver.extract import PageLimits, parse_page
-from archiver.extract.limits import DEFAULT_LIMITS
+from archiver.extract.document import Document, clean_for_lxml, decode_html, parse_tree
+from archiver.extract.limits import DEFAULT_LIMITS, PageRefused
 from archiver.items import Article
 from archiver.serialize import json_line
 from conftest import FIXTURES, ROOT, crawl_stats, run_crawl
@@ -337,6 +339,29 @@ def test_any_text_even_lone_surrogates_keeps_the_invariants(text: str) -> None:
         article = parse_article(page, URL, fetched_at=FETCHED_AT)
         if article is not None:
             check_record(article)
+
+
+# Around the page: nothing, ASCII whitespace, and whitespace that only str.strip() knows.
+PAGE_ENDS = st.sampled_from(["", " ", "\n\t", "\u3000", "\xa0", "\u2028", "\ufeff", "x"])
+
+
+@settings(max_examples=max(EXAMPLES * 5 // 8, 1), deadline=None)
+@given(text=st.text(alphabet=st.characters(exclude_categories=()), max_size=200), lead=PAGE_ENDS, trail=PAGE_ENDS)
+def test_page_bytes_give_the_tree_of_their_decoded_text(text: str, lead: str, trail: str) -> None:
+    # Document.parse hands lxml the page's own bytes when they are its text's UTF-8.
+    data = f"{lead}<html><body><p>{text}</p></body></html>{trail}".encode("utf-8", "surrogatepass")
+    encoding, decoded = decode_html(data)
+    cleaned = clean_for_lxml(decoded)
+    try:
+        doc = Document.parse(data, URL, FETCHED_AT)
+    except PageRefused as refused:
+        if refused.reason in ("too_deep", "too_many_elements"):  # the tree's own refusals
+            with pytest.raises(PageRefused, match=refused.reason):
+                parse_tree(cleaned, URL, DEFAULT_LIMITS)
+        return
+    expected, _ = parse_tree(cleaned, URL, DEFAULT_LIMITS)
+    assert doc.text == cleaned and doc.encoding == encoding
+    assert etree.tostring(doc.root) == etree.tostring(expected)
 
 
 def test_a_refused_listing_page_is_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

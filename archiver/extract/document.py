@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import re
@@ -62,10 +63,11 @@ def _looks_binary(body: bytes) -> bool:
     return len(head) - len(head.translate(None, _BINARY_BYTES)) > len(head) // 10
 
 
-def parse_tree(text: str, url: str, limits: PageLimits) -> tuple[etree._Element, int]:
+def parse_tree(text: str, url: str, limits: PageLimits, utf8: bytes | None = None) -> tuple[etree._Element, int]:
     """The lxml tree of cleaned text (`clean_for_lxml`), as parsel builds it, and its number
-    of elements; refused when nested too deep or holding too many elements."""
-    body = text.strip().encode("utf-8") or b"<html/>"
+    of elements; refused when nested too deep or holding too many elements. `utf8`, when
+    given, is `text` encoded as UTF-8 already (the page's own bytes)."""
+    body = _stripped_utf8(text, utf8) or b"<html/>"
     # etree's parser, not lxml.html's: that one attaches a Python class lookup to the tree,
     # called for every element any iteration or XPath hands out (10% of extraction time).
     parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
@@ -126,9 +128,23 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffe\uffff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def clean_for_lxml(text: str) -> str:
-    """Text lxml takes whole: only XML characters; a lone surrogate (unencodable) is U+FFFD."""
-    if _only_xml_chars(text):
+def _stripped_utf8(text: str, utf8: bytes | None) -> bytes:
+    """`text.strip().encode("utf-8")`, cut from `utf8` (text's UTF-8) when that is the same:
+    bytes.strip() knows only ASCII whitespace, so not when a non-ASCII one ends the page."""
+    if utf8 is not None:
+        body = utf8.strip()
+        # The first and last characters (a UTF-8 character is at most 4 bytes).
+        ends = body[:4].decode("utf-8", "ignore")[:1] + body[-4:].decode("utf-8", "ignore")[-1:]
+        if not any(c.isspace() for c in ends):
+            return body
+    return text.strip().encode("utf-8")
+
+
+def clean_for_lxml(text: str, utf8: bytes | None = None) -> str:
+    """Text lxml takes whole: only XML characters; a lone surrogate (unencodable) is U+FFFD.
+    `utf8`, when given, is `text` encoded as UTF-8 already; an unchanged text is returned
+    as the same object."""
+    if _only_xml_bytes(utf8) if utf8 is not None else _only_xml_chars(text):
         return text
     text = _NOT_XML.sub("", text.replace("\x0c", " ") if "\x0c" in text else text)
     return _SURROGATE.sub("\ufffd", text)
@@ -145,6 +161,10 @@ def _only_xml_chars(text: str) -> bool:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
         return False
+    return _only_xml_bytes(data)
+
+
+def _only_xml_bytes(data: bytes) -> bool:
     return (
         len(data.translate(None, _NOT_XML_BYTES)) == len(data)
         and b"\xef\xbf\xbe" not in data
@@ -190,10 +210,15 @@ class Document:
         """Decode and parse a page; raises PageRefused (with its reason) for a hostile one."""
         check_body(html, limits)
         encoding, text = decode_html(html, content_type)
-        text = clean_for_lxml(text)
+        # The page's bytes are the text's UTF-8 when they were UTF-8 without a BOM and
+        # decoded without a replacement: lxml gets them rather than the text encoded again.
+        utf8 = html if isinstance(html, bytes) and encoding == "utf-8" and "\ufffd" not in text and not html.startswith(codecs.BOM_UTF8) else None
+        cleaned = clean_for_lxml(text, utf8)
+        if cleaned is not text:
+            text, utf8 = cleaned, None
         if not text.strip():
             raise PageRefused("empty", f"no text once decoded as {encoding}")
-        root, elements = parse_tree(text, url, limits)
+        root, elements = parse_tree(text, url, limits, utf8)
         return cls(
             url=url,
             encoding=encoding,
