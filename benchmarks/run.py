@@ -1,6 +1,7 @@
 """archiver's performance table, every row measured in the same run.
 
-    python benchmarks/run.py                      # 3000-article site: the four rows
+    python benchmarks/run.py                      # 3000-article site: the four rows, three rounds
+    python benchmarks/run.py --repeat 1 --rows parse,trafilatura
     python benchmarks/run.py --memory 10000,100000
 
 Generates a deterministic seed-like site (benchmarks/sitegen.py, with mirrors), serves it
@@ -12,7 +13,10 @@ on 127.0.0.1 with Twisted's static file server in its own process, and measures:
   4. trafilatura - trafilatura.extract on the same article pages
 Every row counts what it really did (the Scrapy stats dump, the parse summary line, the
 trafilatura row's count) and the benchmark fails if a row did less than the site holds.
-Ratios: crawl vs bare, parse vs trafilatura. `cpu s` is user+sys of the row's process
+Ratios: crawl vs bare, parse vs trafilatura. Rows run in rounds (--repeat, default 3), each
+round every row once in table order; the table shows each row's median round and, as its
+ratio, the median of the per-round ratios (on this shared 2-core VM one row's pages/s moved
+by 15-20% between runs; a row and its base, run a minute apart, mostly move together). `cpu s` is user+sys of the row's process
 (the server is another process): on a shared machine it moves less than wall time.
 `peak RSS` is the row process's ru_maxrss from wait4 (this process stays small for it).
 --memory N,M crawls sites of N and M articles and prints the peak-RSS growth.
@@ -201,14 +205,36 @@ def trafilatura_row(site: Site, tmp: Path) -> Row:
     return Row("trafilatura", pages, items, run.seconds, run.cpu, run.peak_rss)
 
 
-def print_table(rows: dict[str, Row]) -> None:
-    base = {"bare": "bare", "crawl": "bare", "parse": "trafilatura", "trafilatura": "trafilatura"}
-    print(f"{'row':<12} {'pages':>6} {'items':>6} {'seconds':>8} {'cpu s':>7} {'pages/s':>8} {'ratio':>7} {'vs':<12} {'peak RSS':>9}")
-    for name, row in rows.items():
-        ref = rows.get(base[name])
-        ratio = f"{row.rate / ref.rate:>6.2f}x" if ref is not None and ref.rate else f"{'-':>7}"
+BASE = {"bare": "bare", "crawl": "bare", "parse": "trafilatura", "trafilatura": "trafilatura"}
+
+
+def median_run(runs: list[Row]) -> Row:
+    """The run with the median pages/s (the lower middle one of an even number)."""
+    return sorted(runs, key=lambda row: row.rate)[(len(runs) - 1) // 2]
+
+
+def round_ratios(rows: dict[str, list[Row]], name: str) -> list[float]:
+    """The row's pages/s over its base row's, round by round: both ran minutes apart, so a
+    slow spell of a shared machine falls on both."""
+    base = rows.get(BASE[name])
+    if base is None:
+        return []
+    return [row.rate / ref.rate for row, ref in zip(rows[name], base, strict=True) if ref.rate]
+
+
+def print_table(rows: dict[str, list[Row]]) -> None:
+    rounds = max(len(runs) for runs in rows.values())
+    print(f"{'row':<12} {'pages':>6} {'items':>6} {'seconds':>8} {'cpu s':>7} {'pages/s':>8} {'ratio':>7} {'vs':<12} {'peak RSS':>9}"
+          + ("  ratio per round" if rounds > 1 else ""))
+    for name, runs in rows.items():
+        row = median_run(runs)
+        ratios = sorted(round_ratios(rows, name))
+        ratio = f"{ratios[(len(ratios) - 1) // 2]:>6.2f}x" if ratios else f"{'-':>7}"
+        spread = "  " + " ".join(f"{r:.2f}" for r in ratios) if rounds > 1 and name != BASE[name] else ""
         print(f"{name:<12} {row.pages:>6} {row.items:>6} {row.seconds:>8.1f} {row.cpu:>7.1f} {row.rate:>8.1f} "
-              f"{ratio} {base[name]:<12} {row.peak_rss / 2**20:>6.0f} MB")
+              f"{ratio} {BASE[name]:<12} {row.peak_rss / 2**20:>6.0f} MB{spread}")
+    if rounds > 1:
+        print(f"{rounds} rounds, rows interleaved: each row is its median round; ratio is the median of the per-round ratios")
 
 
 def memory_growth(sizes: list[int], tmp: Path) -> None:
@@ -227,12 +253,31 @@ def memory_growth(sizes: list[int], tmp: Path) -> None:
     print(f"peak RSS growth {sizes[0]} -> {sizes[-1]} articles: {growth:+.1%}")
 
 
+def measure_round(rows: dict[str, list[Row]], site: Site, tmp: Path) -> None:
+    """One run of every wanted row, in table order (the crawl rows share one server)."""
+    tmp.mkdir()
+    if "bare" in rows or "crawl" in rows:
+        server = StaticServer(site.root)
+        try:
+            if "bare" in rows:
+                rows["bare"].append(bare_row(server.url, site, tmp))
+            if "crawl" in rows:
+                rows["crawl"].append(crawl_row(server.url, site, tmp))
+        finally:
+            server.stop()
+    if "parse" in rows:
+        rows["parse"].append(parse_row(site, tmp))
+    if "trafilatura" in rows:
+        rows["trafilatura"].append(trafilatura_row(site, tmp))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--mirrors", type=int, default=100)
     parser.add_argument("--memory", help="comma-separated site sizes for the RSS growth check, e.g. 10000,100000")
     parser.add_argument("--rows", default="bare,crawl,parse,trafilatura", help="rows to run (ratios need their base row)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of every row, interleaved (the table shows medians)")
     args = parser.parse_args()
     wanted = set(args.rows.split(","))
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -241,19 +286,9 @@ def main() -> None:
             memory_growth([int(x) for x in args.memory.split(",")], tmp)
             return
         site = make_site(tmp / "site", args.articles, args.mirrors)
-        rows: dict[str, Row] = {}
-        server = StaticServer(site.root)
-        try:
-            if "bare" in wanted:
-                rows["bare"] = bare_row(server.url, site, tmp)
-            if "crawl" in wanted:
-                rows["crawl"] = crawl_row(server.url, site, tmp)
-        finally:
-            server.stop()
-        if "parse" in wanted:
-            rows["parse"] = parse_row(site, tmp)
-        if "trafilatura" in wanted:
-            rows["trafilatura"] = trafilatura_row(site, tmp)
+        rows: dict[str, list[Row]] = {name: [] for name in BASE if name in wanted}
+        for n in range(args.repeat):
+            measure_round(rows, site, tmp / f"round{n}")
     print_table(rows)
 
 
