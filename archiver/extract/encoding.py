@@ -10,6 +10,7 @@ charset-normalizer for the other legacy encodings. Every step is deterministic.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from itertools import islice
 
@@ -49,11 +50,17 @@ def _double_byte_table(codec: str, leads: range, trails: list[int]) -> frozenset
     return frozenset(chars)
 
 
-# GB2312's 3755 level-1 hanzi and Big5's 5401 frequent hanzi: nearly every character of
-# real Chinese text is one of them, and few of a page decoded with the wrong codec are.
-COMMON_HANZI = _double_byte_table("gb2312", range(0xB0, 0xD8), list(range(0xA1, 0xFF))) | _double_byte_table(
-    "big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
-)
+@functools.cache
+def common_hanzi() -> frozenset[str]:
+    """GB2312's 3755 level-1 hanzi and Big5's 5401 frequent hanzi: nearly every character of
+    real Chinese text is one of them, and few of a page decoded with the wrong codec are.
+    Built on first use (10 ms, a third of importing archiver; most pages declare their
+    encoding truthfully and never need it)."""
+    return _double_byte_table("gb2312", range(0xB0, 0xD8), list(range(0xA1, 0xFF))) | _double_byte_table(
+        "big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
+    )
+
+
 CJK_PUNCTUATION = frozenset("，。、；：？！“”‘’（）《》〈〉【】〔〕—…·「」『』～") | frozenset(map(chr, range(0xFF01, 0xFF5F)))
 
 
@@ -180,7 +187,8 @@ def _share_common(sample: bytes, codec: str) -> float | None:
     if codec == KOREAN_CODEC:
         common = sum("\uac00" <= c <= "\ud7a3" for c in chars)
     else:
-        common = sum(c in COMMON_HANZI or c in CJK_PUNCTUATION for c in chars)
+        hanzi = common_hanzi()
+        common = sum(c in hanzi or c in CJK_PUNCTUATION for c in chars)
     return common / len(chars)
 
 
