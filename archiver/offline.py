@@ -14,14 +14,17 @@ import gzip
 import itertools
 import multiprocessing
 import os
+import signal
 import stat
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
-from multiprocessing.pool import AsyncResult
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Self, cast
 from urllib.parse import quote_from_bytes
 
 from archiver.extract import FieldError
@@ -169,8 +172,8 @@ def run_job(job: Job) -> Outcome:
 
 
 # Jobs go to the workers in chunks (one round trip each), and at most WINDOW chunks per
-# worker are out at a time: Pool.imap would read the whole input (WARC bodies included)
-# into its queue at once, and fixed batches left workers idle at every batch's end.
+# worker are out at a time: reading the whole input (WARC bodies included) up front would
+# hold it all in memory, and fixed batches left workers idle at every batch's end.
 CHUNK = 16
 WINDOW = 4
 
@@ -184,14 +187,124 @@ def run_jobs(jobs: Iterator[Job], workers: int) -> Iterator[Outcome]:
     if workers <= 1:
         yield from map(run_job, jobs)
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        pending: deque[AsyncResult[list[Outcome]]] = deque()
+    with WorkerPool(workers) as pool:
+        yield from pool.run(jobs)
+
+
+def _serve(conn: Connection, inherited: list[Connection]) -> None:
+    """A worker: chunks of jobs in, their outcomes out, until the parent closes the pipe."""
+    # Ctrl-C reaches the whole process group: the parent stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The parent's ends of the pipes, this one's included, came along with the fork: held
+    # open here, a worker would never see the end of its own input.
+    for other in inherited:
+        other.close()
+    while True:
+        try:
+            chunk = conn.recv()
+        except EOFError:
+            return
+        conn.send(run_chunk(chunk))
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    out: deque[tuple[int, list[Job]]] = field(default_factory=deque)
+    """The chunks sent and not answered yet, with their place in the input, oldest first."""
+
+
+class WorkerPool:
+    """Forked workers fed over one pipe each by this process alone: no helper threads
+    (multiprocessing.Pool's three took a quarter of this process's CPU), and a worker that
+    dies is noticed at once. The pages it held are parsed again one by one in fresh
+    workers, so only a page that kills its worker by itself is lost, reported as
+    `failed:worker_died` (a Pool waits forever for the answer of a dead worker)."""
+
+    def __init__(self, size: int) -> None:
+        self.context = multiprocessing.get_context("fork")
+        self.workers: list[_Worker] = []
+        for _ in range(size):
+            self.workers.append(self._start())
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for worker in self.workers:
+            worker.conn.close()  # EOF: the worker exits after its current chunk
+        for worker in self.workers:
+            _stop(worker)
+
+    def _start(self) -> _Worker:
+        ours, theirs = self.context.Pipe()
+        inherited = [ours, *(w.conn for w in self.workers)]
+        process = self.context.Process(target=_serve, args=(theirs, inherited), daemon=True, name="archiver-parse")
+        process.start()
+        theirs.close()
+        return _Worker(process, ours)
+
+    def run(self, jobs: Iterator[Job]) -> Iterator[Outcome]:
+        done: dict[int, list[Outcome]] = {}
+        sent = shown = 0
+        more = True
         while True:
-            while len(pending) < WINDOW * workers and (chunk := list(itertools.islice(jobs, CHUNK))):
-                pending.append(pool.apply_async(run_chunk, (chunk,)))
-            if not pending:
+            while more:
+                worker = min(self.workers, key=lambda w: len(w.out))
+                if len(worker.out) >= WINDOW:
+                    break
+                chunk = list(itertools.islice(jobs, CHUNK))
+                if not chunk:
+                    more = False
+                    break
+                worker.conn.send(chunk)
+                worker.out.append((sent, chunk))
+                sent += 1
+            while shown in done:
+                yield from done.pop(shown)
+                shown += 1
+            if shown == sent and not more:
                 return
-            yield from pending.popleft().get()
+            for conn in cast(list[Connection], wait([w.conn for w in self.workers if w.out])):
+                worker = next(w for w in self.workers if w.conn is conn)
+                try:
+                    outcomes = conn.recv()
+                except (EOFError, OSError):
+                    self._replace(worker, done)
+                    continue
+                done[worker.out.popleft()[0]] = outcomes
+
+    def _replace(self, dead: _Worker, done: dict[int, list[Outcome]]) -> None:
+        """A new worker for a dead one; what the dead one held is parsed again page by page."""
+        dead.conn.close()
+        _stop(dead)
+        self.workers[self.workers.index(dead)] = self._start()
+        for place, chunk in dead.out:
+            done[place] = [self._alone(job) for job in chunk]
+
+    def _alone(self, job: Job) -> Outcome:
+        worker = self._start()
+        try:
+            worker.conn.send([job])
+            (outcome,) = worker.conn.recv()
+            return outcome
+        except (EOFError, OSError):
+            _stop(worker)
+            code = worker.process.exitcode or 0
+            how = f"signal {-code}" if code < 0 else f"exit status {code}"
+            return Outcome(job[0], None, "failed:worker_died", f"worker_died: the process parsing it ended ({how})")
+        finally:
+            worker.conn.close()
+            _stop(worker)
+
+
+def _stop(worker: _Worker) -> None:
+    """Wait for a worker whose input was closed; one still busy after 5 s is killed."""
+    worker.process.join(timeout=5)
+    if worker.process.is_alive():
+        worker.process.kill()
+        worker.process.join()
 
 
 def default_workers() -> int:

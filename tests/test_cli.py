@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import signal
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from archiver import golden, parse_article
 from archiver.extract.pages import ParseResult
-from archiver.offline import CHUNK, WINDOW, run_jobs
+from archiver.offline import CHUNK, WINDOW, WorkerPool, run_jobs
 from archiver.serialize import json_line
 from conftest import FETCHED_AT, FIXTURES, ROOT, SITE
 
@@ -118,3 +119,21 @@ def test_worker_outcomes_come_back_in_input_order_past_many_windows() -> None:
     outcomes = list(run_jobs(iter(jobs), 3))
     assert [o.label for o in outcomes] == [label for label, _ in jobs]
     assert [o.key for o in outcomes] == [f"reason{i}" for i in range(len(jobs))]
+
+
+def _kill_own_process() -> ParseResult:
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable")
+
+
+def test_a_page_that_kills_its_worker_is_reported_and_no_other_is_lost() -> None:
+    jobs = [(f"page{i}", partial(ParseResult, None, f"reason{i}", "", False)) for i in range(CHUNK * 5)]
+    jobs[CHUNK + 3] = ("killer", _kill_own_process)  # inside a chunk, with pages after it
+    with WorkerPool(2) as pool:
+        outcomes = list(pool.run(iter(jobs)))
+    assert [o.label for o in outcomes] == [label for label, _ in jobs]
+    killed = outcomes[CHUNK + 3]
+    assert killed.key == "failed:worker_died" and "signal 9" in str(killed.message)
+    assert [o.key for i, o in enumerate(outcomes) if i != CHUNK + 3] == [f"reason{i}" for i in range(len(jobs)) if i != CHUNK + 3]
+    # Every worker saw the end of its input and exited by itself, the replacement included.
+    assert [w.process.exitcode for w in pool.workers] == [0, 0]
