@@ -158,6 +158,9 @@ def valid_host(host: str | None) -> bool:
     return len(host) <= 253 and _HOST.fullmatch(host) is not None
 
 
+# A page asks for its own site several times (profile hosts, the record, every same-site
+# check of a listing's links): urlsplit and its host and port cost ~6 us each time.
+@functools.lru_cache(maxsize=4096)
 def site_of(url: str) -> str:
     """Host (and non-default port) of `url`, lower case: the `site` of a record."""
     try:
