@@ -212,7 +212,8 @@ class Document:
         encoding, text = decode_html(html, content_type)
         # The page's bytes are the text's UTF-8 when they were UTF-8 without a BOM and
         # decoded without a replacement: lxml gets them rather than the text encoded again.
-        utf8 = html if isinstance(html, bytes) and encoding == "utf-8" and "\ufffd" not in text and not html.startswith(codecs.BOM_UTF8) else None
+        lossless = encoding == "utf-8" and "\ufffd" not in text
+        utf8 = html if isinstance(html, bytes) and lossless and not html.startswith(codecs.BOM_UTF8) else None
         cleaned = clean_for_lxml(text, utf8)
         if cleaned is not text:
             text, utf8 = cleaned, None
