@@ -15,8 +15,9 @@ Every row counts what it really did (the Scrapy stats dump, the parse summary li
 trafilatura row's count) and the benchmark fails if a row did less than the site holds.
 Ratios: crawl vs bare, parse vs trafilatura. Rows run in rounds (--repeat, default 3), each
 round every row once in table order; the table shows each row's median round and, as its
-ratio, the median of the per-round ratios (on this shared 2-core VM one row's pages/s moved
-by 15-20% between runs; a row and its base, run a minute apart, mostly move together). `cpu s` is user+sys of the row's process
+ratio, the median of the per-round ratios, listed low to high at the end of the line (on this
+shared 2-core VM one row's pages/s moved by 15-20% between runs; a row and its base row, run
+within minutes of each other, mostly move together). `cpu s` is user+sys of the row's process
 (the server is another process): on a shared machine it moves less than wall time.
 `peak RSS` is the row process's ru_maxrss from wait4 (this process stays small for it).
 --memory N,M crawls sites of N and M articles and prints the peak-RSS growth.
@@ -214,8 +215,8 @@ def median_run(runs: list[Row]) -> Row:
 
 
 def round_ratios(rows: dict[str, list[Row]], name: str) -> list[float]:
-    """The row's pages/s over its base row's, round by round: both ran minutes apart, so a
-    slow spell of a shared machine falls on both."""
+    """The row's pages/s over its base row's, round by round: both ran within minutes of each
+    other, so a slow spell of a shared machine falls on both."""
     base = rows.get(BASE[name])
     if base is None:
         return []
@@ -225,7 +226,7 @@ def round_ratios(rows: dict[str, list[Row]], name: str) -> list[float]:
 def print_table(rows: dict[str, list[Row]]) -> None:
     rounds = max(len(runs) for runs in rows.values())
     print(f"{'row':<12} {'pages':>6} {'items':>6} {'seconds':>8} {'cpu s':>7} {'pages/s':>8} {'ratio':>7} {'vs':<12} {'peak RSS':>9}"
-          + ("  ratio per round" if rounds > 1 else ""))
+          + ("  round ratios, low to high" if rounds > 1 else ""))
     for name, runs in rows.items():
         row = median_run(runs)
         ratios = sorted(round_ratios(rows, name))
