@@ -32,6 +32,7 @@ from run import (
     SCRAPY_LOG,
     Site,
     StaticServer,
+    bare_command,
     byte_compile,
     clean_env,
     make_site,
@@ -51,16 +52,13 @@ def elapsed(log: str) -> float:
 
 
 def run_row(row: str, url: str, site: Site, tmp: Path) -> float:
-    log = tmp / f"{row}.log"
-    common = [*SCRAPY_COMMON, *SCRAPY_LOG, "-s", f"LOG_FILE={log}"]
     if row == "bare":
-        cwd = tmp / "bare"  # outside the project: Scrapy's defaults (see run.py's bare_row)
-        cwd.mkdir()
-        cmd = [sys.executable, "-m", "scrapy", "runspider", str(HERE / "bare_spider.py"), "-a", f"start_url={url}", *common]
+        cmd, cwd, log = bare_command(url, tmp)
     else:
-        cwd = ROOT
+        cwd, log = ROOT, tmp / f"{row}.log"
         cmd = [sys.executable, str(Path(__file__).resolve()), "--crawl", row, url, str(site.root),
-               "-a", f"start_url={url}", "-s", f"ARCHIVE_DIR={tmp / row}", *common]
+               "-a", f"start_url={url}", "-s", f"ARCHIVE_DIR={tmp / row}",
+               *SCRAPY_COMMON, *SCRAPY_LOG, "-s", f"LOG_FILE={log}"]
     subprocess.run(cmd, cwd=cwd, env=clean_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     text = log.read_text(encoding="utf-8", errors="replace")
     require(row, "pages fetched", stat(text, "response_received_count"), site.pages, text)

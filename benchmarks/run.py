@@ -169,7 +169,8 @@ def crawl_row(url: str, site: Site, tmp: Path, name: str = "crawl") -> Row:
     return Row(name, pages, items, run.seconds, run.cpu, run.peak_rss)
 
 
-def bare_row(url: str, site: Site, tmp: Path) -> Row:
+def bare_command(url: str, tmp: Path) -> tuple[list[str], Path, Path]:
+    """The bare spider's command, the directory to run it in, and its log file."""
     # Outside the project (no scrapy.cfg above cwd, no SCRAPY_SETTINGS_MODULE): Scrapy's
     # defaults, not archiver's settings (whose AddressGuard refuses 127.0.0.1 to a runspider).
     cwd = tmp / "bare"
@@ -177,6 +178,11 @@ def bare_row(url: str, site: Site, tmp: Path) -> Row:
     log = cwd / "bare.log"
     cmd = [sys.executable, "-m", "scrapy", "runspider", str(HERE / "bare_spider.py"), "-a", f"start_url={url}",
            *SCRAPY_COMMON, *SCRAPY_LOG, "-s", f"LOG_FILE={log}"]
+    return cmd, cwd, log
+
+
+def bare_row(url: str, site: Site, tmp: Path) -> Row:
+    cmd, cwd, log = bare_command(url, tmp)
     run = timed(cmd, "bare", cwd=cwd, log=log)
     if "'BOT_NAME': 'archiver'" in run.output:
         raise SystemExit("bare: ran with archiver's project settings; it must run on Scrapy's defaults")
