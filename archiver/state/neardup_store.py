@@ -37,7 +37,7 @@ SCHEME = f"oph-minhash/1 bins={BINS}:{BIN_BITS} value={VALUE_BITS} char={CHAR_SH
 _SIGNATURE_BYTES = BINS * 2
 _DTYPE = np.dtype("<u2")
 LOAD_CHUNK = 16_384
-# The signatures appended last (this many, ~3 MiB) are also kept in memory: on a crawl's
+# The signatures appended last (this many, 2 MiB) are also kept in memory: on a crawl's
 # own pages they are most of a lookup's candidates, and reading them from SQLite was a
 # quarter of the near-duplicate check.
 RECENT_SIGNATURES = 8_192
