@@ -10,11 +10,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from redis import Redis
+from scrapy.exceptions import DropItem
 
 from archiver.distributed import serializer
+from archiver.distributed.tracker import RedisTracker
+from archiver.pipelines.archive import ArchivePipeline
+from archiver.pipelines.dedup import ClaimedElsewhere
 from archiver.fixture_site import StaticSite
 from conftest import ROOT
 
@@ -98,3 +103,25 @@ def test_serializer_refuses_code_and_foreign_classes() -> None:
         serializer.loads(b'["not", "a", "request"]')
     with pytest.raises(ValueError):
         serializer.loads(b"\x80\x04\x95pickle")
+
+
+def test_a_record_another_worker_is_archiving_is_not_a_duplicate(redis_server: str) -> None:
+    # Worker a claimed the record and may die before its line is written: b must neither
+    # drop it as a duplicate nor mark its request done (it is fetched again after the lease).
+    tracker = RedisTracker(Redis.from_url(redis_server), "archiver:t", "t:requests", takeover_after=60)
+    url = "https://s.test/news/1.html"
+    assert tracker.claim_record(url, "h1", "worker-a").outcome == "new"
+    assert tracker.claim_record(url, "h1", "worker-b").outcome == "claimed_elsewhere"
+    tracker.commit()  # a's line is on disk: now it is a duplicate for everyone else
+    assert tracker.claim_record(url, "h1", "worker-b").outcome == "duplicate_url"
+
+
+def test_a_record_claimed_elsewhere_leaves_its_lease_unacknowledged() -> None:
+    finished: list[object] = []
+    pipeline = ArchivePipeline.__new__(ArchivePipeline)
+    pipeline.tracker = SimpleNamespace(done=lambda request, validators=None: finished.append(request))  # type: ignore[assignment]
+    response = SimpleNamespace(request=SimpleNamespace(url="https://s.test/1.html", meta={}), meta={})
+    pipeline.item_finished(None, response, None, exception=ClaimedElsewhere("claimed_elsewhere: x"))
+    assert finished == []
+    pipeline.item_finished(None, response, None, exception=DropItem("duplicate_url: x"))
+    assert finished == [response.request]

@@ -4,6 +4,9 @@ Records are claimed in Redis before their line is written (pending, with the cla
 worker's shard prefix as owner) and committed after the shard is fsynced. A pending claim
 older than the lease time belongs to a dead worker and is taken over by whoever meets the
 article next; the dead worker's orphaned shard later keeps only the lines it still owns.
+A younger pending claim of another worker is `claimed_elsewhere`: that worker may still die
+before its line is written, so the record is not dropped as a duplicate and its request is
+left unacknowledged, to be fetched again once its lease ends.
 """
 
 from __future__ import annotations
@@ -35,10 +38,13 @@ local mine = ARGV[2] .. '|p|' .. ARGV[3] .. '|' .. t
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then
   local h, st, own, ts = string.match(cur, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
-  if st == 'p' and own ~= ARGV[3] and t - tonumber(ts) > tonumber(ARGV[4]) then
-    redis.call('HSET', KEYS[1], ARGV[1], mine)
-    redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
-    return {'new', ''}
+  if st == 'p' and own ~= ARGV[3] then
+    if t - tonumber(ts) > tonumber(ARGV[4]) then
+      redis.call('HSET', KEYS[1], ARGV[1], mine)
+      redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+      return {'new', ''}
+    end
+    return {'claimed_elsewhere', h}
   end
   if h == ARGV[2] then return {'duplicate_url', h} end
   redis.call('HSET', KEYS[1], ARGV[1], mine)

@@ -13,6 +13,7 @@ from scrapy.statscollectors import StatsCollector
 
 from archiver.archive import ArchiveWriter, recover_open_shards
 from archiver.items import Article
+from archiver.pipelines.dedup import ClaimedElsewhere
 from archiver.serialize import json_line
 from archiver.shardlock import WorkerLock, orphan_check
 from archiver.state.context import crawl_tracker, shard_prefix
@@ -82,7 +83,10 @@ class ArchivePipeline:
         return item
 
     def item_finished(self, item: Any, response: Any, spider: Any, **kwargs: Any) -> None:
-        """The record is archived (or dropped): its request is done at the next commit."""
+        """The record is archived (or dropped): its request is done at the next commit. One
+        another worker is archiving is not: its lease is left to expire (ClaimedElsewhere)."""
+        if isinstance(kwargs.get("exception"), ClaimedElsewhere):
+            return
         if response is not None and response.request is not None:
             self.tracker.done(response.request, response.meta.get("archiver_validators"))
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from archiver.pipelines.validate import drop
@@ -22,6 +23,11 @@ def with_field(item: Any, name: str, value: Any) -> Any:
     if dataclasses.is_dataclass(item) and not isinstance(item, type):
         return dataclasses.replace(item, **{name: value})
     return {**ItemAdapter(item).asdict(), name: value}
+
+
+class ClaimedElsewhere(DropItem):
+    """Another worker holds a pending claim on the record: not archived here, and its request
+    not marked done, so that it is fetched again if that worker dies before writing it."""
 
 
 class DedupPipeline:
@@ -43,6 +49,9 @@ class DedupPipeline:
         adapter = ItemAdapter(item)
         canonical = adapter["canonical_url"]
         claim = self.tracker.claim_record(canonical, adapter["content_hash"], self.owner)
+        if claim.outcome == "claimed_elsewhere":
+            raise drop(self.stats, "claimed_elsewhere", adapter["url"], f"canonical {canonical} is being archived by another worker",
+                       kind=ClaimedElsewhere)
         if claim.outcome == "duplicate_url":
             raise drop(self.stats, "duplicate_url", adapter["url"], f"canonical {canonical}")
         if claim.outcome == "duplicate_content":

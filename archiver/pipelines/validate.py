@@ -15,10 +15,10 @@ logger = logging.getLogger(__name__)
 REQUIRED_TEXT_FIELDS = ("title", "body")
 
 
-def drop(stats: StatsCollector, reason: str, url: str, detail: str = "") -> DropItem:
-    """Count `archiver/dropped/<reason>` and build the DropItem that says why."""
+def drop(stats: StatsCollector, reason: str, url: str, detail: str = "", kind: type[DropItem] = DropItem) -> DropItem:
+    """Count `archiver/dropped/<reason>` and build the DropItem (or `kind`) that says why."""
     stats.inc_value(f"archiver/dropped/{reason}")
-    return DropItem(f"{reason}: {url}{' (' + detail + ')' if detail else ''}")
+    return kind(f"{reason}: {url}{' (' + detail + ')' if detail else ''}")
 
 
 class ValidatePipeline:

@@ -73,7 +73,8 @@ class RequestLike(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """The dedup decision for a record: `new`, `new_version`, `duplicate_url`, `duplicate_content`."""
+    """The dedup decision for a record: `new`, `new_version`, `duplicate_url`, `duplicate_content`,
+    or (distributed crawls) `claimed_elsewhere`: another live worker is archiving it now."""
 
     outcome: str
     previous: str | None = None
