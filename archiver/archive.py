@@ -28,6 +28,8 @@ from archiver.archive_writer import (
     TMP_SUFFIX,
     ArchiveWriter,
     ShardSummary,
+    ShardTorn,
+    discard_temp_files,
     finish_shard,
     fsync_dir,
     json_object,
@@ -41,7 +43,8 @@ from archiver.archive_writer import (
 
 __all__ = [
     "CLOSED_SUFFIXES", "GZ_SUFFIX", "MANIFEST_SUFFIX", "OPEN_SUFFIX", "PLAIN_SUFFIX", "READ_ORDER", "TMP_SUFFIX",
-    "ArchiveWriter", "KeepRecord", "ShardSummary", "finish_shard", "fsync_dir", "iter_archive_records",
+    "ArchiveWriter", "KeepRecord", "ShardSummary", "ShardTorn", "finish_shard", "fsync_dir", "iter_archive_entries",
+    "iter_archive_records",
     "manifest_path", "recover_open_shards", "shard_base", "summarise", "verify_archive", "write_manifest",
     "write_whole",
 ]
@@ -148,7 +151,12 @@ def recover_open_shards(
             tmp.unlink()  # never complete: the file it was becoming is still there, or still to make
     recovered = []
     for base in sorted(shards):
-        result = _recover_shard(directory, base, shards[base], gzip_shard=gzip, fsync=fsync, keep=keep)
+        try:
+            result = _recover_shard(directory, base, shards[base], gzip_shard=gzip, fsync=fsync, keep=keep)
+        except OSError as exc:  # a full disk: what is whole stays as it is, for the next start
+            discard_temp_files(directory / (base + PLAIN_SUFFIX))
+            logger.warning("Could not recover shard %s now (%s): left for the next start", base, exc)
+            continue
         if result is not None:
             recovered.append(result)
     if recovered and fsync:
@@ -171,8 +179,9 @@ def _open_current(directory: Path, base: str) -> IO[bytes] | None:
     return None
 
 
-def iter_archive_records(directory: Path) -> Iterator[dict[str, Any]]:
-    """Every complete record in the archive's shards (closed, gzipped or still open), each once."""
+def iter_archive_entries(directory: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(shard base, record) for every complete record in the archive's shards (closed, gzipped
+    or still open), each once."""
     if not directory.is_dir():
         return
     for base in _shard_bases(directory):
@@ -181,9 +190,16 @@ def iter_archive_records(directory: Path) -> Iterator[dict[str, Any]]:
             continue
         with fh:
             try:
-                yield from _shard_records(fh)
+                for record in _shard_records(fh):
+                    yield base, record
             except (OSError, EOFError) as exc:  # a damaged .gz: keep what came before the damage
                 logger.warning("Archive shard %s is damaged: %s", base, exc)
+
+
+def iter_archive_records(directory: Path) -> Iterator[dict[str, Any]]:
+    """Every complete record in the archive's shards (closed, gzipped or still open), each once."""
+    for _base, record in iter_archive_entries(directory):
+        yield record
 
 
 def verify_archive(directory: Path) -> list[str]:

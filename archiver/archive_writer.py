@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -36,6 +37,8 @@ MANIFEST_SUFFIX = ".manifest.json"
 TMP_SUFFIX = ".tmp"
 GZIP_LEVEL = 6
 
+logger = logging.getLogger(__name__)
+
 
 def fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
@@ -43,6 +46,17 @@ def fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class ShardTorn(OSError):
+    """The open shard holds a torn line that could not be cut back: it takes no more lines."""
+
+
+def discard_temp_files(shard: Path) -> None:
+    """Remove the temp files a failed gzip or manifest step left beside a shard."""
+    base = shard.name.split(".jsonl", 1)[0]
+    for tmp in shard.parent.glob(f"{base}.jsonl*{TMP_SUFFIX}"):
+        tmp.unlink(missing_ok=True)
 
 
 def write_whole(file: IO[bytes], data: bytes) -> None:
@@ -201,22 +215,50 @@ class ArchiveWriter:
         self._summary = ShardSummary()
         self._file: Any = None
         self._path: Path | None = None
+        # The open shard a failed write left torn (its cut-back failed too), if any.
+        self.torn: Path | None = None
+        # Closed shards whose gzip or manifest could not be written (recovered at the next start).
+        self.unfinished: list[Path] = []
 
     def write(self, line: bytes) -> None:
+        """Append one line, whole or not at all: a failed write (ENOSPC, EIO) cuts the shard
+        back to its last whole line and raises, so the next line never glues onto a torn one."""
         if not line.endswith(b"\n") or b"\n" in line[:-1]:
             raise ValueError("an archive line must be exactly one \\n-terminated line")
         record = json_object(line)
         if record is None:
             raise ValueError("an archive line must be one JSON object")
+        if self.torn is not None:
+            raise ShardTorn(f"{self.torn}: a write failed and could not be cut back; nothing more is written to it")
         if self._file is None:
             self._open_next()
-        write_whole(self._file, line)
+        try:
+            write_whole(self._file, line)
+        except OSError:
+            self._cut_back()
+            raise
         self.records_in_shard += 1
         self.bytes_in_shard += len(line)
         self.records_total += 1
         self._summary.note(record)
         if self.records_in_shard >= self.max_records or 0 < self.max_bytes <= self.bytes_in_shard:
             self.close()
+
+    def _cut_back(self) -> None:
+        """Truncate the open shard to its whole lines after a failed write (a full disk took
+        part of the line: the next line would be glued onto it)."""
+        assert self._file is not None and self._path is not None
+        try:
+            os.ftruncate(self._file.fileno(), self.bytes_in_shard)
+        except OSError:
+            # Left as it is, `.open`: recovery at the next start cuts the torn tail.
+            self.torn = self._path
+            raise
+
+    @property
+    def open_path(self) -> Path | None:
+        """The shard being written, if one is open."""
+        return self._path
 
     def _open_next(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -234,15 +276,29 @@ class ArchiveWriter:
             os.fsync(self._file.fileno())
 
     def close(self) -> None:
+        """Close the open shard: fsync, rename to `.jsonl`, then gzip and manifest. When a
+        finishing step fails (a full disk) the whole `.jsonl` stays for recovery to finish at
+        the next start; a torn shard stays `.open`, for recovery to cut."""
         if self._file is None or self._path is None:
             return
-        if self.fsync:
-            os.fsync(self._file.fileno())
-        self._file.close()
-        plain = self._path.with_name(self._path.name.removesuffix(".open"))
-        os.replace(self._path, plain)
+        file, path = self._file, self._path
+        self._file = self._path = None
+        if self.torn is not None:
+            file.close()
+            return
+        try:
+            if self.fsync:
+                os.fsync(file.fileno())
+        finally:
+            file.close()
+        plain = path.with_name(path.name.removesuffix(".open"))
+        os.replace(path, plain)
         if self.fsync:
             fsync_dir(self.directory)
-        self._file = None
-        self._path = None
-        self.closed_shards.append(finish_shard(plain, self._summary, gzip_shard=self.gzip, fsync=self.fsync))
+        try:
+            self.closed_shards.append(finish_shard(plain, self._summary, gzip_shard=self.gzip, fsync=self.fsync))
+        except OSError as exc:
+            discard_temp_files(plain)
+            self.unfinished.append(plain)
+            logger.warning("Could not finish shard %s (%s): it stays whole as %s, finished at the next start",
+                           plain.name, exc, PLAIN_SUFFIX)

@@ -23,7 +23,7 @@ from archiver.drift import (
     read_runs,
     write_run,
 )
-from archiver.state.context import shard_prefix
+from archiver.crawl.context import crawl_context
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,8 @@ class CrawlSummary:
             before_min=s.getfloat("DRIFT_COVERAGE_BEFORE", 0.5), now_max=s.getfloat("DRIFT_COVERAGE_NOW", 0.1),
             min_records=s.getint("DRIFT_MIN_RECORDS", 5), history=s.getint("DRIFT_HISTORY_RUNS", 5),
         )
-        ext = cls(crawler.stats, Path(s["ARCHIVE_DIR"]), shard_prefix(crawler),
+        context = crawl_context(crawler)
+        ext = cls(crawler.stats, context.archive_dir, context.shard_prefix,
                   progress_interval=s.getfloat("PROGRESS_INTERVAL", 60.0), thresholds=thresholds)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)

@@ -21,7 +21,7 @@ from scrapy.statscollectors import StatsCollector
 
 from archiver.extract import utc_now
 from archiver.scheduler import KIND_META
-from archiver.state.context import crawl_tracker, shard_prefix
+from archiver.crawl.context import crawl_context
 from archiver.warc import Exchange, WarcWriter, recover_open_warcs
 
 logger = logging.getLogger(__name__)
@@ -65,9 +65,10 @@ class RawPagesMiddleware:
         if not s.getbool("RAWPAGES_ENABLED"):
             raise NotConfigured("RAWPAGES_ENABLED is off")
         assert crawler.stats is not None
+        context = crawl_context(crawler)
         writer = WarcWriter(
-            rawpages_dir(s["ARCHIVE_DIR"], s.get("RAWPAGES_DIR")),
-            shard_prefix(crawler),
+            rawpages_dir(str(context.archive_dir), s.get("RAWPAGES_DIR")),
+            context.shard_prefix,
             max_bytes=s.getint("RAWPAGES_MAX_BYTES"),
             fsync=s.getbool("ARCHIVE_FSYNC"),
         )
@@ -75,7 +76,7 @@ class RawPagesMiddleware:
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         # A URL is marked done only once its raw page is durable too.
-        crawl_tracker(crawler).on_commit(writer.sync)
+        context.ledger.on_commit(writer.sync)
         return middleware
 
     def spider_opened(self, spider: Any) -> None:

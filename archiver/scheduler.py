@@ -1,7 +1,8 @@
 """DurableScheduler: Scrapy's scheduler interface over the SQLite crawl state.
 
 It replaces the in-memory queue and dupefilter: every request is a row before it is
-handed out, so a killed crawl resumes by running the same command again.
+handed out, so a killed crawl resumes by running the same command again. What is done,
+and when the state commits, is the ledger's business (archiver.state.ledger).
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from typing import Any
 from scrapy import Request, Spider
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
-from twisted.internet import task
 
-from archiver.archive import iter_archive_records
-from archiver.state.context import crawl_state, shard_prefix
-from archiver.state.crawl import ARTICLE, DONE, LISTING, CrawlState, fingerprint
+from archiver.crawl.context import crawl_context
+from archiver.state.crawl import ARTICLE, LISTING, CrawlState, fingerprint
+from archiver.state.ledger import Ledger
 
 logger = logging.getLogger(__name__)
 
@@ -88,15 +88,14 @@ def request_from_dict(data: dict[str, Any], spider: Spider, methods: dict[str | 
 
 
 class DurableScheduler(BaseScheduler):
-    def __init__(self, crawler: Crawler, state: CrawlState, *, batch: int, commit_interval: float) -> None:
+    def __init__(self, crawler: Crawler, state: CrawlState, ledger: Ledger, *, batch: int) -> None:
         self.crawler = crawler
         self.state = state
+        self.ledger = ledger
         self.batch = batch
-        self.commit_interval = commit_interval
         self.buffer: list[Request] = []
         self.pending = 0
         self.spider: Spider | None = None
-        self.committer: task.LoopingCall | None = None
         # One bound method per callback name for the whole crawl: Scrapy caches its
         # generator-with-return check per callable (weakly), and a fresh bound method per
         # request made it re-read and re-parse the callback's source every time (~2% of CPU).
@@ -104,43 +103,21 @@ class DurableScheduler(BaseScheduler):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DurableScheduler:
-        s = crawler.settings
-        return cls(
-            crawler, crawl_state(crawler),
-            batch=s.getint("STATE_TAKE_BATCH", 16), commit_interval=s.getfloat("STATE_COMMIT_INTERVAL", 1.0),
-        )
+        context = crawl_context(crawler)
+        if not isinstance(context.tracker, CrawlState):
+            raise TypeError("DurableScheduler needs the SQLite crawl state (ARCHIVER_REDIS_URL is set)")
+        return cls(crawler, context.tracker, context.ledger, batch=crawler.settings.getint("STATE_TAKE_BATCH", 16))
 
     def open(self, spider: Spider) -> None:
         self.spider = spider
-        if self.state.start_run(shard_prefix(self.crawler)):
-            self.recover_from_archive()
+        # Starts the run (a resumed one learns the archive) before the queue is read.
+        self.ledger.open()
         self.pending = self.state.pending_count()
-        self.committer = task.LoopingCall(self.state.commit)
-        self.committer.start(self.commit_interval, now=False)
-
-    def recover_from_archive(self) -> None:
-        """After a kill: what reached the archive is done, whether or not it was committed."""
-        archive = self.crawler.settings["ARCHIVE_DIR"]
-        from pathlib import Path
-
-        n = 0
-        for record in iter_archive_records(Path(archive)):
-            url, canonical, digest = record.get("url"), record.get("canonical_url"), record.get("content_hash")
-            if isinstance(url, str) and isinstance(canonical, str) and isinstance(digest, str):
-                self.state.remember_record(canonical, digest)
-                self.state.finish(fingerprint(url), DONE)
-                n += 1
-        self.state.commit()
-        logger.info("Resuming an interrupted crawl: %d archived records known, %d requests pending", n, self.state.pending_count())
-        assert self.crawler.stats is not None
-        self.crawler.stats.set_value("archiver/resumed", 1)
+        if self.state.resumed:
+            logger.info("%d requests pending", self.pending)
 
     def close(self, reason: str) -> None:
-        if self.committer is not None and self.committer.running:
-            self.committer.stop()
-        if reason == "finished":
-            self.state.finish_run(reason)
-        self.state.close()
+        """The ledger commits and closes the state once the spider has closed."""
 
     def has_pending_requests(self) -> bool:
         return bool(self.buffer) or self.pending > 0

@@ -58,6 +58,9 @@ ARCHIVE_FSYNC = True
 ARCHIVE_SHARD_MAX_BYTES = 256 * 1024 * 1024
 # Closed shards are gzipped to *.jsonl.gz (plain copy removed once the .gz is durable).
 ARCHIVE_GZIP = True
+# A write (or state commit) that fails on a full disk is retried for this many seconds, with
+# one warning, before the crawl stops with `archive_write_failed`; 0: stop at once.
+ARCHIVE_DISK_FULL_WAIT = 60.0
 
 # -- RAWPAGES_*: the fetched bytes of article pages, kept as WARC -------------
 # Off by default. On: every 2xx article response is written as a WARC response record
@@ -114,7 +117,12 @@ ARCHIVER_REDIS_URL = ""
 ARCHIVER_REDIS_LEASE_SECONDS = 120.0
 # An idle worker waits this long for more work (other workers' links, expired leases).
 ARCHIVER_REDIS_MAX_IDLE = 10.0
-ADDONS = {"archiver.distributed.addon.RedisAddon": 0}
+# A lost Redis connection is retried with backoff this long before the worker stops
+# (`redis_unavailable`); the worker waits meanwhile.
+ARCHIVER_REDIS_RECONNECT_SECONDS = 60.0
+# ContextAddon builds the per-crawl objects (paths, shard prefix, crawl state, ledger) once;
+# RedisAddon chooses the scheduler.
+ADDONS = {"archiver.crawl.context.ContextAddon": 0, "archiver.distributed.addon.RedisAddon": 0}
 
 # -- PROGRESS_*, DRIFT_*: what a crawl tells while it runs and when it ends ----------
 # Seconds between "Progress: N pages (N pages/min), N archived, N dropped, N skipped,

@@ -16,12 +16,16 @@ import pytest
 from redis import Redis
 from scrapy.exceptions import DropItem
 
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
+
+from archiver.crawl.context import crawl_context
 from archiver.distributed import serializer
 from archiver.distributed.tracker import RedisTracker
-from archiver.pipelines.archive import ArchivePipeline
-from archiver.pipelines.dedup import ClaimedElsewhere
 from archiver.fixture_site import StaticSite
-from conftest import ROOT
+from archiver.spiders.articles import ArticlesSpider
+from archiver.state.ledger import ClaimedElsewhere
+from conftest import ROOT, project_settings
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from kill_drill import count_archive  # noqa: E402
@@ -109,6 +113,7 @@ def test_a_record_another_worker_is_archiving_is_not_a_duplicate(redis_server: s
     # Worker a claimed the record and may die before its line is written: b must neither
     # drop it as a duplicate nor mark its request done (it is fetched again after the lease).
     tracker = RedisTracker(Redis.from_url(redis_server), "archiver:t", "t:requests", takeover_after=60)
+    tracker.remember_archived(())  # the index knows the (empty) archive
     url = "https://s.test/news/1.html"
     assert tracker.claim_record(url, "h1", "worker-a").outcome == "new"
     assert tracker.claim_record(url, "h1", "worker-b").outcome == "claimed_elsewhere"
@@ -116,12 +121,16 @@ def test_a_record_another_worker_is_archiving_is_not_a_duplicate(redis_server: s
     assert tracker.claim_record(url, "h1", "worker-b").outcome == "duplicate_url"
 
 
-def test_a_record_claimed_elsewhere_leaves_its_lease_unacknowledged() -> None:
+def test_a_record_claimed_elsewhere_leaves_its_lease_unacknowledged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    crawler = get_crawler(ArticlesSpider, settings_dict=project_settings(ARCHIVE_DIR=str(tmp_path)))
+    crawler.stats = MemoryStatsCollector(crawler)
+    ledger = crawl_context(crawler).ledger
     finished: list[object] = []
-    pipeline = ArchivePipeline.__new__(ArchivePipeline)
-    pipeline.tracker = SimpleNamespace(done=lambda request, validators=None: finished.append(request))  # type: ignore[assignment]
+    monkeypatch.setattr(ledger.tracker, "done", lambda request, validators=None: finished.append(request))
+    item = {"url": "https://s.test/1.html", "canonical_url": "https://s.test/1.html", "content_hash": "h1"}
     response = SimpleNamespace(request=SimpleNamespace(url="https://s.test/1.html", meta={}), meta={})
-    pipeline.item_finished(None, response, None, exception=ClaimedElsewhere("claimed_elsewhere: x"))
+    ledger.item_dropped(item, response, ClaimedElsewhere("claimed_elsewhere: x"))
     assert finished == []
-    pipeline.item_finished(None, response, None, exception=DropItem("duplicate_url: x"))
+    ledger.item_dropped(item, response, DropItem("duplicate_url: x"))
     assert finished == [response.request]
+    ledger.close("finished")

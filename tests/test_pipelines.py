@@ -73,7 +73,7 @@ def test_dedup_knows_what_earlier_runs_archived(tmp_path: Path) -> None:
     article = seed_article()
     first = DedupPipeline.from_crawler(crawler_for(tmp_path))
     first.process_item(article)
-    first.tracker.close()
+    first.ledger.close("finished")
     again = DedupPipeline.from_crawler(crawler_for(tmp_path))
     with pytest.raises(DropItem, match="duplicate_url"):
         again.process_item(article)
@@ -119,7 +119,7 @@ def test_archive_pipeline_writes_complete_lines(tmp_path: Path) -> None:
     pipeline.open_spider()
     article = seed_article()
     pipeline.process_item(article)
-    pipeline.close_spider()
+    pipeline.ledger.close("finished")
     shards = sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".jsonl.gz"))
     assert shards[0].startswith("articles-") and shards[0].endswith("-00001.jsonl.gz")
     assert "old-00001.jsonl.gz" in shards and not list(tmp_path.glob("*.open"))

@@ -40,7 +40,7 @@ def test_request_round_trip_is_json_and_names_only_spider_callbacks(tmp_path: Pa
 def test_resume_after_kill_requeues_inflight_and_listings(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite"
     state = CrawlState(path)
-    assert state.start_run("run1") == []
+    assert state.start_run("run1") is None
     for url, kind in (("https://a.test/", LISTING), ("https://a.test/1", ARTICLE), ("https://a.test/2", ARTICLE)):
         assert state.add(fingerprint(url), kind, 0, {"url": url})
     assert not state.add(fingerprint("https://a.test/1?utm_source=x#c"), ARTICLE, 0, {}), "same URL, tracking stripped"
@@ -52,7 +52,7 @@ def test_resume_after_kill_requeues_inflight_and_listings(tmp_path: Path) -> Non
     state.db.close()  # killed: no finish_run
 
     again = CrawlState(path)
-    assert again.start_run("run2") == ["run1"] and again.resumed
+    assert again.start_run("run2") == "resumed" and again.resumed
     assert again.status_of(fingerprint("https://a.test/")) == PENDING, "listings are read again"
     assert again.status_of(fingerprint("https://a.test/1")) == DONE
     assert again.status_of(fingerprint("https://a.test/2")) == PENDING, "inflight goes back to pending"
@@ -61,7 +61,7 @@ def test_resume_after_kill_requeues_inflight_and_listings(tmp_path: Path) -> Non
     again.close()
 
     third = CrawlState(path)
-    assert third.start_run("run3") == [] and not third.resumed
+    assert third.start_run("run3") is None and not third.resumed
     assert third.status_of(fingerprint("https://a.test/")) is None, "a new run starts listings afresh"
     assert third.status_of(fingerprint("https://a.test/1")) == DONE
     assert third.status_of(fingerprint("https://a.test/2")) in (PENDING, INFLIGHT)
@@ -117,7 +117,7 @@ def test_scheduler_hands_out_every_request_once_with_one_method_per_callback(tmp
         # Scrapy caches per-callable checks by identity: one bound method for all requests.
         assert got[0].callback is got[1].callback is got[2].callback == s.parse_article  # type: ignore[union-attr]
     finally:
-        scheduler.close("finished")
+        scheduler.ledger.close("finished")
 
 
 def band_store(path: Path, **sizes: int) -> tuple[SQLiteSignatureStore, DiskBands]:

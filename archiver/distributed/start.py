@@ -9,19 +9,22 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 
+from archiver.crawl.context import crawl_context
 from archiver.spiders.args import parse_url_list
-from archiver.state.context import redis_url
 
 
 def start_urls_key(spider_name: str) -> str:
     return f"{spider_name}:start_urls"
 
 
+def worker_redis(crawler: Crawler) -> Any:
+    """The worker's one Redis client, which reconnects (archiver.distributed.connection)."""
+    return crawl_context(crawler).tracker.server  # type: ignore[attr-defined]
+
+
 def pushed_start_urls(crawler: Crawler) -> tuple[str, ...]:
     """Take every URL pushed to `<spider>:start_urls`; bad ones are refused like `-a start_url`."""
-    from redis import Redis  # only distributed crawls need the redis package
-
-    server = Redis.from_url(redis_url(crawler) or "")
+    server = worker_redis(crawler)
     key = start_urls_key(crawler.spidercls.name)
     pipe = server.pipeline()
     pipe.lrange(key, 0, -1).delete(key)
@@ -30,7 +33,6 @@ def pushed_start_urls(crawler: Crawler) -> tuple[str, ...]:
     if urls:
         # Every worker may fetch these hosts, even private ones (archiver.middlewares.AddressGuard).
         server.sadd(named_urls_key(crawler.spidercls.name), *urls)
-    server.close()
     return urls
 
 
@@ -40,14 +42,8 @@ def named_urls_key(spider_name: str) -> str:
 
 def shared_named_urls(crawler: Crawler) -> tuple[str, ...]:
     """Start URLs any worker of this distributed crawl was given (they share one queue)."""
-    from redis import Redis
-
-    server = Redis.from_url(redis_url(crawler) or "")
-    try:
-        members = server.smembers(named_urls_key(crawler.spidercls.name))
-        return tuple(sorted(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in members))
-    finally:
-        server.close()
+    members = worker_redis(crawler).smembers(named_urls_key(crawler.spidercls.name))
+    return tuple(sorted(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in members))
 
 
 class DistributedWorker:
@@ -58,11 +54,14 @@ class DistributedWorker:
         self.crawler = crawler
         self.max_idle = crawler.settings.getfloat("ARCHIVER_REDIS_MAX_IDLE", 10.0)
         self.idle_since: float | None = None
+        # Start URLs taken from Redis while idle: walked again if Redis loses the queue.
+        self.taken: list[str] = []
 
     def idle(self, spider: Any) -> None:
         engine = self.crawler.engine
         assert engine is not None
         for url in pushed_start_urls(self.crawler):
+            self.taken.append(url)
             engine.crawl(Request(url, callback=spider.parse_listing, errback=spider.failed))
             self.idle_since = None
         now = time.monotonic()

@@ -7,112 +7,100 @@ article next; the dead worker's orphaned shard later keeps only the lines it sti
 A younger pending claim of another worker is `claimed_elsewhere`: that worker may still die
 before its line is written, so the record is not dropped as a duplicate and its request is
 left unacknowledged, to be fetched again once its lease ends.
+
+The index can be lost (Redis restarted without persistence). The archive on disk is the
+truth: the epoch token (index_scripts) tells a worker that the index it knew is gone, and
+`IndexLost` makes the ledger teach it the archive again before anything more is claimed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from redis import Redis
-from scrapy import signals
-from scrapy.crawler import Crawler
-from twisted.internet import task
 
+from archiver.distributed import index_scripts
+from archiver.distributed.connection import reconnecting_redis
 from archiver.distributed.queue import LEASE_META, lease_keys
 from archiver.extract.urls import dedup_key
 from archiver.shardlock import prefix_of
-from archiver.state.crawl import Claim, RequestLike, Validators
+from archiver.state.crawl import ArchiveEntry, Claim, RequestLike, Validators
+from archiver.state.tracking import IndexLost
 
 logger = logging.getLogger(__name__)
 
-# KEYS: records (hash url_fp -> "hash|state|owner|time"), hashes (hash content_hash -> url_fp)
-# ARGV: url_fp, content_hash, owner, takeover_after. Returns {outcome, previous}.
-CLAIM = """
-local now = redis.call('TIME')
-local t = tonumber(now[1])
-local mine = ARGV[2] .. '|p|' .. ARGV[3] .. '|' .. t
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur then
-  local h, st, own, ts = string.match(cur, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
-  if st == 'p' and own ~= ARGV[3] then
-    if t - tonumber(ts) > tonumber(ARGV[4]) then
-      redis.call('HSET', KEYS[1], ARGV[1], mine)
-      redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
-      return {'new', ''}
-    end
-    return {'claimed_elsewhere', h}
-  end
-  if h == ARGV[2] then return {'duplicate_url', h} end
-  redis.call('HSET', KEYS[1], ARGV[1], mine)
-  redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
-  return {'new_version', h}
-end
-local other = redis.call('HGET', KEYS[2], ARGV[2])
-if other and other ~= ARGV[1] then return {'duplicate_content', ''} end
-redis.call('HSET', KEYS[1], ARGV[1], mine)
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
-return {'new', ''}
-"""
-
-# KEYS: records. ARGV: owner, url_fp... Marks this owner's pending claims committed.
-COMMIT = """
-local n = 0
-for i = 2, #ARGV do
-  local cur = redis.call('HGET', KEYS[1], ARGV[i])
-  if cur then
-    local h, st, own, ts = string.match(cur, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
-    if own == ARGV[1] then
-      redis.call('HSET', KEYS[1], ARGV[i], h .. '|c|' .. own .. '|' .. ts)
-      n = n + 1
-    end
-  end
-end
-return n
-"""
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def url_fp(url: str) -> str:
     return hashlib.blake2b(dedup_key(url).encode("utf-8"), digest_size=16).hexdigest()
 
 
+# Entries written per round trip when the index learns the archive.
+SEED_BATCH = 1000
+
+
 class RedisTracker:
     def __init__(self, server: Redis, prefix: str, queue_key: str, *, takeover_after: float) -> None:
         self.server = server
         self.records, self.hashes, self.done_key = f"{prefix}:records", f"{prefix}:hashes", f"{prefix}:done"
+        self.epoch_key = f"{prefix}:epoch"
         self.leases, self.deadlines, self.scores = lease_keys(queue_key)
         self.takeover_after = takeover_after
-        self._claim = server.register_script(CLAIM)
-        self._commit = server.register_script(COMMIT)
-        self._hooks: list[Callable[[], None]] = []
+        self._claim = server.register_script(index_scripts.CLAIM)
+        self._commit = server.register_script(index_scripts.COMMIT)
+        self._release = server.register_script(index_scripts.RELEASE)
+        self._adopt = server.register_script(index_scripts.ADOPT)
+        self.epoch: str | None = None
         self._acks: list[str] = []
         self._done: list[str] = []
         self._claims: dict[str, list[str]] = {}
-        self.committer: task.LoopingCall | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RedisTracker:
-        from archiver.state.context import redis_url
+    def connect(cls, url: str, spider_name: str, queue_key: str, *, takeover_after: float, give_up_after: float,
+                count: Callable[[str], None], give_up: Callable[[Exception], None]) -> RedisTracker:
+        """The tracker on a client that reconnects (archiver.distributed.connection)."""
+        server = reconnecting_redis(url, give_up_after, count=count, give_up=give_up)
+        return cls(server, f"archiver:{spider_name}", queue_key, takeover_after=takeover_after)
 
-        s = crawler.settings
-        name = crawler.spidercls.name
-        tracker = cls(
-            Redis.from_url(redis_url(crawler) or ""),
-            f"archiver:{name}",
-            s.get("SCHEDULER_QUEUE_KEY", "%(spider)s:requests") % {"spider": name},
-            takeover_after=s.getfloat("ARCHIVER_REDIS_LEASE_SECONDS", 120.0),
-        )
-        interval = s.getfloat("STATE_COMMIT_INTERVAL", 1.0)
-        crawler.signals.connect(lambda spider: tracker.start(interval), signal=signals.spider_opened, weak=False)
-        crawler.signals.connect(lambda spider, reason: tracker.close(), signal=signals.spider_closed, weak=False)
-        return tracker
+    # -- runs and the archive -------------------------------------------------------
+    def start_run(self, shard_prefix: str) -> str | None:
+        """"index_missing" when no worker has taught this Redis the archive yet (a new crawl, or
+        Redis lost its data): the ledger then reconciles it from the archive."""
+        self.epoch = _text(self.server.get(self.epoch_key))
+        return "index_missing" if self.epoch is None else None
 
-    def start(self, interval: float) -> None:
-        self.committer = task.LoopingCall(self.commit)
-        self.committer.start(interval, now=False)
+    def finish_run(self, reason: str) -> None:
+        """Nothing to record: the queue and index outlive every worker."""
+
+    def remember_archived(self, entries: Iterable[ArchiveEntry]) -> int:
+        """Teach the index every record of the archive (committed, owned by the shard that holds
+        it; what the index already says wins), then take the current epoch."""
+        n = 0
+        pipe = self.server.pipeline(transaction=False)
+        now = int(time.time())
+        for base, record in entries:
+            url, canonical, digest = record.get("url"), record.get("canonical_url"), record.get("content_hash")
+            if not (isinstance(url, str) and isinstance(canonical, str) and isinstance(digest, str)):
+                continue
+            fp = url_fp(canonical)
+            pipe.hsetnx(self.records, fp, f"{digest}|c|{prefix_of(base)}|{now}")
+            pipe.hsetnx(self.hashes, digest, fp)
+            pipe.sadd(self.done_key, url_fp(url))
+            n += 1
+            if n % SEED_BATCH == 0:
+                pipe.execute()
+        pipe.execute()
+        # The first worker done sets the epoch; one that finishes later takes that one.
+        self.server.set(self.epoch_key, secrets.token_hex(8), nx=True)
+        self.epoch = _text(self.server.get(self.epoch_key))
+        return n
 
     # -- CrawlTracker -------------------------------------------------------------
     def known(self, url: str) -> Validators | None:
@@ -132,50 +120,54 @@ class RedisTracker:
             self._acks.append(lease)
 
     def claim_record(self, canonical_url: str, content_hash: str, owner: str) -> Claim:
+        """Raises IndexLost when the index is not the one this worker knows: nothing is claimed."""
         fp = url_fp(canonical_url)
-        outcome, previous = self._claim(keys=[self.records, self.hashes], args=[fp, content_hash, owner, self.takeover_after])
-        outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
-        previous = (previous.decode() if isinstance(previous, bytes) else previous) or None
+        found = self._claim(keys=[self.records, self.hashes, self.epoch_key],
+                            args=[fp, content_hash, owner, self.takeover_after, self.epoch or ""])
+        outcome, previous, undo = (_text(v) for v in found)
+        if outcome == "lost":
+            raise IndexLost(f"the Redis index epoch is not {self.epoch!r}")
         if outcome in ("new", "new_version"):
             self._claims.setdefault(owner, []).append(fp)
-        return Claim(outcome, previous)
+        return Claim(outcome or "", previous or None, undo or None)
 
-    def on_commit(self, hook: Callable[[], None]) -> None:
-        self._hooks.append(hook)
+    def release_claim(self, canonical_url: str, content_hash: str, owner: str, claim: Claim) -> None:
+        self._release(keys=[self.records, self.hashes], args=[url_fp(canonical_url), content_hash, owner, claim.undo or ""])
 
     def commit(self) -> None:
-        """After the archive is synced: commit claims, record done URLs, ack leases."""
-        for hook in self._hooks:
-            hook()
-        claims, acks, done = self._claims, self._acks, self._done
-        self._claims, self._acks, self._done = {}, [], []
-        for owner, fps in claims.items():
+        """After the archive is synced: commit claims, record done URLs, ack leases. Raises
+        IndexLost (after committing) when the index is not the one this worker knew."""
+        for owner, fps in self._claims.items():
             self._commit(keys=[self.records], args=[owner, *fps])
         pipe = self.server.pipeline()
-        if done:
-            pipe.sadd(self.done_key, *done)
-        if acks:
-            pipe.zrem(self.deadlines, *acks).hdel(self.leases, *acks).hdel(self.scores, *acks)
-        pipe.execute()
+        if self._done:
+            pipe.sadd(self.done_key, *self._done)
+        if self._acks:
+            pipe.zrem(self.deadlines, *self._acks).hdel(self.leases, *self._acks).hdel(self.scores, *self._acks)
+        pipe.get(self.epoch_key)
+        token = _text(pipe.execute()[-1])
+        # Cleared only once all of it is in Redis: a commit that failed is retried whole.
+        self._claims, self._acks, self._done = {}, [], []
+        if token is None or token != self.epoch:
+            raise IndexLost(f"the Redis index epoch is {token!r}, not {self.epoch!r}")
 
-    def keeps_orphan_record(self, base: str, record: dict[str, Any]) -> bool:
-        """A dead worker's line stays only if its claim is still the dead worker's."""
-        owner, canonical = prefix_of(base), record.get("canonical_url")
-        if not isinstance(canonical, str) or self.owner_of(canonical) != owner:
+    def adopt_orphan_record(self, base: str, record: dict[str, Any]) -> bool:
+        """A dead worker's line stays only if its claim is still the dead worker's (then committed)."""
+        canonical = record.get("canonical_url")
+        if not isinstance(canonical, str):
             return False
-        self._claims.setdefault(owner, []).append(url_fp(canonical))
-        return True
+        return bool(self._adopt(keys=[self.records], args=[url_fp(canonical), prefix_of(base)]))
 
     def owner_of(self, canonical_url: str) -> str | None:
-        """The shard prefix that holds the claim on this canonical URL (for orphan recovery)."""
-        cur = self.server.hget(self.records, url_fp(canonical_url))
-        return cur.decode().split("|")[2] if cur else None
+        """The shard prefix that holds the claim on this canonical URL (for tests and tools)."""
+        cur = _text(self.server.hget(self.records, url_fp(canonical_url)))
+        return cur.split("|")[2] if cur else None
 
     def close(self) -> None:
-        if self.committer is not None and self.committer.running:
-            self.committer.stop()
-        self.commit()
-        self.server.close()
+        try:
+            self.commit()
+        finally:
+            self.server.close()
 
     def stats(self) -> dict[str, Any]:
         return {"records": self.server.hlen(self.records), "leases": self.server.zcard(self.deadlines)}

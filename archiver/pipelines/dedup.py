@@ -8,12 +8,11 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from archiver.crawl.context import crawl_context
 from archiver.pipelines.validate import drop
-from archiver.state.context import crawl_tracker, shard_prefix
-from archiver.state.tracking import CrawlTracker
+from archiver.state.ledger import ClaimedElsewhere, Ledger
 
 logger = logging.getLogger(__name__)
 
@@ -25,30 +24,25 @@ def with_field(item: Any, name: str, value: Any) -> Any:
     return {**ItemAdapter(item).asdict(), name: value}
 
 
-class ClaimedElsewhere(DropItem):
-    """Another worker holds a pending claim on the record: not archived here, and its request
-    not marked done, so that it is fetched again if that worker dies before writing it."""
-
-
 class DedupPipeline:
     """Drops a record whose canonical URL was archived with the same body (`duplicate_url`),
     or whose body was archived under another URL (`duplicate_content`). A known canonical
     URL with a new body is archived again, pointing at the previous version."""
 
-    def __init__(self, stats: StatsCollector, tracker: CrawlTracker, owner: str) -> None:
+    def __init__(self, stats: StatsCollector, ledger: Ledger) -> None:
         self.stats = stats
-        self.tracker = tracker
-        self.owner = owner
+        self.ledger = ledger
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
         assert crawler.stats is not None
-        return cls(crawler.stats, crawl_tracker(crawler), shard_prefix(crawler))
+        return cls(crawler.stats, crawl_context(crawler).ledger)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         adapter = ItemAdapter(item)
         canonical = adapter["canonical_url"]
-        claim = self.tracker.claim_record(canonical, adapter["content_hash"], self.owner)
+        # Claimed until the record is archived; released by the ledger if it is not written.
+        claim = self.ledger.claim(canonical, adapter["content_hash"])
         if claim.outcome == "claimed_elsewhere":
             raise drop(self.stats, "claimed_elsewhere", adapter["url"], f"canonical {canonical} is being archived by another worker",
                        kind=ClaimedElsewhere)

@@ -5,6 +5,7 @@ marked with `duplicate_of`, by NEARDUP_POLICY. Runs after exact dedup, before th
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,12 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from archiver.archive import iter_archive_records
+from archiver.crawl.context import crawl_context
 from archiver.neardup.index import NearDuplicateIndex
 from archiver.neardup.signature import Signature, body_signature
 from archiver.pipelines.dedup import with_field
 from archiver.pipelines.validate import drop
-from archiver.state.context import state_dir
+from archiver.state.ledger import is_disk_full
 from archiver.state.neardup_store import NEARDUP_FILE, open_neardup_index
 
 logger = logging.getLogger(__name__)
@@ -52,9 +54,10 @@ class NearDuplicatePipeline:
             raise ValueError(f"NEARDUP_ENABLED must be a boolean and NEARDUP_THRESHOLD a number: {exc}") from exc
         if not enabled:
             raise NotConfigured("NEARDUP_ENABLED is off")
-        seed = Path(s["ARCHIVE_DIR"]) if s.getbool("NEARDUP_SEED_FROM_ARCHIVE", True) else None
+        context = crawl_context(crawler)
+        seed = context.archive_dir if s.getbool("NEARDUP_SEED_FROM_ARCHIVE", True) else None
         policy = str(s.get("NEARDUP_POLICY", "drop")).strip().lower()
-        return cls(crawler.stats, state_dir(crawler) / NEARDUP_FILE, policy=policy, threshold=threshold, seed_from=seed)
+        return cls(crawler.stats, context.state_dir / NEARDUP_FILE, policy=policy, threshold=threshold, seed_from=seed)
 
     def open_spider(self, spider: Any = None) -> None:
         index, store = open_neardup_index(self.path, self.threshold)
@@ -79,7 +82,7 @@ class NearDuplicatePipeline:
         canonical = adapter["canonical_url"]
         match = self.index.find(signature, canonical)
         if match is None:
-            self.index.add(signature, canonical)
+            self.remember(signature, canonical)
             return item
         detail = f"of {match.canonical_url}, similarity {match.similarity:.2f}"
         if self.policy == "drop":
@@ -87,6 +90,21 @@ class NearDuplicatePipeline:
         self.stats.inc_value("archiver/marked/near_duplicate")
         logger.debug("Near-duplicate %s %s", adapter["url"], detail)
         return with_field(item, "duplicate_of", match.canonical_url)
+
+
+    def remember(self, signature: Signature, canonical: str) -> None:
+        """Index the signature; on a full disk the record is archived all the same, unindexed
+        (a later copy of it may then go unnoticed): losing the record would be worse."""
+        assert self.index is not None
+        try:
+            self.index.add(signature, canonical)
+        except (OSError, sqlite3.OperationalError) as exc:
+            if not is_disk_full(exc):
+                raise
+            if not self.stats.get_value("archiver/neardup/not_indexed"):
+                logger.warning("Near-duplicate index %s: %s; records are archived unindexed until there is space",
+                               self.path, exc)
+            self.stats.inc_value("archiver/neardup/not_indexed")
 
 
 def seed_from_archive(index: NearDuplicateIndex, archive: Path) -> int:

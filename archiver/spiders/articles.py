@@ -11,6 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from archiver.crawl.context import redis_url
 from archiver.distributed.start import DistributedWorker, pushed_start_urls, shared_named_urls
 from archiver.extract import FieldError, parse_listing, parse_page, utc_now
 from archiver.extract.limits import DEFAULT_LIMITS
@@ -19,9 +20,11 @@ from archiver.middlewares import failure_reason, limits_from_settings
 from archiver.rawpages import FETCHED_AT_META
 from archiver.spiders.args import SpiderArgs
 from archiver.spiders.discovery import DiscoverySpider, response_content_type, response_header
-from archiver.state.context import crawl_tracker, redis_url
+from archiver.state.ledger import index_lost
 
 KNOWN_STREAK = "archiver_known_streak"
+# A listing walk that must reach the end (the queue was lost): no stop after known pages.
+FULL_WALK = "archiver_full_walk"
 
 
 class ArticlesSpider(DiscoverySpider):
@@ -40,15 +43,15 @@ class ArticlesSpider(DiscoverySpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticlesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.tracker = crawl_tracker(crawler)
         spider.limits = limits_from_settings(crawler.settings)
-        if redis_url(crawler) is not None:
+        if redis_url(crawler.settings) is not None:
             spider.worker = DistributedWorker(crawler)
             crawler.signals.connect(spider.worker.idle, signal=signals.spider_idle)
+            crawler.signals.connect(spider.walk_again, signal=index_lost)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        distributed = redis_url(self.crawler) is not None
+        distributed = redis_url(self.crawler.settings) is not None
         if distributed:
             # Workers share the start: the Redis dupefilter lets one of them take each URL.
             starts = self.args.start_urls + pushed_start_urls(self.crawler)
@@ -65,7 +68,15 @@ class ArticlesSpider(DiscoverySpider):
 
     def shared_named_urls(self) -> tuple[str, ...]:
         """Start URLs other workers of a distributed crawl were given (AddressGuard asks)."""
-        return shared_named_urls(self.crawler) if redis_url(self.crawler) is not None else ()
+        return shared_named_urls(self.crawler) if redis_url(self.crawler.settings) is not None else ()
+
+    def walk_again(self) -> None:
+        """The shared queue was lost with Redis's data: walk every start URL again, to the end
+        of its listing (what is archived is known and not fetched again)."""
+        engine = self.crawler.engine
+        assert engine is not None
+        for url in (*self.named_urls, *self.worker.taken):
+            engine.crawl(scrapy.Request(url, callback=self.parse_listing, errback=self.failed, meta={FULL_WALK: True}))
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         """A listing page: article requests, then the next page.
@@ -83,8 +94,10 @@ class ArticlesSpider(DiscoverySpider):
         yield from requests
         # A page whose articles are all archived (and none due for a re-check) is "known".
         streak = response.meta.get(KNOWN_STREAK, 0) + 1 if listing.article_urls and not requests else 0
-        if listing.next_page_url and streak < self.settings.getint("LISTING_STOP_AFTER_KNOWN_PAGES"):
-            yield response.follow(listing.next_page_url, callback=self.parse_listing, errback=self.failed, meta={KNOWN_STREAK: streak})
+        full = response.meta.get(FULL_WALK, False)
+        if listing.next_page_url and (full or streak < self.settings.getint("LISTING_STOP_AFTER_KNOWN_PAGES")):
+            meta = {KNOWN_STREAK: streak, FULL_WALK: True} if full else {KNOWN_STREAK: streak}
+            yield response.follow(listing.next_page_url, callback=self.parse_listing, errback=self.failed, meta=meta)
         elif listing.next_page_url:
             self.crawler.stats.inc_value("archiver/listing_stopped_early")
             self.logger.info("Stopped paging at %s: %d pages in a row list only archived articles", response.url, streak)

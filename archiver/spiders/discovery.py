@@ -14,8 +14,9 @@ from scrapy.http import Response
 from archiver.extract.feeds import FeedError, parse_discovery, robots_sitemaps
 from archiver.fixture_site import StaticSite, default_site_dir
 from archiver.scheduler import KIND_META
+from archiver.crawl.context import crawl_context
 from archiver.spiders.args import SpiderArgs
-from archiver.state.tracking import CrawlTracker
+from archiver.state.ledger import Ledger
 
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
@@ -26,7 +27,6 @@ class DiscoverySpider(scrapy.Spider):
     Scrapy lists only ArticlesSpider."""
 
     args: SpiderArgs
-    tracker: CrawlTracker
     fixture_site: StaticSite | None
     named_urls: tuple[str, ...]
 
@@ -35,6 +35,11 @@ class DiscoverySpider(scrapy.Spider):
         def parse_article(self, response: Response) -> Iterator[Any]: ...
         def failed(self, failure: Failure) -> None: ...
         def count_failure(self, reason: str, request: scrapy.Request, detail: str) -> None: ...
+
+    @property
+    def tracker(self) -> Ledger:
+        """The crawl's ledger: what is archived, and which requests are done or failed."""
+        return crawl_context(self.crawler).ledger
 
     def serve_fixture_site(self) -> str:
         """ARCHIVER_FIXTURE_SITE (or the bundled site) on a loopback port, started once: the crawl

@@ -3,7 +3,12 @@
 One row per request fingerprint. A request is *pending* until the scheduler hands it out
 (*inflight*); an article request becomes *done* only when its record is durable in the
 archive (or it produced none). Writes are batched and committed together after the
-archive is synced, so a committed state never claims more than the archive holds.
+archive is synced (archiver.state.ledger decides when), so a committed state never claims
+more than the archive holds.
+
+A COMMIT that fails on a full disk makes SQLite roll the whole transaction back; every
+write of the transaction is kept in a journal and done again, so the next commit holds it
+all (a failed commit is retried, not lost).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -78,6 +83,17 @@ class Claim:
 
     outcome: str
     previous: str | None = None
+    undo: str | None = None
+    """What the tracker held before a `new` / `new_version` claim (Redis), to put back if the
+    record is not written after all."""
+
+
+# One archived record as the archive holds it: (shard base name, record).
+ArchiveEntry = tuple[str, dict[str, Any]]
+# The journal's entries: (sql, parameters, executemany?).
+Statement = tuple[str, Any, bool]
+# Records remembered per transaction when the state learns an archive (bounded memory).
+REMEMBER_BATCH = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,51 +114,97 @@ class CrawlState:
         self.db.execute("PRAGMA synchronous=FULL")
         # Bounded page cache: the state stays on disk, not in memory (≈2 MiB).
         self.db.execute("PRAGMA cache_size=-2048")
+        # A transaction keeps its pages in memory up to 32 MiB instead of spilling them into
+        # the WAL: a commit window's writes then need the disk only at COMMIT, where a failure
+        # on a full disk is retried (see `commit`).
+        self.db.execute("PRAGMA cache_spill=8192")
         self.db.executescript(SCHEMA)
         self.db.execute("BEGIN")
-        self._commit_hooks: list[Callable[[], None]] = []
+        self._journal: list[Statement] = []
         self.run_id: int | None = None
         self.resumed = False
 
+    # -- writes: journaled, so a transaction SQLite rolled back can be done again --------
+    def _write(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        cur = self.db.execute(sql, params)
+        self._journal.append((sql, params, False))
+        return cur
+
+    def _write_many(self, sql: str, rows: list[Any]) -> None:
+        self.db.executemany(sql, rows)
+        self._journal.append((sql, rows, True))
+
+    def _redo(self) -> None:
+        """After a failed COMMIT: SQLite rolled the transaction back (a full disk does), so do
+        its writes again in a new one; it is still open (busy) when there is nothing to do."""
+        if self.db.in_transaction:
+            return
+        self.db.execute("BEGIN")
+        for sql, params, many in self._journal:
+            if many:
+                self.db.executemany(sql, params)
+            else:
+                self.db.execute(sql, params)
+
     # -- runs -------------------------------------------------------------------
-    def start_run(self, shard_prefix: str) -> list[str]:
-        """Begin a run; return the shard prefixes of earlier runs that never finished.
+    def start_run(self, shard_prefix: str) -> str | None:
+        """Begin a run; "resumed" when an earlier run never finished (killed, or stopped on an
+        error): the archive may then hold records the state never committed as done.
 
         After a kill, inflight requests go back to pending and listing pages are read
         again. After a finished run, listing pages and failures start over, while done
         articles stay done (so an unchanged site costs no article fetches).
         """
-        unfinished = [r[0] for r in self.db.execute("SELECT shard_prefix FROM runs WHERE finished IS NULL AND shard_prefix IS NOT NULL")]
-        self.resumed = bool(unfinished)
+        unfinished = self.db.execute("SELECT 1 FROM runs WHERE finished IS NULL AND shard_prefix IS NOT NULL LIMIT 1").fetchone()
+        self.resumed = unfinished is not None
         now = time.time()
         if self.resumed:
-            self.db.execute("UPDATE requests SET status=?, updated=? WHERE status=? OR (kind=? AND status=?)", (PENDING, now, INFLIGHT, LISTING, DONE))
+            self._write("UPDATE requests SET status=?, updated=? WHERE status=? OR (kind=? AND status=?)", (PENDING, now, INFLIGHT, LISTING, DONE))
         else:
-            self.db.execute("DELETE FROM requests WHERE kind=?", (LISTING,))
-            self.db.execute("UPDATE requests SET status=? WHERE status IN (?, ?)", (PENDING, INFLIGHT, FAILED))
-        self.db.execute("UPDATE runs SET finished=?, reason='killed' WHERE finished IS NULL", (now,))
-        self.run_id = self.db.execute("INSERT INTO runs(started, shard_prefix) VALUES (?, ?)", (now, shard_prefix)).lastrowid
+            self._write("DELETE FROM requests WHERE kind=?", (LISTING,))
+            self._write("UPDATE requests SET status=? WHERE status IN (?, ?)", (PENDING, INFLIGHT, FAILED))
+        self._write("UPDATE runs SET finished=?, reason='killed' WHERE finished IS NULL", (now,))
+        self.run_id = self._write("INSERT INTO runs(started, shard_prefix) VALUES (?, ?)", (now, shard_prefix)).lastrowid
         self.commit()
-        return unfinished
+        return "resumed" if self.resumed else None
 
     def finish_run(self, reason: str) -> None:
-        self.db.execute("UPDATE runs SET finished=?, reason=? WHERE id=?", (time.time(), reason, self.run_id))
+        self._write("UPDATE runs SET finished=?, reason=? WHERE id=?", (time.time(), reason, self.run_id))
         self.commit()
+
+    def remember_archived(self, entries: Iterable[ArchiveEntry]) -> int:
+        """What the archive holds is done, whether or not it was committed (after a kill)."""
+        n = 0
+        for _base, record in entries:
+            url, canonical, digest = record.get("url"), record.get("canonical_url"), record.get("content_hash")
+            if isinstance(url, str) and isinstance(canonical, str) and isinstance(digest, str):
+                self.remember_record(canonical, digest)
+                self.finish(fingerprint(url), DONE)
+                n += 1
+                if n % REMEMBER_BATCH == 0:
+                    self.commit()
+        self.commit()
+        return n
 
     # -- queue ------------------------------------------------------------------
     def add(self, fp: bytes, kind: int, priority: int, request: dict[str, Any], *, force: bool = False) -> bool:
-        """Queue a request; False when its fingerprint is already known (and not forced)."""
+        """Queue a request; False when its fingerprint is already known (and not forced).
+
+        Forced (`dont_filter`), a known request is queued again whatever its status: a retry
+        (RetryMiddleware's copy, same fingerprint) is the same request coming back, and its
+        first attempt, still inflight, is over.
+        """
         payload = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
         now = time.time()
         if force:
-            cur = self.db.execute(
+            cur = self._write(
                 "INSERT INTO requests(fp, kind, status, priority, request, updated) VALUES (?,?,?,?,?,?) "
                 "ON CONFLICT(fp) DO UPDATE SET status=excluded.status, priority=excluded.priority, "
-                "request=excluded.request, updated=excluded.updated WHERE requests.status != ?",
-                (fp, kind, PENDING, priority, payload, now, INFLIGHT),
+                "request=excluded.request, updated=excluded.updated",
+                (fp, kind, PENDING, priority, payload, now),
             )
         else:
-            cur = self.db.execute(
+            cur = self._write(
                 "INSERT OR IGNORE INTO requests(fp, kind, status, priority, request, updated) VALUES (?,?,?,?,?,?)",
                 (fp, kind, PENDING, priority, payload, now),
             )
@@ -154,7 +216,7 @@ class CrawlState:
             "SELECT id, request FROM requests WHERE status=? ORDER BY priority DESC, id LIMIT ?", (PENDING, limit)
         ).fetchall()
         if rows:
-            self.db.executemany("UPDATE requests SET status=? WHERE id=?", [(INFLIGHT, r[0]) for r in rows])
+            self._write_many("UPDATE requests SET status=? WHERE id=?", [(INFLIGHT, r[0]) for r in rows])
         return [json.loads(r[1]) for r in rows]
 
     def pending_count(self) -> int:
@@ -165,11 +227,11 @@ class CrawlState:
         return None if row is None else int(row[0])
 
     def finish(self, fp: bytes, status: int = DONE) -> None:
-        self.db.execute("UPDATE requests SET status=?, updated=? WHERE fp=?", (status, time.time(), fp))
+        self._write("UPDATE requests SET status=?, updated=? WHERE fp=?", (status, time.time(), fp))
 
     def remember_validators(self, fp: bytes, etag: str | None, last_modified: str | None) -> None:
         """ETag / Last-Modified of the last response, for conditional re-fetches."""
-        self.db.execute("UPDATE requests SET etag=?, last_modified=? WHERE fp=?", (etag, last_modified, fp))
+        self._write("UPDATE requests SET etag=?, last_modified=? WHERE fp=?", (etag, last_modified, fp))
 
     def validators(self, fp: bytes) -> Validators | None:
         row = self.db.execute("SELECT etag, last_modified, updated, status FROM requests WHERE fp=?", (fp,)).fetchone()
@@ -187,8 +249,8 @@ class CrawlState:
         if validators is None:
             self.finish(fp, DONE)
         else:
-            self.db.execute("UPDATE requests SET status=?, updated=?, etag=?, last_modified=? WHERE fp=?",
-                            (DONE, time.time(), *validators, fp))
+            self._write("UPDATE requests SET status=?, updated=?, etag=?, last_modified=? WHERE fp=?",
+                        (DONE, time.time(), *validators, fp))
         for earlier in request.meta.get("redirect_urls", ()):
             self.finish(fingerprint(earlier), DONE)
 
@@ -203,10 +265,19 @@ class CrawlState:
             return Claim("duplicate_url", previous)
         if previous is None and self._digest_known(digest):
             return Claim("duplicate_content")
-        self.db.execute("INSERT OR REPLACE INTO records(url_fp, content_hash) VALUES (?, ?)", (url_fp, digest))
+        self._write("INSERT OR REPLACE INTO records(url_fp, content_hash) VALUES (?, ?)", (url_fp, digest))
         return Claim("new_version", previous) if previous else Claim("new")
 
-    def keeps_orphan_record(self, base: str, record: dict[str, Any]) -> bool:
+    def release_claim(self, canonical_url: str, content_hash: str, owner: str, claim: Claim) -> None:
+        """The claimed record was not written: the records table says what it said before."""
+        url_fp, digest = fingerprint(canonical_url), _hash_bytes(content_hash)
+        if claim.previous is None:
+            self._write("DELETE FROM records WHERE url_fp=? AND content_hash=?", (url_fp, digest))
+        else:
+            self._write("UPDATE records SET content_hash=? WHERE url_fp=? AND content_hash=?",
+                        (_hash_bytes(claim.previous), url_fp, digest))
+
+    def adopt_orphan_record(self, base: str, record: dict[str, Any]) -> bool:
         # One machine, one worker: everything a dead run wrote is kept (and deduplicated).
         return True
 
@@ -222,23 +293,29 @@ class CrawlState:
         return self.db.execute("SELECT 1 FROM records WHERE content_hash=? LIMIT 1", (digest,)).fetchone() is not None
 
     def remember_record(self, url: str, content_hash: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO records(url_fp, content_hash) VALUES (?, ?)", (fingerprint(url), _hash_bytes(content_hash)))
+        self._write("INSERT OR REPLACE INTO records(url_fp, content_hash) VALUES (?, ?)", (fingerprint(url), _hash_bytes(content_hash)))
 
     def records_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM records").fetchone()[0])
 
     # -- durability ---------------------------------------------------------------
-    def on_commit(self, hook: Callable[[], None]) -> None:
-        """Run `hook` (e.g. fsync the archive) before every commit."""
-        self._commit_hooks.append(hook)
-
     def commit(self) -> None:
-        for hook in self._commit_hooks:
-            hook()
-        self.db.execute("COMMIT")
+        """Commit the writes since the last commit (the ledger syncs the archive first). On a
+        failure (a full disk) they are done again in a new transaction and the error raised:
+        the next commit retries them all."""
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError:
+            self._redo()
+            raise
+        self._journal.clear()
         self.db.execute("BEGIN")
 
     def close(self) -> None:
-        self.commit()
-        self.db.execute("COMMIT")
-        self.db.close()
+        """Commit and close; a commit that fails leaves the state as last committed (the next
+        run resumes from the archive)."""
+        try:
+            self.commit()
+            self.db.execute("COMMIT")
+        finally:
+            self.db.close()

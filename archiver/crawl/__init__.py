@@ -1,0 +1,1 @@
+"""What Scrapy runs, wired together: the per-crawl context its components share."""
