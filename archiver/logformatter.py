@@ -7,15 +7,20 @@ archiver's pipelines already say `<reason>: <url> (<detail>)`; that line is enou
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from scrapy import logformatter
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from archiver.state.ledger import NotWritten
+
 
 class OneLineLogFormatter(logformatter.LogFormatter):
     def dropped(self, item: Any, exception: BaseException, response: Response | Failure | None,
                 spider: Any) -> logformatter.LogFormatterResult:
         result = super().dropped(item, exception, response, spider)
-        return {**result, "msg": "Dropped: %(exception)s", "args": {"exception": exception}}
+        # A record the archive could not take: the crawl is stopping and said why once (ERROR).
+        level = logging.DEBUG if isinstance(exception, NotWritten) else result["level"]
+        return {**result, "level": level, "msg": "Dropped: %(exception)s", "args": {"exception": exception}}

@@ -192,7 +192,9 @@ class Ledger:
         try:
             step()
         except Exception as exc:  # noqa: BLE001 - closing goes on; the next run recovers from the archive
-            logger.error("Could not %s in %s: %s: %s", what, self.options.directory, type(exc).__name__, exc)
+            # Stopping on a failed write, this was to be expected: the ERROR line said why.
+            level = logging.WARNING if self.stopping == ARCHIVE_WRITE_FAILED else logging.ERROR
+            logger.log(level, "Could not %s in %s: %s: %s", what, self.options.directory, type(exc).__name__, exc)
             return False
         return True
 
