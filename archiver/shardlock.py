@@ -35,12 +35,21 @@ class WorkerLock:
         os.close(self.fd)
 
 
-def orphan_check(directory: Path):  # type: ignore[no-untyped-def]
-    """`accept(base)` for recover_open_shards: True when no live process holds the lock of
-    the worker that wrote the shard (or it had none: an older archive)."""
+class OrphanLocks:
+    """`accept(base)` for recover_open_shards: True when no live process holds the lock of the
+    worker that wrote the shard (or it had none: an older archive). The dead worker's lock is
+    then held until `release`, so two workers never recover the same shards at once; once
+    its shards are recovered, the lock file goes."""
 
-    def accept(base: str) -> bool:
-        path = lock_path(directory, prefix_of(base))
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.held: dict[str, int] = {}
+
+    def accept(self, base: str) -> bool:
+        prefix = prefix_of(base)
+        if prefix in self.held:
+            return True
+        path = lock_path(self.directory, prefix)
         try:
             fd = os.open(path, os.O_RDWR)
         except FileNotFoundError:
@@ -48,9 +57,13 @@ def orphan_check(directory: Path):  # type: ignore[no-untyped-def]
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return False
-        finally:
             os.close(fd)
+            return False
+        self.held[prefix] = fd
         return True
 
-    return accept
+    def release(self) -> None:
+        for prefix, fd in self.held.items():
+            lock_path(self.directory, prefix).unlink(missing_ok=True)
+            os.close(fd)
+        self.held.clear()

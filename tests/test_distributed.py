@@ -1,10 +1,11 @@
-"""Distributed crawls: 3 workers on scrapy-redis with a real redis-server, one of them killed."""
+"""Distributed crawls on scrapy-redis with a real redis-server: 3 workers; one killed and never
+restarted (fault 9); redis-server killed and restarted, with and without persistence (fault 4)."""
 
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,9 +14,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import ROOT, crawl_stats, project_settings
 from redis import Redis
 from scrapy.exceptions import DropItem
-
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
@@ -25,11 +26,11 @@ from archiver.distributed.tracker import RedisTracker
 from archiver.fixture_site import StaticSite
 from archiver.spiders.articles import ArticlesSpider
 from archiver.state.ledger import ClaimedElsewhere
-from conftest import ROOT, project_settings
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from kill_drill import count_archive  # noqa: E402
-from sitegen import generate  # noqa: E402
+from faults import RedisProcess
+from kill_drill import count_archive
+from sitegen import generate
 
 ARTICLES = 500
 
@@ -42,13 +43,18 @@ def site(tmp_path_factory: pytest.TempPathFactory):
         yield server.url
 
 
-def worker(redis_url: str, archive: Path, **settings: object) -> subprocess.Popen[bytes]:
+def worker(redis_url: str, archive: Path, log: Path | None = None, **settings: object) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", "-s", f"ARCHIVE_DIR={archive}",
            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=INFO", "-s", "ARCHIVER_REDIS_MAX_IDLE=2"]
     for key, value in settings.items():
         cmd += ["-s", f"{key}={value}"]
     env = {**os.environ, "ARCHIVER_REDIS_URL": redis_url}
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = open(log, "wb") if log is not None else subprocess.PIPE  # noqa: SIM115 - the child holds it
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+
+
+def lines_written(archive: Path) -> int:
+    return sum(p.read_bytes().count(b"\n") for p in archive.glob("*.jsonl.open")) if archive.is_dir() else 0
 
 
 def check_exactly_once(archive: Path) -> None:
@@ -73,7 +79,7 @@ def test_three_workers_archive_every_article_once(redis_server: str, site: str, 
     assert not list(tmp_path.glob("**/crawl-state.sqlite")), "distributed mode keeps no local state"
 
 
-def test_a_killed_worker_loses_nothing(redis_server: str, site: str, tmp_path: Path) -> None:
+def test_a_worker_that_dies_for_good_loses_nothing_and_doubles_nothing(redis_server: str, site: str, tmp_path: Path) -> None:
     Redis.from_url(redis_server).lpush("articles:start_urls", site)
     archive = tmp_path / "archive"
     lease = {"ARCHIVER_REDIS_LEASE_SECONDS": 3}
@@ -85,11 +91,34 @@ def test_a_killed_worker_loses_nothing(redis_server: str, site: str, tmp_path: P
     victim.wait()
     for w in workers[1:]:
         assert w.wait(timeout=240) == 0
-    # The operator restarts the dead worker: it closes the shard it left open.
-    restarted = worker(redis_server, archive, **lease)
-    assert restarted.wait(timeout=120) == 0
+    # Never restarted: the survivors took over its leases and claims, and, closing, finished
+    # the shard it left open with only the lines still its own.
     check_exactly_once(archive)
     assert Redis.from_url(redis_server).zcard("articles:requests:deadlines") == 0, "every lease acknowledged"
+
+
+@pytest.mark.parametrize("persist", [True, False], ids=["appendonly", "no-persistence"])
+def test_redis_killed_and_restarted_mid_crawl(persist: bool, site: str, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    logs = [tmp_path / f"worker{i}.log" for i in range(2)]
+    with RedisProcess(tmp_path / "redis", persist=persist) as redis:
+        Redis.from_url(redis.url).lpush("articles:start_urls", site)
+        workers = [worker(redis.url, archive, log, ARCHIVER_REDIS_LEASE_SECONDS=3) for log in logs]
+        deadline = time.monotonic() + 120
+        while lines_written(archive) < 150 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(w.poll() is None for w in workers), "the crawl ended before the kill"
+        redis.kill()
+        time.sleep(1.0)  # the workers wait, reconnecting with backoff
+        redis.start()
+        for w, log in zip(workers, logs):
+            assert w.wait(timeout=240) == 0, log.read_text()[-3000:]
+    check_exactly_once(archive)
+    stats = [crawl_stats(log.read_text()) for log in logs]
+    assert all(s.get("archiver/redis/reconnects", 0) >= 1 for s in stats), "each worker lost Redis and came back"
+    lost = sum(s.get("archiver/redis/index_lost", 0) for s in stats)
+    # Without persistence the index went with Redis: taught again from the archive on disk.
+    assert (lost >= 1) if not persist else (lost == 0)
 
 
 def test_serializer_refuses_code_and_foreign_classes() -> None:

@@ -46,7 +46,7 @@ from twisted.internet import task
 from archiver.archive import ArchiveWriter, iter_archive_entries, recover_open_shards
 from archiver.items import Article
 from archiver.serialize import json_line
-from archiver.shardlock import WorkerLock, orphan_check
+from archiver.shardlock import OrphanLocks, WorkerLock
 from archiver.state.crawl import Claim, RequestLike, Validators
 from archiver.state.tracking import CrawlTracker, IndexLost
 
@@ -157,9 +157,13 @@ class Ledger:
 
     def recover_orphans(self) -> None:
         """Finish the shards of dead workers (none when no other worker shares the directory)."""
-        d = self.options.directory
-        for _shard, _kept, cut in recover_open_shards(d, gzip=self.options.gzip, fsync=self.options.fsync,
-                                                      accept=orphan_check(d), keep=self.tracker.adopt_orphan_record):
+        locks = OrphanLocks(self.options.directory)
+        try:
+            recovered = recover_open_shards(self.options.directory, gzip=self.options.gzip, fsync=self.options.fsync,
+                                            accept=locks.accept, keep=self.tracker.adopt_orphan_record)
+        finally:
+            locks.release()
+        for _shard, _kept, cut in recovered:
             self.stats.inc_value("archiver/recovered_shards")
             self.stats.inc_value("archiver/recovered_bytes_cut", cut)
 
