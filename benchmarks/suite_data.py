@@ -30,6 +30,8 @@ class Truth:
     author: str | None = None
     readerable: bool = True
     """False for readability's pages its reader view would not offer: not counted as articles."""
+    chinese: bool = False
+    """magic-html's `lang: zh` pages, also scored on their own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,7 @@ def _truth_json(folder: Path, truth_of: Callable[[dict[str, Any]], Truth]) -> li
 
 
 def _magic_html(entry: dict[str, Any]) -> Truth:
-    return Truth(body=entry["text"])
+    return Truth(body=entry["text"], chinese=entry.get("lang") == "zh")
 
 
 def _readability(entry: dict[str, Any]) -> Truth:

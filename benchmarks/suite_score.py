@@ -102,59 +102,71 @@ def _short(text: str | None, limit: int = 48) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def _body_note(result: PageResult) -> str | None:
+Note = tuple[str, str]
+"""(class, text): the class is what --worst tallies per suite, the text what it prints."""
+
+
+def _body_notes(result: PageResult) -> list[Note]:
     body, truth = result.body, result.case.truth
     if body.checks is not None:
         text = collapse(result.prediction.body)
         missing = [s for s in truth.with_ if collapse(s) not in text]
         kept = [s for s in truth.without if collapse(s) in text]
-        notes = ([f"missing {len(missing)} with {_short(missing[0], 36)}: cut body"] if missing else []) + (
-            [f"kept {len(kept)} without {_short(kept[0], 36)}: boilerplate kept"] if kept else [])
-        return "; ".join(notes) or None
+        return ([("cut body", f"missing {len(missing)} with {_short(missing[0], 36)}: cut body")] if missing
+                else []) + ([("boilerplate kept", f"kept {len(kept)} without {_short(kept[0], 36)}: boilerplate kept")]
+                            if kept else [])
     p, r = body.precision or 0.0, body.recall or 0.0
     if body.score >= 0.95:
-        return None
+        return []
     kind = ("boilerplate kept" if p < 0.8 <= r else "cut body" if r < 0.8 <= p
             else "wrong block" if p < 0.8 and r < 0.8 else "slightly off")
-    return f"body P={p:.2f} R={r:.2f}: {kind}"
+    return [(kind, f"body P={p:.2f} R={r:.2f}: {kind}")]
 
 
-def _title_note(truth: str, predicted: str | None, source: str | None) -> str:
+def _title_note(truth: str, predicted: str | None, source: str | None) -> Note:
     if not predicted:
-        return f"no title (truth {_short(truth)})"
+        return "no title", f"no title (truth {_short(truth)})"
     t, p = normal_title(truth), normal_title(predicted)
     if p.startswith(t):
-        return f"title has site suffix {_short(p[len(t):])} (source: {source})"
+        return "title has site suffix", f"title has site suffix {_short(p[len(t):])} (source: {source})"
     if p.endswith(t):
-        return f"title has prefix {_short(p[: -len(t)])} (source: {source})"
+        return "title has prefix", f"title has prefix {_short(p[: -len(t)])} (source: {source})"
     kind = "title has extra text" if t in p else "title cut" if p in t else "title differs"
-    return f"{kind}: {_short(predicted, 60)} vs truth {_short(truth, 60)} (source: {source})"
+    return kind, f"{kind}: {_short(predicted, 60)} vs truth {_short(truth, 60)} (source: {source})"
 
 
-def _field_notes(result: PageResult) -> list[str]:
+def _field_notes(result: PageResult) -> list[Note]:
     truth, pred, sources = result.case.truth, result.prediction, result.prediction.sources
     notes = []
     if result.title_ok is False and truth.title:
         notes.append(_title_note(truth.title, pred.title, sources.get("title")))
     if result.date_ok is False:
-        notes.append(f"date {day(pred.date)} vs truth {day(truth.date)} (source: {sources.get('published')})"
-                     if pred.date else f"no date (truth {day(truth.date)})")
+        notes.append((f"date wrong ({sources.get('published')})",
+                      f"date {day(pred.date)} vs truth {day(truth.date)} (source: {sources.get('published')})")
+                     if pred.date else ("no date", f"no date (truth {day(truth.date)})"))
     if result.author_ok is False:
-        notes.append(f"author {_short(pred.author)} vs truth {_short(truth.author)} (source: {sources.get('author')})"
-                     if pred.author else f"no author (truth {_short(truth.author)})")
+        notes.append((f"author wrong ({sources.get('author')})",
+                      f"author {_short(pred.author)} vs truth {_short(truth.author)} (source: {sources.get('author')})")
+                     if pred.author else ("no author", f"no author (truth {_short(truth.author)})"))
     if is_junk_author(pred.author):
-        notes.append(f"junk author {_short(pred.author)}")
+        notes.append(("junk author", f"junk author {_short(pred.author)}"))
     return notes
+
+
+def notes(result: PageResult) -> list[Note]:
+    """What is wrong with one page, each with its class."""
+    verdict = result.prediction.verdict
+    if verdict is not None:
+        return [("not article", verdict + ("" if result.case.truth.readerable else " (readerable: false)"))]
+    return _body_notes(result) + _field_notes(result)
 
 
 def diagnose(result: PageResult) -> str:
     """One line: why this page scores what it does, and which layer answered."""
-    pred = result.prediction
-    if pred.verdict is not None:
-        return pred.verdict + ("" if result.case.truth.readerable else " (readerable: false)")
-    notes = [n for n in [_body_note(result)] if n] + _field_notes(result)
-    layer = f"[body: {pred.extractor}]" if pred.extractor else ""
-    return "; ".join(notes or ["ok"]) + (f" {layer}" if layer else "")
+    found = notes(result)
+    layer = result.prediction.extractor
+    line = "; ".join(text for _, text in found) or "ok"
+    return line if result.prediction.verdict is not None or not layer else f"{line} [body: {layer}]"
 
 
 def page_record(result: PageResult) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -33,7 +34,7 @@ from suite_extract import (
     run,
     trafilatura_version,
 )
-from suite_score import PageResult, Summary, diagnose, page_record, score_page, summarise
+from suite_score import PageResult, Summary, diagnose, notes, page_record, score_page, summarise
 
 Results = dict[str, dict[str, list[PageResult]]]
 """suite name -> extractor name -> one result per page, in the suite's page order."""
@@ -118,7 +119,19 @@ def print_table(results: Results, summaries: dict[str, dict[str, Summary]], vers
     if any(t["cached"] for t in totals.values()):
         print("* trafilatura's answers and CPU times from the cache (measured when it was written); "
               "--no-cache re-runs and re-times it.")
+    print_chinese(results)
     print_verdicts(results, totals)
+
+
+def print_chinese(results: Results) -> None:
+    """The Chinese pages on their own: the seed's kind of page, a quarter of one suite."""
+    for suite_name, by in results.items():
+        scores = {name: summarise(suite_named(suite_name), [r for r in rows if r.case.truth.chinese])
+                  for name, rows in by.items()}
+        if scores["archiver"].pages:
+            print(f"\n{suite_name}, its {scores['archiver'].pages} Chinese pages alone: body F1 "
+                  + ", ".join(f"{name} {s.body.f1:.3f} (P {s.body.precision:.3f}, R {s.body.recall:.3f})"
+                              for name, s in scores.items()))
 
 
 def print_verdicts(results: Results, totals: dict[str, dict[str, Any]]) -> None:
@@ -148,6 +161,8 @@ def print_worst(results: Results, n: int) -> None:
         worst = sorted(records, key=lambda r: r.rank)[:n]
         print(f"\narchiver's {len(worst)} worst records on {suite_name} ({len(by['archiver']) - len(records)} "
               "empty predictions listed above; rank: body score, less 0.25 per wrong title / date / author):")
+        tally = Counter(kind for r in by["archiver"] for kind in {kind for kind, _ in notes(r)})
+        print("pages per class: " + ", ".join(f"{kind} {count}" for kind, count in tally.most_common()))
         for r in worst:
             print(f"{r.rank:6.3f}  {r.case.id[:20]:<20}  {r.case.url}\n        {diagnose(r)}")
 
