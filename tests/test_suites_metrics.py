@@ -75,6 +75,8 @@ def test_with_and_without_strings_count_after_collapsing_whitespace() -> None:
                                ["subscribe now", "Cookie settings"])
     assert scored.checks == (1, 1, 1, 1)  # tp, fp, fn, tn
     assert (scored.precision, scored.recall, scored.passed) == (0.5, 0.5, False)
+    assert with_without_page("alpha beta", ["alpha"], ["beta"]).passed is False, "a kept without fails the page"
+    assert with_without_page("alpha", ["alpha"], ["beta"]).passed is True
 
 
 def test_an_empty_body_misses_every_with_and_holds_no_without() -> None:
