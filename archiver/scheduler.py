@@ -17,12 +17,11 @@ from scrapy.crawler import Crawler
 from twisted.internet import task
 
 from archiver.archive import iter_archive_records
+from archiver.request_meta import KIND_META
 from archiver.state.context import crawl_state, shard_prefix
 from archiver.state.crawl import ARTICLE, DONE, LISTING, CrawlState, fingerprint
 
 logger = logging.getLogger(__name__)
-
-KIND_META = "archiver_kind"
 
 
 def json_meta(meta: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from scrapy import Request
 from scrapy_redis.scheduler import Scheduler
 
-from archiver.distributed.queue import LEASE_META, LeasedPriorityQueue
+from archiver.distributed.queue import LeasedPriorityQueue
+from archiver.request_meta import LEASE_META
 
 
 class LeaseScheduler(Scheduler):

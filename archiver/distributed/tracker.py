@@ -22,8 +22,9 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
-from archiver.distributed.queue import LEASE_META, lease_keys
+from archiver.distributed.queue import lease_keys
 from archiver.extract.urls import dedup_key
+from archiver.request_meta import LEASE_META
 from archiver.shardlock import prefix_of
 from archiver.state.crawl import Claim, RequestLike, Validators
 

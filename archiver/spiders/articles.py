@@ -16,12 +16,10 @@ from archiver.extract import FieldError, parse_listing, parse_page, utc_now
 from archiver.extract.limits import DEFAULT_LIMITS
 from archiver.fixture_site import StaticSite
 from archiver.middlewares import failure_reason, limits_from_settings
-from archiver.rawpages import FETCHED_AT_META
+from archiver.request_meta import FETCHED_AT_META, KNOWN_STREAK
 from archiver.spiders.args import SpiderArgs
 from archiver.spiders.discovery import DiscoverySpider, response_content_type, response_header
 from archiver.state.context import crawl_tracker, redis_url
-
-KNOWN_STREAK = "archiver_known_streak"
 
 
 class ArticlesSpider(DiscoverySpider):

@@ -13,7 +13,7 @@ from scrapy.http import Response
 
 from archiver.extract.feeds import FeedError, parse_discovery, robots_sitemaps
 from archiver.fixture_site import StaticSite, default_site_dir
-from archiver.scheduler import KIND_META
+from archiver.request_meta import KIND_META
 from archiver.spiders.args import SpiderArgs
 from archiver.state.tracking import CrawlTracker
 
