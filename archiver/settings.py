@@ -155,10 +155,12 @@ ARCHIVER_MAX_TOC_ENTRIES = 2_000
 # A record whose JSON line would be larger is skipped (`record_too_large`).
 ARCHIVER_MAX_RECORD_BYTES = 16 * 1024 * 1024
 
-# -- Security: where the crawl may connect (archiver/middlewares.py) ------------
+# -- Security: where the crawl may connect (archiver/middlewares.py, archiver/addresses.py) --
 # Only http(s) is fetched, and never a loopback, private, link-local, metadata, multicast or
-# reserved address (by IP or by what a name resolves to), except the hosts of the URLs the
-# user gave the spider and these (host names, IPs or networks such as "10.1.0.0/16").
+# reserved address (by IP, inside an IPv6 form such as ::ffff:a.b.c.d or 64:ff9b::/96, or by
+# what a name resolves to), except the hosts of the URLs the user gave the spider (each on its
+# own port) and these: a host name, IP or network such as "10.1.0.0/16" (any port), or
+# "host:port" / "[v6]:port". URLs pushed to Redis never allow a host.
 ARCHIVER_ALLOWED_PRIVATE_HOSTS: list[str] = []
 # No handler for file:, data:, ftp: or s3: URLs at all (a redirect to file:///etc/passwd).
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}

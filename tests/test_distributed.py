@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 from redis import Redis
@@ -47,6 +48,11 @@ def worker(redis_url: str, archive: Path, **settings: object) -> subprocess.Pope
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def allowed(site_url: str) -> dict[str, str]:
+    """The worker's own permission to reach the loopback site: URLs pushed to Redis name no host."""
+    return {"ARCHIVER_ALLOWED_PRIVATE_HOSTS": urlsplit(site_url).netloc}
+
+
 def check_exactly_once(archive: Path) -> None:
     seen, corrupt = count_archive(archive)
     assert corrupt == 0
@@ -58,7 +64,7 @@ def check_exactly_once(archive: Path) -> None:
 def test_three_workers_archive_every_article_once(redis_server: str, site: str, tmp_path: Path) -> None:
     Redis.from_url(redis_server).lpush("articles:start_urls", site)
     archive = tmp_path / "archive"
-    workers = [worker(redis_server, archive) for _ in range(3)]
+    workers = [worker(redis_server, archive, **allowed(site)) for _ in range(3)]
     for w in workers:
         assert w.wait(timeout=240) == 0, w.stderr.read().decode()[-2000:] if w.stderr else ""
     check_exactly_once(archive)
@@ -72,7 +78,7 @@ def test_three_workers_archive_every_article_once(redis_server: str, site: str, 
 def test_a_killed_worker_loses_nothing(redis_server: str, site: str, tmp_path: Path) -> None:
     Redis.from_url(redis_server).lpush("articles:start_urls", site)
     archive = tmp_path / "archive"
-    lease = {"ARCHIVER_REDIS_LEASE_SECONDS": 3}
+    lease = {"ARCHIVER_REDIS_LEASE_SECONDS": 3, **allowed(site)}
     workers = [worker(redis_server, archive, **lease) for _ in range(3)]
     time.sleep(2.5)
     victim = workers[0]

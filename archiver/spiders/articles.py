@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from archiver.distributed.start import DistributedWorker, pushed_start_urls, shared_named_urls
+from archiver.distributed.start import DistributedWorker
 from archiver.extract import FieldError, parse_listing, parse_page, utc_now
 from archiver.extract.limits import DEFAULT_LIMITS
 from archiver.fixture_site import StaticSite
@@ -47,23 +47,21 @@ class ArticlesSpider(DiscoverySpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         distributed = redis_url(self.crawler) is not None
+        pushed: tuple[str, ...] = ()
         if distributed:
             # Workers share the start: the Redis dupefilter lets one of them take each URL.
-            starts = self.args.start_urls + pushed_start_urls(self.crawler)
+            starts, pushed = self.args.start_urls, self.worker.pushed_start_urls()
         elif self.args.empty:
             starts = (self.serve_fixture_site(),)
             self.logger.info("No start_url given: crawling the bundled fixture site at %s", starts[0])
         else:
             starts = self.args.start_urls
+        # Only this worker's own arguments name hosts (AddressGuard); URLs pushed to Redis do not.
         self.named_urls = (*starts, *self.args.sitemap_urls, *self.args.feed_urls)
-        for url in starts:
+        for url in (*starts, *pushed):
             yield scrapy.Request(url, callback=self.parse_listing, errback=self.failed, dont_filter=not distributed)
         for url in (*self.args.sitemap_urls, *self.args.feed_urls):
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, dont_filter=True)
-
-    def shared_named_urls(self) -> tuple[str, ...]:
-        """Start URLs other workers of a distributed crawl were given (AddressGuard asks)."""
-        return shared_named_urls(self.crawler) if redis_url(self.crawler) is not None else ()
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         """A listing page: article requests, then the next page.
