@@ -38,7 +38,9 @@ from archiver.addresses import (
 )
 from archiver.extract.limits import PageLimits
 
-__all__ = ["AddressGuard", "RefusedRequest", "address_class", "url_refusal"]
+__all__ = [
+    "AddressGuard", "RefusedRequest", "address_class", "download_cap", "failure_reason", "limits_from_settings", "url_refusal",
+]
 
 logger = logging.getLogger(__name__)
 
