@@ -178,6 +178,7 @@ def limits_from_settings(settings: BaseSettings) -> PageLimits:
         max_tags=settings.getint("ARCHIVER_MAX_TAGS"),
         max_elements=settings.getint("ARCHIVER_MAX_ELEMENTS"),
         max_depth=settings.getint("ARCHIVER_MAX_DEPTH"),
+        max_attributes=settings.getint("ARCHIVER_MAX_ATTRIBUTES"),
         max_links=settings.getint("ARCHIVER_MAX_LINKS"),
         max_toc_entries=settings.getint("ARCHIVER_MAX_TOC_ENTRIES"),
         max_record_bytes=settings.getint("ARCHIVER_MAX_RECORD_BYTES"),

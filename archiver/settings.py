@@ -149,6 +149,8 @@ ARCHIVER_MAX_PAGE_BYTES = 16 * 1024 * 1024
 ARCHIVER_MAX_TAGS = 400_000
 ARCHIVER_MAX_ELEMENTS = 40_000
 ARCHIVER_MAX_DEPTH = 512
+# Attributes of one tag (`too_many_attributes`): libxml2's duplicate check is quadratic in them.
+ARCHIVER_MAX_ATTRIBUTES = 256
 # Distinct link targets taken from one page (listing URLs, related, body links).
 ARCHIVER_MAX_LINKS = 10_000
 ARCHIVER_MAX_TOC_ENTRIES = 2_000
