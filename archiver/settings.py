@@ -106,6 +106,29 @@ LISTING_STOP_AFTER_KNOWN_PAGES = 2
 # last fetch is older than this many seconds; -1 never re-fetches archived articles.
 RECRAWL_AFTER = -1
 
+# -- TRAP_*: crawler traps (archiver/traps.py); 0 turns a bound off ------------
+# Each stop is counted (archiver/trap/<reason>) and logged once per reason and host.
+# Stop a listing's next-page chain after this many pages in a row offered no article the
+# crawl had not archived or requested already (empty pages too): a calendar, an endless
+# "next" of empty pages.
+TRAP_LISTING_PAGES_WITHOUT_NEW_ARTICLES = 10
+# Next-page steps followed from a start URL.
+TRAP_MAX_LISTING_DEPTH = 1000
+# Distinct URLs requested per host in one run.
+TRAP_MAX_URLS_PER_HOST = 100_000
+# Sitemap indexes followed in a row (robots.txt -> index -> sitemap is 2) and sitemaps
+# requested per run (an index naming ever new indexes).
+TRAP_MAX_SITEMAP_DEPTH = 4
+TRAP_MAX_SITEMAPS = 10_000
+# Query parameter names stripped from every request URL as session ids, besides the
+# built-in jsessionid, phpsessid, sessionid, session_id, sessid, aspsessionid*, and sid
+# when it holds a session token (archiver/extract/urls.py); `;jsessionid=` path parameters too.
+TRAP_SESSION_PARAMS: list[str] = []
+SPIDER_MIDDLEWARES = {
+    # Next to the spider: its requests lose their session ids before anything else sees them.
+    "archiver.traps.TrapGuard": 950,
+}
+
 # -- ARCHIVER_REDIS_*: distributed crawls (scrapy-redis) ----------------------
 # Set (here, with -s, or in the environment) to run as one of many workers sharing a Redis
 # queue, dupefilter and dedup index; unset, nothing needs Redis.

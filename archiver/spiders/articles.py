@@ -20,11 +20,13 @@ from archiver.request_meta import FETCHED_AT_META, KNOWN_STREAK
 from archiver.spiders.args import SpiderArgs
 from archiver.spiders.discovery import DiscoverySpider, response_content_type, response_header
 from archiver.state.context import crawl_tracker, redis_url
+from archiver.traps import ListingTraps, SitemapTraps, TrapLimits, TrapLog
 
 
 class ArticlesSpider(DiscoverySpider):
     name = "articles"
     worker: DistributedWorker  # distributed crawls only
+    listing_traps: ListingTraps
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         spider_kwargs = {k: kwargs.pop(k) for k in ("name", "_job") if k in kwargs}
@@ -40,6 +42,8 @@ class ArticlesSpider(DiscoverySpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.tracker = crawl_tracker(crawler)
         spider.limits = limits_from_settings(crawler.settings)
+        traps, log = TrapLimits.from_settings(crawler.settings), TrapLog(crawler)
+        spider.listing_traps, spider.sitemap_traps = ListingTraps(traps, log), SitemapTraps(traps, log)
         if redis_url(crawler) is not None:
             spider.worker = DistributedWorker(crawler)
             crawler.signals.connect(spider.worker.idle, signal=signals.spider_idle)
@@ -77,10 +81,14 @@ class ArticlesSpider(DiscoverySpider):
             self.logger.info("Skipped listing %s: %s", response.url, listing.refused)
         requests = list(self.article_requests(response, listing.article_urls))
         yield from requests
-        # A page whose articles are all archived (and none due for a re-check) is "known".
-        streak = response.meta.get(KNOWN_STREAK, 0) + 1 if listing.article_urls and not requests else 0
+        # A page whose articles are all archived (and none due for a re-check) is "known";
+        # an empty page neither extends nor ends the streak (ListingTraps bounds those).
+        streak = response.meta.get(KNOWN_STREAK, 0)
+        streak = (streak + 1 if not requests else 0) if listing.article_urls else streak
         if listing.next_page_url and streak < self.settings.getint("LISTING_STOP_AFTER_KNOWN_PAGES"):
-            yield response.follow(listing.next_page_url, callback=self.parse_listing, errback=self.failed, meta={KNOWN_STREAK: streak})
+            meta = self.listing_traps.next_page_meta(response, requests)
+            if meta is not None:
+                yield response.follow(listing.next_page_url, callback=self.parse_listing, errback=self.failed, meta={KNOWN_STREAK: streak, **meta})
         elif listing.next_page_url:
             self.crawler.stats.inc_value("archiver/listing_stopped_early")
             self.logger.info("Stopped paging at %s: %d pages in a row list only archived articles", response.url, streak)
