@@ -43,6 +43,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "archiver.extensions.CrawlSummary": 500,
+    # The exit status of `scrapy crawl` (archiver/exits.py).
+    "archiver.exits.CrawlExit": 510,
 }
 # Scrapy's extensions but RemoteControl (2.19), which runs Python code posted to a local
 # HTTP server and writes its token under the user's home: the archiver has no use for it,
@@ -153,6 +155,10 @@ DRIFT_COVERAGE_BEFORE = 0.5
 DRIFT_COVERAGE_NOW = 0.1
 DRIFT_MIN_RECORDS = 5
 DRIFT_HISTORY_RUNS = 5
+# `scrapy crawl` exits with status 1 when more than this share of the pages it tried failed
+# (archiver/failed/*): 0.25 lets a healthy crawl's few 404s and timeouts pass, and fails
+# one a site mostly refused (403 / 429) or that lost its network.
+CRAWL_MAX_FAILED_RATIO = 0.25
 
 # `scrapy check articles`: @fixture PATH requests PATH of ARCHIVER_FIXTURE_SITE, served on
 # 127.0.0.1 for the check, so the spider's contracts run offline (archiver/contracts.py).
