@@ -21,6 +21,12 @@ VALIDATORS_META = "archiver_validators"
 """(ETag, Last-Modified) of an article response, for the archive pipeline; never queued."""
 LEASE_META = "archiver_lease"
 """The Redis lease a popped request holds; set by the queue after decoding, never queued."""
+LISTING_IDLE_META = "archiver_listing_idle"
+"""Listing pages in a row, up to the one requested, that offered no new article (archiver/traps.py)."""
+LISTING_DEPTH_META = "archiver_listing_depth"
+"""Next-page steps from the start URL (archiver/traps.py)."""
+SITEMAP_DEPTH_META = "archiver_sitemap_depth"
+"""Sitemap indexes (or robots.txt) between the URL given and this sitemap (archiver/traps.py)."""
 
 
 def _count(value: Any) -> bool:
@@ -42,6 +48,10 @@ def _reasons(value: Any) -> bool:
 QUEUEABLE: Mapping[str, Callable[[Any], bool]] = {
     KIND_META: lambda v: v == "article",
     KNOWN_STREAK: _count,
+    # The trap bounds' counters: dropped, a chain or sitemap index would start over at each hop.
+    LISTING_IDLE_META: _count,
+    LISTING_DEPTH_META: _count,
+    SITEMAP_DEPTH_META: _count,
     # The one status the project handles itself: a conditional re-check answered 304.
     "handle_httpstatus_list": lambda v: v == [304],
     "depth": _count,

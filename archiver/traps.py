@@ -25,16 +25,11 @@ from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
 from archiver.extract.urls import site_of, strip_session_ids
+from archiver.request_meta import LISTING_DEPTH_META, LISTING_IDLE_META, SITEMAP_DEPTH_META
 from archiver.state.crawl import fingerprint
 
 logger = logging.getLogger(__name__)
 
-IDLE_META = "archiver_listing_idle"
-"""Listing pages in a row, up to the one requested, that offered no new article."""
-DEPTH_META = "archiver_listing_depth"
-"""Next-page steps from the start URL."""
-SITEMAP_DEPTH_META = "archiver_sitemap_depth"
-"""Sitemap indexes (or robots.txt) between the given URL and this sitemap."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +95,8 @@ class ListingTraps:
             if fp not in self.requested:
                 self.requested.add(fp)
                 fresh = True
-        idle = 0 if fresh else response.meta.get(IDLE_META, 0) + 1
-        depth = response.meta.get(DEPTH_META, 0) + 1
+        idle = 0 if fresh else response.meta.get(LISTING_IDLE_META, 0) + 1
+        depth = response.meta.get(LISTING_DEPTH_META, 0) + 1
         if over(idle + 1, self.limits.listing_idle_pages):
             self.log.hit("listing_without_new_articles", response.url,
                          "%d listing pages in a row offered no new article", idle)
@@ -109,7 +104,7 @@ class ListingTraps:
         if over(depth, self.limits.listing_depth):
             self.log.hit("listing_depth", response.url, "%d next pages followed from the start", depth - 1)
             return None
-        return {IDLE_META: idle, DEPTH_META: depth}
+        return {LISTING_IDLE_META: idle, LISTING_DEPTH_META: depth}
 
 
 class SitemapTraps:

@@ -25,7 +25,14 @@ from scrapy.utils.test import get_crawler
 from archiver.distributed import serializer
 from archiver.distributed.queue import LeasedPriorityQueue
 from archiver.fixture_site import StaticSite
-from archiver.request_meta import KIND_META, KNOWN_STREAK, LEASE_META
+from archiver.request_meta import (
+    KIND_META,
+    KNOWN_STREAK,
+    LEASE_META,
+    LISTING_DEPTH_META,
+    LISTING_IDLE_META,
+    SITEMAP_DEPTH_META,
+)
 from archiver.spiders.articles import ArticlesSpider
 from conftest import crawl_stats, run_crawl
 from test_distributed import allowed, count_archive, generate, worker
@@ -153,15 +160,17 @@ def test_every_meta_key_archiver_queues_survives_the_queue(queue: LeasedPriority
     downloaded = {"download_slot": "a.test", "download_latency": 0.2, "download_maxsize": 1 << 24, "download_timeout": 30}
     article = Request(GOOD_URL, callback=spider.parse_article, errback=spider.failed,
                       meta={KIND_META: "article", "handle_httpstatus_list": [304], "depth": 1, "is_start_request": False})
-    listing = Request("https://a.test/?page=2", callback=spider.parse_listing, errback=spider.failed, meta={KNOWN_STREAK: 1})
+    listing = Request("https://a.test/?page=2", callback=spider.parse_listing, errback=spider.failed,
+                      meta={KNOWN_STREAK: 1, LISTING_IDLE_META: 3, LISTING_DEPTH_META: 7})
+    sitemap = Request("https://a.test/s.xml", callback=spider.parse_sitemap, errback=spider.failed, meta={SITEMAP_DEPTH_META: 2})
     retried = RetryMiddleware.from_crawler(crawler).process_response(
         article.replace(meta={**article.meta, **downloaded}), Response(GOOD_URL, status=503))
     redirected = RedirectMiddleware.from_crawler(crawler).process_response(
         article.replace(meta={**article.meta, **downloaded}), Response(GOOD_URL, status=301, headers={"Location": "/n/2.html"}))
     assert isinstance(retried, Request) and isinstance(redirected, Request)
-    expected = [dict(r.meta) for r in (article, listing)]
+    expected = [dict(r.meta) for r in (article, listing, sitemap)]
     expected += [{k: v for k, v in r.meta.items() if k not in downloaded} for r in (retried, redirected)]
-    for priority, request in enumerate((article, listing, retried, redirected)):
+    for priority, request in enumerate((article, listing, sitemap, retried, redirected)):
         queue.push(request.replace(priority=-priority))
     popped = [queue.pop() for _ in expected]
     assert [{k: v for k, v in r.meta.items() if k != LEASE_META} for r in popped if r is not None] == expected
