@@ -24,7 +24,6 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
 from archiver.state.context import redis_url
-from archiver.state.crawl import fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +54,6 @@ class CrawlExit:
         self.crawler = crawler
         self.max_failed_ratio = max_failed_ratio
         self.starts_answered = 0
-        self._starts: tuple[tuple[str, ...], frozenset[bytes]] = ((), frozenset())
         self.status = OK
         self.problem: str | None = None
 
@@ -70,17 +68,9 @@ class CrawlExit:
         return ext
 
     def response_received(self, response: Response, request: Request, spider: Any) -> None:
-        if 200 <= response.status < 300 or response.status == 304:
-            urls = {request.url, *request.meta.get("redirect_urls", ())}
-            if any(fingerprint(u) in self._start_fingerprints(spider) for u in urls):
-                self.starts_answered += 1
-
-    def _start_fingerprints(self, spider: Any) -> frozenset[bytes]:
-        """The spider's named URLs (start, sitemap, feed URLs), known once it has started."""
-        named = tuple(getattr(spider, "named_urls", ()))
-        if named != self._starts[0]:
-            self._starts = (named, frozenset(fingerprint(u) for u in named))
-        return self._starts[1]
+        # Scrapy marks start requests; a redirect's next hop keeps the mark.
+        if request.meta.get("is_start_request") and (200 <= response.status < 300 or response.status == 304):
+            self.starts_answered += 1
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         assert isinstance(self.crawler.stats, StatsCollector)
