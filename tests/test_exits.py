@@ -4,7 +4,6 @@ one line naming it and exit status 2, before anything starts; never a traceback.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import random
@@ -12,16 +11,15 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from archiver.exits import CrawlExit
 from conftest import ROOT, crawl_stats, run_crawl
+from loopback import Route, RoutedSite
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from sitegen import article_html  # noqa: E402
@@ -41,54 +39,26 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-class Site:
-    """Listing `/` of four articles on 127.0.0.1; `/a/N.html` answers `statuses[N]`; every
-    answer waits `delay` seconds."""
+def four_articles(statuses: dict[int, int]) -> Route:
+    """Listing `/` of four articles; `/a/N.html` answers `statuses.get(N, 200)`."""
+    links = "".join(f'<li><a href="/a/{n}.html">第{n}篇文章的标题</a></li>' for n in range(1, 5))
+    html = "text/html; charset=utf-8"
 
-    def __init__(self, statuses: dict[int, int], delay: float = 0.0) -> None:
-        links = "".join(f'<li><a href="/a/{n}.html">第{n}篇文章的标题</a></li>' for n in range(1, 5))
-        listing = f"<html><body><ul>{links}</ul></body></html>".encode()
+    def answer(path: str) -> tuple[int, str, bytes] | None:
+        if path == "/":
+            return 200, html, f"<html><body><ul>{links}</ul></body></html>".encode()
+        if not path.startswith("/a/"):
+            return None
+        n = int(path[3:].split(".")[0])
+        status = statuses.get(n, 200)
+        return status, html, article_html(n, random.Random(n), 4).encode() if status == 200 else b"no"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                time.sleep(delay)
-                if self.path == "/":
-                    status, body = 200, listing
-                elif self.path.startswith("/a/"):
-                    status = statuses.get(int(self.path[3:].split(".")[0]), 200)
-                    n = int(self.path[3:].split(".")[0])
-                    body = article_html(n, random.Random(n), 4).encode() if status == 200 else b"no"
-                else:
-                    status, body = 404, b"no"
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    return answer
 
 
 @pytest.fixture()
-def site_factory() -> Iterator[type[Site]]:
-    sites: list[Site] = []
-
-    def make(statuses: dict[int, int], delay: float = 0.0) -> Site:
-        sites.append(Site(statuses, delay))
-        return sites[-1]
-
-    yield make  # type: ignore[misc]
-    for site in sites:
-        site.close()
+def site_factory(serve: Callable[..., RoutedSite]) -> Callable[..., RoutedSite]:
+    return lambda statuses, delay=0.0: serve(four_articles(statuses), delay)
 
 
 # -- the crawl's exit status ---------------------------------------------------
@@ -207,8 +177,9 @@ def test_a_second_crawl_into_a_busy_archive_is_one_line_and_exit_75(site_factory
     first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
-        while not _locked(archive / "crawl-state.lock"):
-            assert time.monotonic() < deadline and first.poll() is None, "the first crawl never took its lock"
+        # The lock is taken before the crawl state is created.
+        while not (archive / "crawl-state.sqlite").exists():
+            assert time.monotonic() < deadline and first.poll() is None, "the first crawl never started"
             time.sleep(0.05)
         second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
         assert second.returncode == 75
@@ -217,20 +188,6 @@ def test_a_second_crawl_into_a_busy_archive_is_one_line_and_exit_75(site_factory
     finally:
         first.kill()
     assert first.returncode == 0 and crawl_stats(stderr)["archiver/archived"] == 4
-
-
-def _locked(path: Path) -> bool:
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
 
 
 # -- scripts/daily-crawl.sh ------------------------------------------------------

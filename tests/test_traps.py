@@ -6,10 +6,8 @@ from __future__ import annotations
 import random
 import re
 import sys
-import threading
 import uuid
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,13 +15,13 @@ import pytest
 
 from archiver.archive import iter_archive_records
 from conftest import ROOT, crawl_stats, run_crawl
+from loopback import Route
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from sitegen import article_html  # noqa: E402
 
 ARTICLES = (1, 2, 3)
 FAST = ("-s", "AUTOTHROTTLE_ENABLED=0", "-s", "ROBOTSTXT_OBEY=0", "-s", "RETRY_TIMES=0")
-Route = Callable[[str], tuple[str, str] | None]
 
 
 def listing(links: list[str], next_url: str | None) -> str:
@@ -45,50 +43,14 @@ def real_articles() -> list[str]:
     return [f"/news/{i}.html" for i in ARTICLES]
 
 
-class TrapSite:
-    """A loopback HTTP server answering with `route(path)` (path without session ids too)."""
+def with_articles(route: Callable[[str], tuple[str, str] | None]) -> Route:
+    """`route`, and the real articles at /news/N.html (session ids in their paths ignored)."""
 
-    def __init__(self, route: Route) -> None:
-        site = self
+    def answer(path: str) -> tuple[int, str, bytes] | None:
+        found = article(re.sub(r";jsessionid=\w+", "", path).split("?")[0]) or route(path)
+        return None if found is None else (200, found[0], found[1].encode())
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                site.requests.append(self.path)
-                answer = article(re.sub(r";jsessionid=\w+", "", self.path).split("?")[0]) or route(self.path)
-                if answer is None:
-                    self.send_error(404)
-                    return
-                body = answer[1].encode()
-                self.send_response(200)
-                self.send_header("Content-Type", answer[0])
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.requests: list[str] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture()
-def serve() -> Iterator[Callable[[Route], TrapSite]]:
-    sites: list[TrapSite] = []
-
-    def start(route: Route) -> TrapSite:
-        sites.append(TrapSite(route))
-        return sites[-1]
-
-    yield start
-    for site in sites:
-        site.close()
+    return answer
 
 
 def crawl(tmp_path: Path, *args: str) -> tuple[dict[str, int], list[dict], str]:
@@ -127,8 +89,8 @@ def calendar(path: str) -> tuple[str, str] | None:
 
 
 def test_an_endless_next_chain_of_empty_pages_ends(serve, tmp_path: Path) -> None:
-    site = serve(endless_empty_next)
-    stats, records, log = crawl(tmp_path, "-a", f"start_url={site.url}/")
+    site = serve(with_articles(endless_empty_next))
+    stats, records, log = crawl(tmp_path, "-a", f"start_url={site.url}")
     assert_real_articles_once(records)
     assert stats["archiver/trap/listing_without_new_articles"] == 1
     assert len(trap_lines(log, "listing_without_new_articles")) == 1
@@ -141,11 +103,11 @@ def test_an_endless_next_chain_of_empty_pages_ends(serve, tmp_path: Path) -> Non
     (("-s", "TRAP_LISTING_PAGES_WITHOUT_NEW_ARTICLES=0", "-s", "TRAP_MAX_LISTING_DEPTH=25"), "listing_depth"),
 ])
 def test_a_calendar_ends(serve, tmp_path: Path, bound: tuple[str, ...], reason: str) -> None:
-    site = serve(calendar)
+    site = serve(with_articles(calendar))
     # A first crawl: LISTING_STOP_AFTER_KNOWN_PAGES stops a re-crawl early on pages of archived
     # articles, and here might (once the articles are archived); the trap bounds may not rely on it.
     no_known_stop = ("-s", "LISTING_STOP_AFTER_KNOWN_PAGES=1000")
-    stats, records, log = crawl(tmp_path, "-a", f"start_url={site.url}/calendar/2024/1", *no_known_stop, *bound)
+    stats, records, log = crawl(tmp_path, "-a", f"start_url={site.url}calendar/2024/1", *no_known_stop, *bound)
     assert_real_articles_once(records)
     assert stats[f"archiver/trap/{reason}"] == 1
     assert len(trap_lines(log, reason)) == 1
@@ -168,8 +130,8 @@ def session_everywhere(path: str) -> tuple[str, str] | None:
 
 
 def test_session_ids_in_every_url_end(serve, tmp_path: Path) -> None:
-    site = serve(session_everywhere)
-    stats, records, log = crawl(tmp_path, "-a", f"start_url={site.url}/list/1")
+    site = serve(with_articles(session_everywhere))
+    stats, records, log = crawl(tmp_path, "-a", f"start_url={site.url}list/1")
     assert_real_articles_once(records)
     assert stats["archiver/trap/session_id"] >= 1
     assert len(trap_lines(log, "session_id")) == 1
@@ -198,8 +160,8 @@ def endless_sitemap_index(path: str) -> tuple[str, str] | None:
     (("-s", "TRAP_MAX_SITEMAP_DEPTH=0", "-s", "TRAP_MAX_SITEMAPS=20"), "sitemap_count", 19),
 ])
 def test_a_sitemap_index_naming_new_indexes_ends(serve, tmp_path: Path, bound: tuple[str, ...], reason: str, indexes: int) -> None:
-    site = serve(endless_sitemap_index)
-    stats, records, log = crawl(tmp_path, "-a", f"sitemap_url={site.url}/index-0.xml", *bound)
+    site = serve(with_articles(endless_sitemap_index))
+    stats, records, log = crawl(tmp_path, "-a", f"sitemap_url={site.url}index-0.xml", *bound)
     assert_real_articles_once(records)
     assert stats[f"archiver/trap/{reason}"] >= 1
     assert len(trap_lines(log, reason)) == 1
@@ -216,8 +178,8 @@ def new_articles_forever(path: str) -> tuple[str, str] | None:
 
 
 def test_urls_per_host_bound_a_site_of_endless_new_articles(serve, tmp_path: Path) -> None:
-    site = serve(new_articles_forever)
-    stats, records, _ = crawl(tmp_path, "-a", f"start_url={site.url}/list/0", "-s", "TRAP_MAX_LISTING_DEPTH=0",
+    site = serve(with_articles(new_articles_forever))
+    stats, records, _ = crawl(tmp_path, "-a", f"start_url={site.url}list/0", "-s", "TRAP_MAX_LISTING_DEPTH=0",
                               "-s", "TRAP_MAX_URLS_PER_HOST=40")
     assert stats["archiver/trap/urls_per_host"] >= 1
     # 40 URLs of the host, the start URL included: listing pages and the articles they
