@@ -150,15 +150,19 @@ def check_log_file(s: BaseSettings) -> None:
         writable_dir("LOG_FILE's directory", Path(log_file).parent)
 
 
+# archiver settings with an integer default that are read as any number (seconds).
+READ_AS_NUMBER = frozenset({"RECRAWL_AFTER"})
+
+
 def check_types(s: BaseSettings) -> None:
     """A setting whose default is a boolean or a number must still be one. archiver's own
-    keep their type; Scrapy's integers take any number (`DOWNLOAD_DELAY=0.5`)."""
+    integers stay integers; Scrapy's take any number (`DOWNLOAD_DELAY=0.5`, `DOWNLOAD_TIMEOUT=7.5`)."""
     for name in s:
-        ours = name in vars(archiver_defaults)
-        default = getattr(archiver_defaults if ours else scrapy_defaults, name, None)
+        scrapys = name in vars(scrapy_defaults)
+        default = getattr(archiver_defaults, name, getattr(scrapy_defaults, name, None))
         if isinstance(default, bool):
             _bool(s, name)
-        elif isinstance(default, int) and ours:
+        elif isinstance(default, int) and not scrapys and name not in READ_AS_NUMBER:
             _int(s, name)
         elif isinstance(default, (int, float)):
             _float(s, name)
