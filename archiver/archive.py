@@ -15,6 +15,7 @@ import gzip
 import json
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -43,8 +44,8 @@ from archiver.archive_writer import (
 
 __all__ = [
     "CLOSED_SUFFIXES", "GZ_SUFFIX", "MANIFEST_SUFFIX", "OPEN_SUFFIX", "PLAIN_SUFFIX", "READ_ORDER", "TMP_SUFFIX",
-    "ArchiveWriter", "KeepRecord", "ShardSummary", "ShardTorn", "finish_shard", "fsync_dir", "iter_archive_entries",
-    "iter_archive_records",
+    "ArchiveWriter", "KeepRecord", "ShardSummary", "ShardTorn", "UnreadableLines", "finish_shard", "fsync_dir",
+    "iter_archive_entries", "iter_archive_records",
     "manifest_path", "recover_open_shards", "shard_base", "summarise", "verify_archive", "write_manifest",
     "write_whole",
 ]
@@ -179,9 +180,53 @@ def _open_current(directory: Path, base: str) -> IO[bytes] | None:
     return None
 
 
-def iter_archive_entries(directory: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+@dataclass
+class UnreadableLines:
+    """Whole lines of shards that are not JSON objects (not UTF-8, not JSON): counted, and
+    the first few named as `file:line: why`."""
+
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def note(self, where: str) -> None:
+        self.count += 1
+        if len(self.examples) < 5:
+            self.examples.append(where)
+
+
+def _line_problem(line: bytes) -> str:
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1})"
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return f"not JSON ({exc})"
+    return "not a JSON object"
+
+
+def _readable_records(fh: IO[bytes], name: str, unreadable: UnreadableLines | None) -> Iterator[dict[str, Any]]:
+    """`_shard_records`, saying which whole lines it skipped: counted in `unreadable` when the
+    caller collects them, else the first of the shard logged (file:line and why)."""
+    bad = 0
+    for number, line in enumerate(fh, 1):
+        record = json_object(line) if line.endswith(b"\n") else None
+        if record is not None:
+            yield record
+        elif line.endswith(b"\n"):  # a torn last line is a write in progress, not a bad line
+            where = f"{name}:{number}: {_line_problem(line)}"
+            bad += 1
+            if unreadable is not None:
+                unreadable.note(where)
+            elif bad == 1:
+                logger.warning("Skipped archive line %s (further bad lines of this shard are not logged)", where)
+
+
+def iter_archive_entries(directory: Path, unreadable: UnreadableLines | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
     """(shard base, record) for every complete record in the archive's shards (closed, gzipped
-    or still open), each once."""
+    or still open), each once. A whole line that is not a record is counted in `unreadable`,
+    or else logged (the first of each shard)."""
     if not directory.is_dir():
         return
     for base in _shard_bases(directory):
@@ -190,15 +235,15 @@ def iter_archive_entries(directory: Path) -> Iterator[tuple[str, dict[str, Any]]
             continue
         with fh:
             try:
-                for record in _shard_records(fh):
+                for record in _readable_records(fh, Path(str(getattr(fh, "name", base))).name, unreadable):
                     yield base, record
             except (OSError, EOFError) as exc:  # a damaged .gz: keep what came before the damage
                 logger.warning("Archive shard %s is damaged: %s", base, exc)
 
 
-def iter_archive_records(directory: Path) -> Iterator[dict[str, Any]]:
+def iter_archive_records(directory: Path, unreadable: UnreadableLines | None = None) -> Iterator[dict[str, Any]]:
     """Every complete record in the archive's shards (closed, gzipped or still open), each once."""
-    for _base, record in iter_archive_entries(directory):
+    for _base, record in iter_archive_entries(directory, unreadable):
         yield record
 
 

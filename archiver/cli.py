@@ -12,7 +12,15 @@ from datetime import datetime
 from pathlib import Path
 
 from archiver import golden
-from archiver.offline import default_workers, iter_jobs, run_jobs
+from archiver.extract.profiles import ProfileError, builtin_profiles
+from archiver.offline import (
+    PAGE_SUFFIXES,
+    WARC_SUFFIXES,
+    default_workers,
+    iter_jobs,
+    iter_pages,
+    run_jobs,
+)
 from archiver.progress import ProgressBar, progress_bar
 from archiver.schema import SCHEMA_PATH, schema_text
 
@@ -22,6 +30,15 @@ def cmd_parse(args: argparse.Namespace) -> int:
     missing = [raw for raw in args.inputs if not Path(raw).exists()]
     if missing:
         print(f"archiver: error: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if next(iter_pages(args.inputs), None) is None:
+        print(f"archiver: error: no pages to parse in {', '.join(args.inputs)} "
+              f"(looked for {', '.join(PAGE_SUFFIXES + WARC_SUFFIXES)})", file=sys.stderr)
+        return 2
+    try:
+        builtin_profiles()
+    except ProfileError as exc:  # else every page would fail on it, one by one
+        print(f"archiver: error: site profile {' '.join(str(exc).splitlines())}", file=sys.stderr)
         return 2
     out = Path(args.output)
     tmp = out.with_name(out.name + ".open")
@@ -91,6 +108,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 1
     for flag in data.drift:
         print(f"warning: {flag.message()}", file=sys.stderr)
+    if data.unreadable.count:
+        print(f"warning: {data.unreadable.count} archive line(s) are not records and were left out: "
+              f"{'; '.join(data.unreadable.examples)}", file=sys.stderr)
     print(f"wrote {args.output}: {data.records} records, {len(data.coverage)} sites, "
           f"{len(data.runs)} runs, {len(data.drift)} drift warnings")
     return 0

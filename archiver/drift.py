@@ -181,8 +181,36 @@ def read_runs(archive_dir: Path) -> list[dict[str, Any]]:
         except (OSError, ValueError) as exc:
             logger.warning("Skipped run summary %s: unreadable: %s", path, exc)
             continue
-        if isinstance(run, dict):
+        problem = run_shape_problem(run)
+        if problem is None:
             runs.append(run)
         else:
-            logger.warning("Skipped run summary %s: not a JSON object", path)
+            logger.warning("Skipped run summary %s: %s", path, problem)
     return sorted(runs, key=lambda r: (str(r.get("started", "")), str(r.get("run", ""))))
+
+
+def run_shape_problem(run: Any) -> str | None:
+    """What keeps a run summary from being read as `CrawlSummary.run_summary` writes it
+    (a hand-edited or foreign file), else None."""
+    if not isinstance(run, dict):
+        return "not a JSON object"
+    if not _counts(run.get("stats", {})):
+        return "'stats' is not an object of counts"
+    if not isinstance(run.get("pages_seen", 0), int) or not isinstance(run.get("drift", []), list):
+        return "'pages_seen' is not a number or 'drift' not a list"
+    sites = run.get("sites", {})
+    if not isinstance(sites, dict):
+        return "'sites' is not an object"
+    for site, data in sites.items():
+        if not (isinstance(data, dict) and isinstance(data.get("records", 0), int)
+                and _counts(data.get("present", {})) and _url_lists(data.get("missing_examples", {}))):
+            return f"site {site!r} is not {{records: int, present: {{field: int}}, missing_examples: {{field: [url]}}}}"
+    return None
+
+
+def _counts(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, int) for v in value.values())
+
+
+def _url_lists(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, list) for v in value.values())

@@ -2,16 +2,16 @@
 
 `AddressGuard` refuses, before anything is sent, a request whose URL is not http(s), or
 whose host is (or resolves to) a loopback, private, link-local, cloud-metadata, multicast
-or otherwise non-global address, unless the user named that host (a start / sitemap / feed
-URL, or `ARCHIVER_ALLOWED_PRIVATE_HOSTS`). So a crawl started at http://127.0.0.1:8000/
-works, and a link from any page to http://169.254.169.254/ or http://10.0.0.1/ is refused
-and counted (`archiver/refused/<reason>`). The address checked is the one the download
-then uses: Scrapy's caching resolver answers both lookups.
+or otherwise non-global address, or an IPv6 address carrying one (archiver/addresses.py),
+unless the user named that host (a start / sitemap / feed URL, on its own port only, or
+`ARCHIVER_ALLOWED_PRIVATE_HOSTS`). So a crawl started at http://127.0.0.1:8000/ works, and
+a link from any page to http://169.254.169.254/, http://10.0.0.1/ or http://127.0.0.1:6379/
+is refused and counted (`archiver/refused/<reason>`). The address checked is the one the
+download then uses: Scrapy's caching resolver answers both lookups.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -23,18 +23,27 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IHostResolution, IResolutionReceiver
 from twisted.python.failure import Failure
+from zope.interface import implementer
 
+from archiver.addresses import (
+    AllowedHost,
+    address_class,
+    allowed_hosts,
+    target_refusal,
+    url_refusal,
+    url_target,
+)
 from archiver.extract.limits import PageLimits
+
+__all__ = [
+    "AddressGuard", "RefusedRequest", "address_class", "download_cap", "failure_reason", "limits_from_settings", "url_refusal",
+]
 
 logger = logging.getLogger(__name__)
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-WEB_SCHEMES = frozenset({"http", "https"})
-# Cloud instance-metadata endpoints (AWS/GCP/Azure/OpenStack, AWS IPv6, Alibaba, ECS tasks).
-METADATA_ADDRESSES = frozenset(
-    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "169.254.170.2")
-)
 Resolver = Callable[[str], Awaitable[Iterable[str]]]
 
 
@@ -46,82 +55,35 @@ class RefusedRequest(IgnoreRequest):
         self.reason = reason
 
 
-def address_class(ip: IPAddress) -> str | None:
-    """Why a crawl must not connect to `ip`, or None for a global unicast address."""
-    mapped = getattr(ip, "ipv4_mapped", None)
-    if mapped is not None:  # ::ffff:127.0.0.1 is 127.0.0.1
-        return address_class(mapped)
-    if ip in METADATA_ADDRESSES:
-        return "metadata"
-    for reason, test in (
-        ("unspecified", ip.is_unspecified),
-        ("loopback", ip.is_loopback),
-        ("link_local", ip.is_link_local),
-        ("multicast", ip.is_multicast),
-        ("private", ip.is_private),
-    ):
-        if test:
-            return reason
-    # Shared (100.64/10), documentation, benchmarking, 6to4 relays, reserved blocks…
-    return None if ip.is_global else "reserved"
+@implementer(IResolutionReceiver)
+class _Addresses:
+    """Collects what the reactor's name resolver answers, IPv4 and IPv6 alike."""
 
+    def __init__(self) -> None:
+        self.found: list[str] = []
+        self.done: Deferred[list[str]] = Deferred()
 
-def url_refusal(url: str, addresses: Iterable[str] = (), allowed_hosts: Iterable[str] = ()) -> str | None:
-    """The decision: why `url` must not be fetched when its host resolves to `addresses`.
+    def resolutionBegan(self, resolution: IHostResolution) -> None:
+        pass
 
-    A host the user named (`allowed_hosts`: names, IP literals or networks) is always allowed;
-    an IP-literal host is judged as such; a host name by every address it resolved to.
-    """
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return "bad_url"
-    if parts.scheme.lower() not in WEB_SCHEMES:
-        return "scheme"
-    if not host:
-        return "bad_url"
-    if host_allowed(host, allowed_hosts):
-        return None
-    literal = _ip(host)
-    for ip in [literal] if literal is not None else [a for a in map(_ip, addresses) if a is not None]:
-        reason = address_class(ip)
-        if reason is not None:
-            return reason
-    return None
+    def addressResolved(self, address: Any) -> None:
+        self.found.append(address.host)
 
-
-def host_allowed(host: str, allowed_hosts: Iterable[str]) -> bool:
-    host = host.lower().rstrip(".")
-    ip = _ip(host)
-    for allowed in allowed_hosts:
-        allowed = allowed.strip().lower().rstrip(".")
-        if not allowed:
-            continue
-        if host == allowed:
-            return True
-        if ip is not None and "/" in allowed:
-            try:
-                if ip in ipaddress.ip_network(allowed, strict=False):
-                    return True
-            except ValueError:
-                continue
-    return False
-
-
-def _ip(text: str) -> IPAddress | None:
-    try:
-        return ipaddress.ip_address(text.strip("[]"))
-    except ValueError:
-        return None
+    def resolutionComplete(self) -> None:
+        self.done.callback(self.found)
 
 
 async def _resolve_with_reactor(host: str) -> list[str]:
-    # The reactor's resolver is Scrapy's caching one: the download reuses this answer.
+    # The name resolver the download's HostnameEndpoint asks, behind Scrapy's caching resolver:
+    # the connection reuses this answer, every address family included.
     from twisted.internet import reactor
 
-    resolver: Any = reactor
-    return [await maybe_deferred_to_future(resolver.resolve(host))]
+    receiver = _Addresses()
+    reactor.nameResolver.resolveHostName(receiver, host, 0)  # type: ignore[attr-defined]
+    found = await maybe_deferred_to_future(receiver.done)
+    if not found:
+        raise OSError(f"no address for {host}")
+    return found
 
 
 class AddressGuard:
@@ -132,7 +94,7 @@ class AddressGuard:
         self,
         crawler: Crawler,
         *,
-        allowed_hosts: tuple[str, ...],
+        allowed_hosts: tuple[AllowedHost, ...],
         max_page_bytes: int,
         resolve: Resolver = _resolve_with_reactor,
     ) -> None:
@@ -141,54 +103,47 @@ class AddressGuard:
         self.max_page_bytes = max_page_bytes
         self.resolve = resolve
         self._logged: set[tuple[str, str]] = set()
+        self._named: tuple[tuple[str, ...], tuple[AllowedHost, ...]] = ((), ())
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuard:
         s = crawler.settings
-        return cls(
-            crawler,
-            allowed_hosts=tuple(s.getlist("ARCHIVER_ALLOWED_PRIVATE_HOSTS")),
-            max_page_bytes=download_cap(s),
-        )
+        try:
+            allowed = allowed_hosts(s.getlist("ARCHIVER_ALLOWED_PRIVATE_HOSTS"))
+        except ValueError as exc:
+            raise ValueError(f"ARCHIVER_ALLOWED_PRIVATE_HOSTS: {exc}") from None
+        return cls(crawler, allowed_hosts=allowed, max_page_bytes=download_cap(s))
 
-    def named_hosts(self, *, shared: bool = False) -> tuple[str, ...]:
-        """ARCHIVER_ALLOWED_PRIVATE_HOSTS plus the hosts of the URLs the user gave the spider
-        (`shared`: also those given to the other workers of a distributed crawl)."""
-        spider = self.crawler.spider
-        named = tuple(getattr(spider, "named_urls", ()) or ())
-        if shared and callable(getattr(spider, "shared_named_urls", None)):
-            named += tuple(spider.shared_named_urls())
-        hosts = []
-        for url in named:
-            try:
-                hosts.append(urlsplit(url).hostname or "")
-            except ValueError:
-                continue
-        return self.allowed_hosts + tuple(hosts)
+    def named_hosts(self) -> tuple[AllowedHost, ...]:
+        """ARCHIVER_ALLOWED_PRIVATE_HOSTS plus the hosts of the URLs the user gave this spider,
+        each on its own port. Never anything read from Redis: anyone who can write there could
+        name a host."""
+        named = tuple(getattr(self.crawler.spider, "named_urls", ()) or ())
+        if named != self._named[0]:
+            self._named = (named, tuple(a for a in map(AllowedHost.named_url, named) if a is not None))
+        return self.allowed_hosts + self._named[1]
 
     async def process_request(self, request: Request) -> None:
-        request.meta.setdefault("download_maxsize", self.max_page_bytes)
+        asked = request.meta.get("download_maxsize")
+        if not (isinstance(asked, int) and 0 < asked < self.max_page_bytes):
+            # Never above the cap, whatever a request's meta asks for (0 would mean no cap).
+            request.meta["download_maxsize"] = self.max_page_bytes
         reason = await self.refusal(request.url, self.named_hosts())
-        if reason not in (None, "scheme", "bad_url"):
-            # Before refusing, ask whether another worker was given this host (only then:
-            # that costs a Redis round trip).
-            reason = await self.refusal(request.url, self.named_hosts(shared=True))
         if reason is not None:
             self.refuse(request, reason)
 
-    async def refusal(self, url: str, allowed: tuple[str, ...]) -> str | None:
-        reason = url_refusal(url, (), allowed)
-        if reason is not None:
-            return reason
-        host = urlsplit(url).hostname or ""
-        if host_allowed(host, allowed) or _ip(host) is not None:
-            return None
+    async def refusal(self, url: str, allowed: tuple[AllowedHost, ...]) -> str | None:
+        target = url_target(url)
+        if isinstance(target, str):
+            return target
+        if target.ip is not None or any(a.admits(target) for a in allowed):
+            return target_refusal(target, (), allowed)
         try:
-            addresses = list(await self.resolve(host))
+            addresses = list(await self.resolve(target.host))
         except Exception:  # noqa: BLE001 - any resolver failure means the same thing here
             # Unresolvable: the download fails the ordinary way (DNSLookupError).
             return None
-        return url_refusal(url, addresses, allowed)
+        return target_refusal(target, addresses, allowed)
 
     def refuse(self, request: Request, reason: str) -> None:
         stats = self.crawler.stats
@@ -223,6 +178,7 @@ def limits_from_settings(settings: BaseSettings) -> PageLimits:
         max_tags=settings.getint("ARCHIVER_MAX_TAGS"),
         max_elements=settings.getint("ARCHIVER_MAX_ELEMENTS"),
         max_depth=settings.getint("ARCHIVER_MAX_DEPTH"),
+        max_attributes=settings.getint("ARCHIVER_MAX_ATTRIBUTES"),
         max_links=settings.getint("ARCHIVER_MAX_LINKS"),
         max_toc_entries=settings.getint("ARCHIVER_MAX_TOC_ENTRIES"),
         max_record_bytes=settings.getint("ARCHIVER_MAX_RECORD_BYTES"),

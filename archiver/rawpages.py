@@ -20,13 +20,11 @@ from scrapy.http import Headers, Response
 from scrapy.statscollectors import StatsCollector
 
 from archiver.extract import utc_now
-from archiver.scheduler import KIND_META
 from archiver.crawl.context import crawl_context
+from archiver.request_meta import FETCHED_AT_META, KIND_META
 from archiver.warc import Exchange, WarcWriter, recover_open_warcs
 
 logger = logging.getLogger(__name__)
-
-FETCHED_AT_META = "archiver_fetched_at"
 
 
 def rawpages_dir(archive_dir: str, configured: str | None) -> Path:

@@ -17,12 +17,11 @@ from scrapy.core.scheduler import BaseScheduler
 from scrapy.crawler import Crawler
 
 from archiver.crawl.context import crawl_context
+from archiver.request_meta import KIND_META
 from archiver.state.crawl import ARTICLE, LISTING, CrawlState, fingerprint
 from archiver.state.ledger import Ledger
 
 logger = logging.getLogger(__name__)
-
-KIND_META = "archiver_kind"
 
 
 def json_meta(meta: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "archiver.extensions.CrawlSummary": 500,
+    # The exit status of `scrapy crawl` (archiver/exits.py).
+    "archiver.exits.CrawlExit": 510,
 }
 # Scrapy's extensions but RemoteControl (2.19), which runs Python code posted to a local
 # HTTP server and writes its token under the user's home: the archiver has no use for it,
@@ -109,6 +111,29 @@ LISTING_STOP_AFTER_KNOWN_PAGES = 2
 # last fetch is older than this many seconds; -1 never re-fetches archived articles.
 RECRAWL_AFTER = -1
 
+# -- TRAP_*: crawler traps (archiver/traps.py); 0 turns a bound off ------------
+# Each stop is counted (archiver/trap/<reason>) and logged once per reason and host.
+# Stop a listing's next-page chain after this many pages in a row offered no article the
+# crawl had not archived or requested already (empty pages too): a calendar, an endless
+# "next" of empty pages.
+TRAP_LISTING_PAGES_WITHOUT_NEW_ARTICLES = 10
+# Next-page steps followed from a start URL.
+TRAP_MAX_LISTING_DEPTH = 1000
+# Distinct URLs requested per host in one run.
+TRAP_MAX_URLS_PER_HOST = 100_000
+# Sitemap indexes followed in a row (robots.txt -> index -> sitemap is 2) and sitemaps
+# requested per run (an index naming ever new indexes).
+TRAP_MAX_SITEMAP_DEPTH = 4
+TRAP_MAX_SITEMAPS = 10_000
+# Query parameter names stripped from every request URL as session ids, besides the
+# built-in jsessionid, phpsessid, sessionid, session_id, sessid, aspsessionid*, and sid
+# when it holds a session token (archiver/extract/urls.py); `;jsessionid=` path parameters too.
+TRAP_SESSION_PARAMS: list[str] = []
+SPIDER_MIDDLEWARES = {
+    # Next to the spider: its requests lose their session ids before anything else sees them.
+    "archiver.traps.TrapGuard": 950,
+}
+
 # -- ARCHIVER_REDIS_*: distributed crawls (scrapy-redis) ----------------------
 # Set (here, with -s, or in the environment) to run as one of many workers sharing a Redis
 # queue, dupefilter and dedup index; unset, nothing needs Redis.
@@ -138,6 +163,10 @@ DRIFT_COVERAGE_BEFORE = 0.5
 DRIFT_COVERAGE_NOW = 0.1
 DRIFT_MIN_RECORDS = 5
 DRIFT_HISTORY_RUNS = 5
+# `scrapy crawl` exits with status 1 when more than this share of the pages it tried failed
+# (archiver/failed/*): 0.25 lets a healthy crawl's few 404s and timeouts pass, and fails
+# one a site mostly refused (403 / 429) or that lost its network.
+CRAWL_MAX_FAILED_RATIO = 0.25
 
 # `scrapy check articles`: @fixture PATH requests PATH of ARCHIVER_FIXTURE_SITE, served on
 # 127.0.0.1 for the check, so the spider's contracts run offline (archiver/contracts.py).
@@ -157,16 +186,20 @@ ARCHIVER_MAX_PAGE_BYTES = 16 * 1024 * 1024
 ARCHIVER_MAX_TAGS = 400_000
 ARCHIVER_MAX_ELEMENTS = 40_000
 ARCHIVER_MAX_DEPTH = 512
+# Attributes of one tag (`too_many_attributes`): libxml2's duplicate check is quadratic in them.
+ARCHIVER_MAX_ATTRIBUTES = 256
 # Distinct link targets taken from one page (listing URLs, related, body links).
 ARCHIVER_MAX_LINKS = 10_000
 ARCHIVER_MAX_TOC_ENTRIES = 2_000
 # A record whose JSON line would be larger is skipped (`record_too_large`).
 ARCHIVER_MAX_RECORD_BYTES = 16 * 1024 * 1024
 
-# -- Security: where the crawl may connect (archiver/middlewares.py) ------------
+# -- Security: where the crawl may connect (archiver/middlewares.py, archiver/addresses.py) --
 # Only http(s) is fetched, and never a loopback, private, link-local, metadata, multicast or
-# reserved address (by IP or by what a name resolves to), except the hosts of the URLs the
-# user gave the spider and these (host names, IPs or networks such as "10.1.0.0/16").
+# reserved address (by IP, inside an IPv6 form such as ::ffff:a.b.c.d or 64:ff9b::/96, or by
+# what a name resolves to), except the hosts of the URLs the user gave the spider (each on its
+# own port) and these: a host name, IP or network such as "10.1.0.0/16" (any port), or
+# "host:port" / "[v6]:port". URLs pushed to Redis never allow a host.
 ARCHIVER_ALLOWED_PRIVATE_HOSTS: list[str] = []
 # No handler for file:, data:, ftp: or s3: URLs at all (a redirect to file:///etc/passwd).
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -50,7 +51,9 @@ def run(workers: int, site_url: str, articles: int, tmp: Path) -> float:
     client.lpush("articles:start_urls", site_url)
     env = {**os.environ, "ARCHIVER_REDIS_URL": f"redis://127.0.0.1:{port}/0"}
     cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", "-s", f"ARCHIVE_DIR={tmp / f'a{workers}'}",
-           "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=WARNING", "-s", "ARCHIVER_REDIS_MAX_IDLE=1"]
+           "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=WARNING", "-s", "ARCHIVER_REDIS_MAX_IDLE=1",
+           # A pushed start URL names no host: each worker is allowed the loopback site itself.
+           "-s", f"ARCHIVER_ALLOWED_PRIVATE_HOSTS={urlsplit(site_url).netloc}"]
     start = time.perf_counter()
     procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
     while client.hlen("archiver:articles:records") < articles and time.perf_counter() - start < 600:

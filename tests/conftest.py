@@ -14,6 +14,9 @@ from archiver.fixture_site import StaticSite
 if TYPE_CHECKING:
     from archiver.items import Article
 
+# Fixtures of tests/loopback.py (`serve`: a loopback HTTP server answering by path).
+pytest_plugins = ("loopback",)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SITE = FIXTURES / "site"

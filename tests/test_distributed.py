@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import ROOT, crawl_stats, project_settings
@@ -57,6 +58,11 @@ def lines_written(archive: Path) -> int:
     return sum(p.read_bytes().count(b"\n") for p in archive.glob("*.jsonl.open")) if archive.is_dir() else 0
 
 
+def allowed(site_url: str) -> dict[str, str]:
+    """The worker's own permission to reach the loopback site: URLs pushed to Redis name no host."""
+    return {"ARCHIVER_ALLOWED_PRIVATE_HOSTS": urlsplit(site_url).netloc}
+
+
 def check_exactly_once(archive: Path) -> None:
     seen, corrupt = count_archive(archive)
     assert corrupt == 0
@@ -68,7 +74,7 @@ def check_exactly_once(archive: Path) -> None:
 def test_three_workers_archive_every_article_once(redis_server: str, site: str, tmp_path: Path) -> None:
     Redis.from_url(redis_server).lpush("articles:start_urls", site)
     archive = tmp_path / "archive"
-    workers = [worker(redis_server, archive) for _ in range(3)]
+    workers = [worker(redis_server, archive, **allowed(site)) for _ in range(3)]
     for w in workers:
         assert w.wait(timeout=240) == 0, w.stderr.read().decode()[-2000:] if w.stderr else ""
     check_exactly_once(archive)
@@ -82,7 +88,7 @@ def test_three_workers_archive_every_article_once(redis_server: str, site: str, 
 def test_a_worker_that_dies_for_good_loses_nothing_and_doubles_nothing(redis_server: str, site: str, tmp_path: Path) -> None:
     Redis.from_url(redis_server).lpush("articles:start_urls", site)
     archive = tmp_path / "archive"
-    lease = {"ARCHIVER_REDIS_LEASE_SECONDS": 3}
+    lease = {"ARCHIVER_REDIS_LEASE_SECONDS": 3, **allowed(site)}
     workers = [worker(redis_server, archive, **lease) for _ in range(3)]
     time.sleep(2.5)
     victim = workers[0]
@@ -103,7 +109,7 @@ def test_redis_killed_and_restarted_mid_crawl(persist: bool, site: str, tmp_path
     logs = [tmp_path / f"worker{i}.log" for i in range(2)]
     with RedisProcess(tmp_path / "redis", persist=persist) as redis:
         Redis.from_url(redis.url).lpush("articles:start_urls", site)
-        workers = [worker(redis.url, archive, log, ARCHIVER_REDIS_LEASE_SECONDS=3) for log in logs]
+        workers = [worker(redis.url, archive, log, ARCHIVER_REDIS_LEASE_SECONDS=3, **allowed(site)) for log in logs]
         deadline = time.monotonic() + 120
         while lines_written(archive) < 150 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -122,19 +128,20 @@ def test_redis_killed_and_restarted_mid_crawl(persist: bool, site: str, tmp_path
 
 
 def test_serializer_refuses_code_and_foreign_classes() -> None:
-    data = serializer.dumps({"url": "https://a.test/", "callback": "parse_article", "body": b"\x00\xff",
-                             "headers": {b"Accept": [b"text/html"]}, "meta": {"k": 1}})
+    data = serializer.dumps({"url": "https://a.test/", "callback": "parse_article", "body": b"",
+                             "headers": {b"Accept": [b"text/html"]}, "meta": {"depth": 1}})
     back = serializer.loads(data)
-    assert back["body"] == b"\x00\xff" and back["headers"] == {"Accept": [b"text/html"]}
-    evil = json.dumps({"url": "https://a.test/", "_class": "os.system", "callback": "__init__",
-                       "errback": "close", "evil": "x"})
-    safe = serializer.loads(evil)
+    assert back["body"] == b"" and back["headers"] == {"Accept": [b"text/html"]} and back["meta"] == {"depth": 1}
+    foreign = json.dumps({"url": "https://a.test/", "_class": "os.system", "callback": "parse_article", "evil": "x"})
+    safe = serializer.loads(foreign)
     assert "_class" not in safe and "evil" not in safe
-    assert safe["callback"] is None and safe["errback"] is None
     assert b"pickle" not in data and not data.startswith(b"\x80")
-    with pytest.raises(ValueError):
+    for evil in ({"url": "https://a.test/", "callback": "__init__"}, {"url": "https://a.test/", "callback": "parse_article", "errback": "close"}):
+        with pytest.raises(serializer.NotARequest, match="unknown_callback"):
+            serializer.loads(json.dumps(evil))
+    with pytest.raises(serializer.NotARequest, match="bad_shape"):
         serializer.loads(b'["not", "a", "request"]')
-    with pytest.raises(ValueError):
+    with pytest.raises(serializer.NotARequest, match="not_json"):
         serializer.loads(b"\x80\x04\x95pickle")
 
 

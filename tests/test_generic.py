@@ -1,18 +1,12 @@
 """The generic layer on hand-made pages no profile matches: body boundaries, boilerplate,
-related blocks, metadata, not-an-article pages; and the benchmark's metric."""
+related blocks, metadata, not-an-article pages."""
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 import pytest
 
 from archiver import Article
 from archiver.extract.pages import parse_page
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import aeb
 
 FETCHED_AT = "2024-09-30T08:00:00Z"
 URL = "https://news.example.org/2024/09/29/story"
@@ -239,51 +233,6 @@ def test_tree_is_not_modified() -> None:
     assert page_obj.body
     assert len(doc.selector.root.xpath("//*")) == before
     assert doc.selector.css("div.share")
-
-
-# -- the benchmark's metric ---------------------------------------------------------
-
-
-def test_metric_perfect_and_empty() -> None:
-    truth = "One two three four five six."
-    assert aeb.score([(truth, truth)]) == aeb.Score(1.0, 1.0, 1.0, 1.0)
-    empty = aeb.score([(truth, "")])
-    assert (empty.precision, empty.recall, empty.f1, empty.accuracy) == (0.0, 0.0, 0.0, 0.0)
-
-
-def test_metric_counts_shingles_as_multisets() -> None:
-    # Truth: a b c d e -> shingles abcd, bcde. Prediction adds "f": bcde matched, cdef extra.
-    assert aeb.shingles(aeb.tokens("a b c d e")) == {
-        ("a", "b", "c", "d"): 1,
-        ("b", "c", "d", "e"): 1,
-    }
-    repeated = aeb.shingles(aeb.tokens("x y z w x y z w"))
-    assert repeated[("x", "y", "z", "w")] == 2
-    tp, fp, fn = aeb.page_counts(
-        aeb.shingles(aeb.tokens("a b c d e")), aeb.shingles(aeb.tokens("a b c d e f"))
-    )
-    assert (tp, fp, fn) == pytest.approx((2 / 3, 1 / 3, 0.0))
-
-
-def test_metric_short_text_is_one_shingle_and_punctuation_is_not_a_token() -> None:
-    assert aeb.tokens("Hello, world! It's 2024.") == ["Hello", "world", "It", "s", "2024"]
-    assert aeb.shingles(["a", "b"]) == {("a", "b"): 1}
-
-
-def test_metric_means_over_pages_then_f1() -> None:
-    # Page 1 perfect; page 2 predicts half the truth's shingles and nothing else.
-    truth2 = "p q r s t u v w x"  # 6 shingles
-    pred2 = "p q r s t u"  # 3 shingles, all correct
-    result = aeb.score([("a b c d", "a b c d"), (truth2, pred2)])
-    assert result.precision == pytest.approx(1.0)
-    assert result.recall == pytest.approx((1.0 + 0.5) / 2)
-    assert result.f1 == pytest.approx(2 * 1.0 * 0.75 / 1.75)
-    assert result.accuracy == 0.5
-
-
-def test_metric_on_characters_for_chinese() -> None:
-    assert aeb.chars("城市 公交") == ["城", "市", "公", "交"]
-    assert aeb.score([("城市夜间公交", "城市夜间公交线路")], aeb.chars).recall == 1.0
 
 
 def test_a_short_first_paragraph_starting_with_by_is_kept() -> None:

@@ -63,6 +63,45 @@ def test_ip_literals_and_schemes(url: str, reason: str | None) -> None:
     assert url_refusal(url) == reason
 
 
+# Every IPv6 form that carries an IPv4 address is judged by that IPv4 (fault 7 of issue 15).
+EMBEDDED_IPV4 = [
+    ("::ffff:7f00:1", "loopback"),  # IPv4-mapped, hex spelling
+    ("::ffff:a9fe:a9fe", "metadata"),
+    ("::127.0.0.1", "loopback"),  # IPv4-compatible (deprecated, still parsed)
+    ("::10.0.0.1", "private"),
+    ("::169.254.1.1", "link_local"),
+    ("::ffff:0:127.0.0.1", "loopback"),  # IPv4-translated (RFC 2765)
+    ("::ffff:0:192.168.0.1", "private"),
+    ("64:ff9b::127.0.0.1", "loopback"),  # NAT64 well-known prefix (RFC 6052)
+    ("64:ff9b::10.1.2.3", "private"),
+    ("64:ff9b::a9fe:a9fe", "metadata"),
+    ("64:ff9b::224.0.0.1", "multicast"),
+    ("64:ff9b::0.0.0.0", "unspecified"),
+    ("64:ff9b:1::a00:1", "private"),  # NAT64 local-use (RFC 8215): the whole /48
+    ("64:ff9b:1:ff00:808:800:8::", "private"),
+    ("2002:7f00:1::1", "loopback"),  # 6to4
+    ("2002:c0a8:101::", "private"),
+    ("2002:a9fe:a9fe::1", "metadata"),
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"),  # Teredo: client 127.0.0.1, XOR-ed
+    ("2001:0:4136:e378:8000:63bf:f5ff:fffe", "private"),  # Teredo client 10.0.0.1
+    ("2001:0:a00:1::1", "private"),  # Teredo server 10.0.0.1
+    ("fe80::1%25eth0", "link_local"),
+    ("ff02::1", "multicast"),
+    ("::", "unspecified"),
+    ("64:ff9b::93.184.216.34", None),  # a public IPv4 behind NAT64 is a public address
+    ("2002:5db8:d822::1", None),  # 6to4 of 93.184.216.34
+    ("::ffff:93.184.216.34", None),
+]
+
+
+@pytest.mark.parametrize(("address", "reason"), EMBEDDED_IPV4)
+def test_ipv6_forms_carrying_ipv4_are_judged_by_it(address: str, reason: str | None) -> None:
+    assert url_refusal(f"http://[{address}]:8080/x") == reason
+    # A host name resolving to the same address is refused alike (zone ids exist only in URLs).
+    if "%" not in address:
+        assert url_refusal("http://rebind.example.test/", ["93.184.216.34", address.replace("%25", "%")]) == reason
+
+
 @pytest.mark.parametrize(
     ("addresses", "reason"),
     [
@@ -71,6 +110,8 @@ def test_ip_literals_and_schemes(url: str, reason: str | None) -> None:
         (["93.184.216.34", "127.0.0.1"], "loopback"),  # any bad answer refuses
         (["169.254.169.254"], "metadata"),
         (["::1"], "loopback"),
+        (["::ffff:127.0.0.1"], "loopback"),
+        (["64:ff9b::a9fe:a9fe"], "metadata"),
     ],
 )
 def test_host_names_are_judged_by_what_they_resolve_to(addresses: list[str], reason: str | None) -> None:
@@ -145,14 +186,53 @@ def test_guard_allows_private_hosts_from_the_setting() -> None:
         _run(guard, "http://192.168.1.20/page.html")
 
 
-def test_guard_allows_hosts_other_workers_were_given() -> None:
-    """Distributed crawls: one worker takes the pushed start URL, all fetch from its host."""
-    guard = _guard({})
-    spider = guard.crawler.spider
-    spider.shared_named_urls = lambda: ("http://10.5.0.1:8000/",)  # type: ignore[union-attr]
-    _run(guard, "http://10.5.0.1:8000/news/1.html")
-    with pytest.raises(RefusedRequest):
-        _run(guard, "http://10.5.0.2:8000/")
+@pytest.mark.parametrize(
+    ("named", "url", "reason"),
+    [
+        ("http://127.0.0.1:8000/", "http://127.0.0.1:8000/news/1.html", None),
+        ("http://127.0.0.1:8000/", "https://127.0.0.1:8000/x", None),  # the port, whatever the scheme
+        ("http://127.0.0.1:8000/", "http://127.0.0.1:6379/", "loopback"),  # not every port of the host
+        ("http://127.0.0.1:8000/", "http://127.0.0.1/", "loopback"),
+        ("http://127.0.0.1:8000/", "http://[::ffff:127.0.0.1]:8000/", "loopback"),
+        ("http://10.0.0.5/", "http://10.0.0.5:80/a", None),  # no port: the scheme's
+        ("http://10.0.0.5/", "https://10.0.0.5/a", "private"),
+        ("https://[fd00::5]/", "https://[fd00:0::5]:443/a", None),  # an IP by value, not by spelling
+        ("https://[fd00::5]/", "http://[fd00::5]:8443/", "private"),
+        ("http://intranet.test:8080/", "http://intranet.test:8080/a", None),
+        ("http://intranet.test:8080/", "http://intranet.test:22/", "private"),
+    ],
+)
+def test_a_named_url_allows_its_host_on_its_own_port_only(named: str, url: str, reason: str | None) -> None:
+    guard = _guard({"intranet.test": ["10.0.0.9"]})
+    guard.crawler.spider.named_urls = (named,)  # type: ignore[union-attr]
+    if reason is None:
+        _run(guard, url)
+    else:
+        with pytest.raises(RefusedRequest) as refused:
+            _run(guard, url)
+        assert refused.value.reason == reason
+
+
+def test_private_host_entries_may_give_a_port() -> None:
+    entries = ["wiki.corp:8080", "[fd00::5]:443", "10.9.0.1:80", "10.8.0.0/16", "[fd00::6]"]
+    assert url_refusal("http://wiki.corp:8080/", ["10.3.0.7"], entries) is None
+    assert url_refusal("http://wiki.corp/", ["10.3.0.7"], entries) == "private"
+    assert url_refusal("https://[fd00::5]/", (), entries) is None
+    assert url_refusal("http://[fd00::5]/", (), entries) == "private"
+    assert url_refusal("http://10.9.0.1/", (), entries) is None
+    assert url_refusal("http://10.9.0.1:8080/", (), entries) == "private"
+    assert url_refusal("http://10.8.3.4:9999/", (), entries) is None
+    assert url_refusal("http://[fd00::6]:1234/", (), entries) is None
+    with pytest.raises(ValueError, match="ARCHIVER_ALLOWED_PRIVATE_HOSTS"):
+        _guard({}, ARCHIVER_ALLOWED_PRIVATE_HOSTS=["wiki.corp:http"])
+
+
+def test_guard_caps_a_size_the_request_asks_to_raise() -> None:
+    guard = _guard({}, ARCHIVER_MAX_PAGE_BYTES=1000)
+    for asked, kept in ((10**12, 1000), (0, 1000), ("big", 1000), (500, 500)):
+        request = Request("http://127.0.0.1:8000/", meta={"download_maxsize": asked})
+        asyncio.run(guard.process_request(request))
+        assert request.meta["download_maxsize"] == kept
 
 
 def test_unresolvable_host_is_left_to_fail_as_usual() -> None:

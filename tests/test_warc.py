@@ -19,8 +19,8 @@ from warcio.warcwriter import WARCWriter
 from archiver import parse_article
 from archiver.archive import iter_archive_records
 from archiver.cli import main
-from archiver.rawpages import FETCHED_AT_META, RawPagesMiddleware
-from archiver.scheduler import KIND_META
+from archiver.rawpages import RawPagesMiddleware
+from archiver.request_meta import FETCHED_AT_META, KIND_META
 from archiver.serialize import json_line
 from archiver.spiders.articles import ArticlesSpider
 from archiver.warc import (

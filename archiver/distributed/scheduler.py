@@ -9,7 +9,8 @@ from scrapy.crawler import Crawler
 from scrapy_redis.scheduler import Scheduler
 
 from archiver.crawl.context import crawl_context
-from archiver.distributed.queue import LEASE_META, LeasedPriorityQueue
+from archiver.distributed.queue import LeasedPriorityQueue
+from archiver.request_meta import LEASE_META
 from archiver.state.ledger import Ledger
 
 

@@ -1,16 +1,25 @@
-"""Start URLs pushed to Redis (`LPUSH articles:start_urls URL`), as scrapy-redis spiders read them."""
+"""Start URLs pushed to Redis (`LPUSH articles:start_urls URL`), as scrapy-redis spiders read them.
+
+A pushed URL is crawled, never *named*: only a worker's own arguments (`-a start_url=…`,
+`ARCHIVER_ALLOWED_PRIVATE_HOSTS`) let the address guard reach a private host, because anyone
+who can write to Redis can push. A pushed value that is not an http(s) URL is moved to
+`<spider>:start_urls:dead` and counted (`archiver/redis/dead_letter/bad_start_url`).
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, UsageError
 
 from archiver.crawl.context import crawl_context
 from archiver.spiders.args import parse_url_list
+
+logger = logging.getLogger(__name__)
 
 
 def start_urls_key(spider_name: str) -> str:
@@ -22,46 +31,54 @@ def worker_redis(crawler: Crawler) -> Any:
     return crawl_context(crawler).tracker.server  # type: ignore[attr-defined]
 
 
-def pushed_start_urls(crawler: Crawler) -> tuple[str, ...]:
-    """Take every URL pushed to `<spider>:start_urls`; bad ones are refused like `-a start_url`."""
-    server = worker_redis(crawler)
-    key = start_urls_key(crawler.spidercls.name)
-    pipe = server.pipeline()
-    pipe.lrange(key, 0, -1).delete(key)
-    raw, _ = pipe.execute()
-    urls = parse_url_list("start_urls in Redis", ",".join(v.decode("utf-8", "replace") for v in raw))
-    if urls:
-        # Every worker may fetch these hosts, even private ones (archiver.middlewares.AddressGuard).
-        server.sadd(named_urls_key(crawler.spidercls.name), *urls)
-    return urls
-
-
-def named_urls_key(spider_name: str) -> str:
-    return f"{spider_name}:named_urls"
-
-
-def shared_named_urls(crawler: Crawler) -> tuple[str, ...]:
-    """Start URLs any worker of this distributed crawl was given (they share one queue)."""
-    members = worker_redis(crawler).smembers(named_urls_key(crawler.spidercls.name))
-    return tuple(sorted(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in members))
-
-
 class DistributedWorker:
-    """Keeps an idle worker alive for ARCHIVER_REDIS_MAX_IDLE seconds: other workers may still
-    queue requests, a dead worker's leases may expire, and start URLs may be pushed later."""
+    """Takes pushed start URLs, and keeps an idle worker alive for ARCHIVER_REDIS_MAX_IDLE
+    seconds: other workers may still queue requests, a dead worker's leases may expire, and
+    start URLs may be pushed later."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.max_idle = crawler.settings.getfloat("ARCHIVER_REDIS_MAX_IDLE", 10.0)
         self.idle_since: float | None = None
+        self.warned = False
         # Start URLs taken from Redis while idle: walked again if Redis loses the queue.
         self.taken: list[str] = []
+        self.warned = False
+
+    def pushed_start_urls(self) -> tuple[str, ...]:
+        """Take every URL pushed to `<spider>:start_urls` (a value may list several, comma-separated)."""
+        server = worker_redis(self.crawler)
+        key = start_urls_key(self.crawler.spidercls.name)
+        pipe = server.pipeline()
+        pipe.lrange(key, 0, -1)
+        pipe.delete(key)
+        raw, _ = pipe.execute()
+        urls: list[str] = []
+        bad: list[bytes] = []
+        for value in raw:
+            try:
+                urls.extend(parse_url_list("start_urls in Redis", value.decode("utf-8", "replace")))
+            except UsageError as exc:
+                bad.append(value)
+                self.refused(str(exc))
+        if bad:
+            server.rpush(f"{key}:dead", *bad)
+        self.taken.extend(urls)
+        return tuple(urls)
+
+    def refused(self, why: str) -> None:
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value("archiver/redis/dead_letter/bad_start_url")
+        if not self.warned:  # logged once, then only counted
+            self.warned = True
+            logger.warning("Moved a pushed start URL to %s:dead: %s (further ones only counted)",
+                           start_urls_key(self.crawler.spidercls.name), why[:300])
 
     def idle(self, spider: Any) -> None:
         engine = self.crawler.engine
         assert engine is not None
-        for url in pushed_start_urls(self.crawler):
-            self.taken.append(url)
+        for url in self.pushed_start_urls():
             engine.crawl(Request(url, callback=spider.parse_listing, errback=spider.failed))
             self.idle_since = None
         now = time.monotonic()

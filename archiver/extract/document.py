@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 
+from archiver.extract.attrscan import crowded_tag_at
 from archiver.extract.cached import cached_property
 from archiver.extract.cssmatch import ElementIndex
 from archiver.extract.dates import parse_fetched_at
@@ -65,8 +66,12 @@ def _looks_binary(body: bytes) -> bool:
 
 def parse_tree(text: str, url: str, limits: PageLimits, utf8: bytes | None = None) -> tuple[etree._Element, int]:
     """The lxml tree of cleaned text (`clean_for_lxml`), as parsel builds it, and its number
-    of elements; refused when nested too deep or holding too many elements. `utf8`, when
-    given, is `text` encoded as UTF-8 already (the page's own bytes)."""
+    of elements; refused when a tag holds too many attributes, or the tree is nested too deep
+    or holds too many elements. `utf8`, when given, is `text` encoded as UTF-8 already (the
+    page's own bytes)."""
+    crowded = crowded_tag_at(text, limits.max_attributes)
+    if crowded is not None:
+        raise PageRefused("too_many_attributes", f"a tag at character {crowded} has more than {limits.max_attributes} attributes")
     body = _stripped_utf8(text, utf8) or b"<html/>"
     # etree's parser, not lxml.html's: that one attaches a Python class lookup to the tree,
     # called for every element any iteration or XPath hands out (10% of extraction time).

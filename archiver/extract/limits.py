@@ -29,6 +29,11 @@ class PageLimits:
     max_depth: int = 512
     """A tree nested deeper is refused (`too_deep`): recursive walks would hit Python's
     recursion limit, and libxml2 silently drops everything after depth 2048."""
+    max_attributes: int = 256
+    """A body with a tag of more attributes is refused (`too_many_attributes`) before it is
+    parsed: libxml2 compares each attribute with every earlier one of its tag, so 100,000
+    took 13 s (archiver/extract/attrscan.py); real pages stay under ~70, and 256 per tag
+    all through a 16 MiB page costs 0.2 s."""
     max_links: int = 10_000
     """Distinct link targets resolved per page (body links, related, listing URLs); links to
     later targets keep their text but lose their URL."""

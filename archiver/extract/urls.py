@@ -15,6 +15,17 @@ TRACKING_PARAMS = frozenset(
         "ops_request_misc", "request_id", "biz_id", "_hsenc", "_hsmi", "share_token", "from_wecom",
     }
 )
+# Query (and `;name=value` path) parameters that carry a server session, never which
+# document it is: a site that writes a fresh one into every link is an endless crawl.
+SESSION_PARAMS = frozenset({"jsessionid", "phpsessid", "sessionid", "session_id", "sessid", "sid"})
+# ASP: ASPSESSIONIDQQGGQGRB and the like.
+SESSION_PARAM_PREFIXES = ("aspsessionid",)
+# `sid` is also a story id on some sites (`sid=04/12/01/1234`, `sid=123`): it is a session
+# only when it looks like a session token.
+_AMBIGUOUS_SESSION_PARAMS = frozenset({"sid"})
+_SESSION_TOKEN = re.compile(r"[A-Za-z0-9_.,-]{16,}")
+_MAY_HOLD_SESSION = re.compile(r"sess|sid", re.IGNORECASE)
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|session_id|sessid|sid)=[^/;?#]*", re.IGNORECASE)
 WEB_SCHEMES = frozenset({"http", "https"})
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 # Dot-separated labels of 1-63 letters, digits, `-` (not at either end) or `_` (seen in the
@@ -54,9 +65,35 @@ def strip_tracking(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
+def is_session_param(name: str, value: str, extra: frozenset[str] = frozenset()) -> bool:
+    lowered = name.lower()
+    if lowered in _AMBIGUOUS_SESSION_PARAMS:
+        return _SESSION_TOKEN.fullmatch(value) is not None
+    return lowered in SESSION_PARAMS or lowered in extra or lowered.startswith(SESSION_PARAM_PREFIXES)
+
+
+def strip_session_ids(url: str, extra: frozenset[str] = frozenset()) -> str:
+    """`url` without session-id query parameters (SESSION_PARAMS, and the lower-case names in
+    `extra`) and without `;jsessionid=…` path parameters."""
+    if not extra and _MAY_HOLD_SESSION.search(url) is None:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # `http://[bad`: not a URL extraction would have produced
+        return url
+    path = _PATH_SESSION.sub("", parts.path) if ";" in parts.path else parts.path
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if not is_session_param(k, v, extra)]
+    query = parts.query if len(kept) == len(pairs) else urlencode(kept)
+    if path == parts.path and query == parts.query:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
+
+
 def dedup_key(url: str) -> str:
-    """The URL identity used for deduplication: tracking stripped, then w3lib-canonicalised."""
-    return canonicalize_url(strip_tracking(url))
+    """The URL identity used for deduplication: tracking and session ids stripped, then
+    w3lib-canonicalised."""
+    return canonicalize_url(strip_session_ids(strip_tracking(url)))
 
 
 def resolve(base: str, href: str | None) -> str | None:

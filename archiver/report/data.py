@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from archiver.archive import iter_archive_records
+from archiver.archive import UnreadableLines, iter_archive_records
 from archiver.drift import (
     DEFAULT_THRESHOLDS,
     CoverageCounter,
@@ -42,6 +42,8 @@ class ReportData:
     drift: list[DriftFlag] = field(default_factory=list)
     run_coverage: dict[str, list[tuple[str, SiteCoverage]]] = field(default_factory=dict)
     """site -> (run, its coverage) for the site's latest runs, oldest first."""
+    unreadable: UnreadableLines = field(default_factory=UnreadableLines)
+    """Archive lines that are not records (not UTF-8, not JSON)."""
 
     @property
     def sites(self) -> list[str]:
@@ -77,7 +79,7 @@ def collect(directory: Path, thresholds: DriftThresholds = DEFAULT_THRESHOLDS) -
     now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     data = ReportData(archive=str(directory), generated=now, fields=extracted_fields())
     counter = CoverageCounter(data.fields)
-    for record in iter_archive_records(directory):
+    for record in iter_archive_records(directory, data.unreadable):
         counter.note(record)
         day = str(record.get("fetched_at") or "unknown")[:10]
         data.per_day.setdefault(str(record.get("site") or "?"), Counter())[day] += 1

@@ -96,6 +96,7 @@ def render(data: ReportData) -> str:
         "<div class='cards'>", _card("records", data.records), _card("sites", len(data.coverage)),
         _card("crawl runs", len(data.runs)), _card("duplicates dropped", duplicates),
         _card("pages failed", sum(data.failed.values()), bad=True), _card("drift warnings", len(data.drift), bad=True),
+        *([_card("unreadable archive lines", data.unreadable.count, bad=True)] if data.unreadable.count else []),
         "</div>",
         "<h2 id='drift'>Layout drift</h2>", _drift_section(data),
         "<h2 id='sites'>Records per site</h2>", hbar_chart(per_site, label="records per site"), more,

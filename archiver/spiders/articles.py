@@ -12,24 +12,22 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from archiver.crawl.context import redis_url
-from archiver.distributed.start import DistributedWorker, pushed_start_urls, shared_named_urls
+from archiver.distributed.start import DistributedWorker
 from archiver.extract import FieldError, parse_listing, parse_page, utc_now
 from archiver.extract.limits import DEFAULT_LIMITS
 from archiver.fixture_site import StaticSite
 from archiver.middlewares import failure_reason, limits_from_settings
-from archiver.rawpages import FETCHED_AT_META
+from archiver.request_meta import FETCHED_AT_META, FULL_WALK, KNOWN_STREAK, VALIDATORS_META
 from archiver.spiders.args import SpiderArgs
 from archiver.spiders.discovery import DiscoverySpider, response_content_type, response_header
 from archiver.state.ledger import index_lost
-
-KNOWN_STREAK = "archiver_known_streak"
-# A listing walk that must reach the end (the queue was lost): no stop after known pages.
-FULL_WALK = "archiver_full_walk"
+from archiver.traps import ListingTraps, SitemapTraps, TrapLimits, TrapLog
 
 
 class ArticlesSpider(DiscoverySpider):
     name = "articles"
     worker: DistributedWorker  # distributed crawls only
+    listing_traps: ListingTraps
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         spider_kwargs = {k: kwargs.pop(k) for k in ("name", "_job") if k in kwargs}
@@ -44,6 +42,8 @@ class ArticlesSpider(DiscoverySpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticlesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.limits = limits_from_settings(crawler.settings)
+        traps, log = TrapLimits.from_settings(crawler.settings), TrapLog(crawler)
+        spider.listing_traps, spider.sitemap_traps = ListingTraps(traps, log), SitemapTraps(traps, log)
         if redis_url(crawler.settings) is not None:
             spider.worker = DistributedWorker(crawler)
             crawler.signals.connect(spider.worker.idle, signal=signals.spider_idle)
@@ -52,23 +52,21 @@ class ArticlesSpider(DiscoverySpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         distributed = redis_url(self.crawler.settings) is not None
+        pushed: tuple[str, ...] = ()
         if distributed:
             # Workers share the start: the Redis dupefilter lets one of them take each URL.
-            starts = self.args.start_urls + pushed_start_urls(self.crawler)
+            starts, pushed = self.args.start_urls, self.worker.pushed_start_urls()
         elif self.args.empty:
             starts = (self.serve_fixture_site(),)
             self.logger.info("No start_url given: crawling the bundled fixture site at %s", starts[0])
         else:
             starts = self.args.start_urls
+        # Only this worker's own arguments name hosts (AddressGuard); URLs pushed to Redis do not.
         self.named_urls = (*starts, *self.args.sitemap_urls, *self.args.feed_urls)
-        for url in starts:
+        for url in (*starts, *pushed):
             yield scrapy.Request(url, callback=self.parse_listing, errback=self.failed, dont_filter=not distributed)
         for url in (*self.args.sitemap_urls, *self.args.feed_urls):
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, dont_filter=True)
-
-    def shared_named_urls(self) -> tuple[str, ...]:
-        """Start URLs other workers of a distributed crawl were given (AddressGuard asks)."""
-        return shared_named_urls(self.crawler) if redis_url(self.crawler.settings) is not None else ()
 
     def walk_again(self) -> None:
         """The shared queue was lost with Redis's data: walk every start URL again, to the end
@@ -92,12 +90,18 @@ class ArticlesSpider(DiscoverySpider):
             self.logger.info("Skipped listing %s: %s", response.url, listing.refused)
         requests = list(self.article_requests(response, listing.article_urls))
         yield from requests
-        # A page whose articles are all archived (and none due for a re-check) is "known".
-        streak = response.meta.get(KNOWN_STREAK, 0) + 1 if listing.article_urls and not requests else 0
+        # A page whose articles are all archived (and none due for a re-check) is "known";
+        # an empty page neither extends nor ends the streak (ListingTraps bounds those).
+        # A full walk (the queue was lost) goes to the end whatever the streak.
+        streak = response.meta.get(KNOWN_STREAK, 0)
+        streak = (streak + 1 if not requests else 0) if listing.article_urls else streak
         full = response.meta.get(FULL_WALK, False)
         if listing.next_page_url and (full or streak < self.settings.getint("LISTING_STOP_AFTER_KNOWN_PAGES")):
-            meta = {KNOWN_STREAK: streak, FULL_WALK: True} if full else {KNOWN_STREAK: streak}
-            yield response.follow(listing.next_page_url, callback=self.parse_listing, errback=self.failed, meta=meta)
+            meta = self.listing_traps.next_page_meta(response, requests)
+            if meta is not None:
+                walk = {FULL_WALK: True} if full else {}
+                yield response.follow(listing.next_page_url, callback=self.parse_listing, errback=self.failed,
+                                      meta={KNOWN_STREAK: streak, **walk, **meta})
         elif listing.next_page_url:
             self.crawler.stats.inc_value("archiver/listing_stopped_early")
             self.logger.info("Stopped paging at %s: %d pages in a row list only archived articles", response.url, streak)
@@ -138,7 +142,7 @@ class ArticlesSpider(DiscoverySpider):
             return
         # Done only once the pipelines have archived (or dropped) the record: the archive
         # pipeline marks it on item_scraped / item_dropped.
-        response.meta["archiver_validators"] = validators
+        response.meta[VALIDATORS_META] = validators
         yield result.article
 
     def failed(self, failure: Failure) -> None:

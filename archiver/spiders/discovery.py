@@ -13,10 +13,11 @@ from scrapy.http import Response
 
 from archiver.extract.feeds import FeedError, parse_discovery, robots_sitemaps
 from archiver.fixture_site import StaticSite, default_site_dir
-from archiver.scheduler import KIND_META
 from archiver.crawl.context import crawl_context
+from archiver.request_meta import KIND_META
 from archiver.spiders.args import SpiderArgs
 from archiver.state.ledger import Ledger
+from archiver.traps import SitemapTraps
 
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
@@ -27,6 +28,7 @@ class DiscoverySpider(scrapy.Spider):
     Scrapy lists only ArticlesSpider."""
 
     args: SpiderArgs
+    sitemap_traps: SitemapTraps
     fixture_site: StaticSite | None
     named_urls: tuple[str, ...]
 
@@ -59,8 +61,8 @@ class DiscoverySpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         """A sitemap, sitemap index, gzipped sitemap, RSS / Atom feed, or robots.txt."""
         if response.url.endswith("/robots.txt"):
-            for url in robots_sitemaps(response.text, response.url):
-                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed)
+            for url, meta in self.sitemap_traps.to_follow(response, robots_sitemaps(response.text, response.url)):
+                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, meta=meta)
             self.tracker.done(response.request)
             return
         try:
@@ -68,8 +70,8 @@ class DiscoverySpider(scrapy.Spider):
         except FeedError as exc:
             self.count_failure("bad_sitemap", response.request, str(exc))
             return
-        for url in found.sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed)
+        for url, meta in self.sitemap_traps.to_follow(response, found.sitemaps):
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, meta=meta)
         since = self.args.since
         fresh = [e.url for e in found.entries if since is None or e.modified is None or e.modified >= since]
         skipped = len(found.entries) - len(fresh)

@@ -45,6 +45,7 @@ from twisted.internet import task
 
 from archiver.archive import ArchiveWriter, iter_archive_entries, recover_open_shards
 from archiver.items import Article
+from archiver.request_meta import VALIDATORS_META
 from archiver.serialize import json_line
 from archiver.shardlock import OrphanLocks, WorkerLock
 from archiver.state.crawl import Claim, RequestLike, Validators
@@ -53,7 +54,6 @@ from archiver.state.tracking import CrawlTracker, IndexLost
 logger = logging.getLogger(__name__)
 
 ARCHIVE_WRITE_FAILED = "archive_write_failed"
-VALIDATORS_META = "archiver_validators"
 # Sent when the shared index was lost and taught the archive again: the queue went with it,
 # so the spider walks its start URLs again (ArticlesSpider.walk_again).
 index_lost = object()

@@ -54,6 +54,12 @@ def _links(n: int, compact: bool) -> bytes:
     return article(inside="<ul>" + "".join(f'<li><a href="/a/{i}.html">link {i}</a></li>' for i in range(n)) + "</ul>")
 
 
+def _attributes(n: int, value: str = "") -> bytes:
+    """An article whose one <div> has `n` distinct attributes (and a `title` of `value`)."""
+    names = " ".join(f"a{i}" for i in range(n))
+    return article(inside=f'<div title="{value}" {names}>x</div>' if value else f"<div {names}>x</div>")
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -107,6 +113,13 @@ CASES: tuple[Case, ...] = (
     Case("text-4mb", lambda: article(inside="<p>" + "word " * (800 * 1024) + "</p>"), RECORD, big=True),
     Case("line-10mb-script", lambda: article(head="<script>var x='" + "a" * (10 * MIB) + "';</script>"), RECORD, big=True),
     Case("line-10mb-text", lambda: article(inside="<p>" + "x" * (10 * MIB) + "</p>"), "record_too_large", big=True),
+    # libxml2 checks each attribute of a tag against all earlier ones: 100,000 took 13 s.
+    Case("attributes-100k-value-5mb", lambda: _attributes(100_000, "v" * (5 * MIB)), "too_many_attributes", big=True),
+    Case("attribute-value-5mb", lambda: _attributes(1, "v" * (5 * MIB)), RECORD, big=True),
+    Case("attributes-256", lambda: _attributes(256 - 1, "v"), RECORD),
+    Case("attributes-257", lambda: _attributes(257 - 1, "v"), "too_many_attributes"),
+    # HTML5 (and libxml2) let a name hold `<` and a quoted value hold `>`: still one tag.
+    Case("attributes-300-disguised", lambda: article(inside="<div " + " ".join(f'a{i}<b c{i}=">"' for i in range(150)) + ">x</div>"), "too_many_attributes"),
     Case("data-url-10mb", lambda: article(inside='<img src="data:image/png;base64,' + "A" * (10 * MIB) + '">'), RECORD, big=True),
 )
 BY_NAME = {case.name: case for case in CASES}
