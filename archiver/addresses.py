@@ -133,7 +133,8 @@ class AllowedHost:
         try:  # an IP or a network, v4 or bare v6 (its colons are no port)
             return cls(None, ipaddress.ip_network(text.strip("[]"), strict=False), None)
         except ValueError:
-            pass
+            if "/" in text:  # meant as a network; never a host name
+                raise ValueError(f"{entry!r} is not a network (such as 10.1.0.0/16)") from None
         host, sep, port = text.rpartition(":")
         if not sep or ":" in host and not host.endswith("]"):
             host, port = text, ""

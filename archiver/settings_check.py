@@ -9,7 +9,6 @@ to once here, so an unwritable one is named now, not as `sqlite3.OperationalErro
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import tempfile
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from scrapy.settings import BaseSettings
 from scrapy.settings import default_settings as scrapy_defaults
 
 import archiver.settings as archiver_defaults
+from archiver.addresses import allowed_hosts
 
 
 class SettingsError(ValueError):
@@ -125,12 +125,10 @@ def check_page_limits(s: BaseSettings) -> None:
 
 
 def check_hosts_and_sites(s: BaseSettings) -> None:
-    for entry in s.getlist("ARCHIVER_ALLOWED_PRIVATE_HOSTS"):
-        if "/" in entry:
-            try:
-                ipaddress.ip_network(entry.strip(), strict=False)
-            except ValueError:
-                raise SettingsError(f"ARCHIVER_ALLOWED_PRIVATE_HOSTS: {entry!r} is not a network (such as 10.1.0.0/16)") from None
+    try:  # the guard's own parser: what it would refuse at start-up is refused here, in one line
+        allowed_hosts(s.getlist("ARCHIVER_ALLOWED_PRIVATE_HOSTS"))
+    except ValueError as exc:
+        raise SettingsError(f"ARCHIVER_ALLOWED_PRIVATE_HOSTS: {exc}") from None
     site = s.get("ARCHIVER_FIXTURE_SITE")
     if site and not Path(site).is_dir():
         raise SettingsError(f"ARCHIVER_FIXTURE_SITE {site!r} is not a directory")

@@ -114,7 +114,8 @@ def test_close_reasons(reason: str, failed: bool) -> None:
 @pytest.mark.parametrize("setting", [
     "NEARDUP_POLICY=dorp", "NEARDUP_THRESHOLD=2", "CONCURRENT_REQUESTS=many", "DOWNLOAD_TIMEOUT=soon",
     "ARCHIVE_GZIP=maybe", "TRAP_MAX_SITEMAPS=-1", "CRAWL_MAX_FAILED_RATIO=2", "STATE_TAKE_BATCH=0",
-    "ARCHIVER_ALLOWED_PRIVATE_HOSTS=10.0.0.0/99", "ARCHIVER_REDIS_URL=http://redis",
+    "ARCHIVER_ALLOWED_PRIVATE_HOSTS=10.0.0.0/99", "ARCHIVER_ALLOWED_PRIVATE_HOSTS=not_a_host:xx",
+    "ARCHIVER_REDIS_URL=http://redis",
 ])
 def test_a_bad_setting_is_one_line_and_exit_2(tmp_path: Path, setting: str) -> None:
     proc = run_crawl(tmp_path / "archive", "-s", setting)
