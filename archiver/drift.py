@@ -153,6 +153,46 @@ def drift_flags(runs: Sequence[Mapping[str, Any]], thresholds: DriftThresholds, 
     return flags
 
 
+PROFILE_MISS = "profile_miss/"
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileMiss:
+    """Pages of a run that a profile matched but whose selectors no longer fit them (its
+    `require` failed or its body selectors found no text): the generic layer answered."""
+
+    profile: str
+    pages: int
+    run: str
+    new: bool
+    """No earlier run (of those pooled) had a miss of this profile: the template likely changed."""
+
+    def message(self) -> str:
+        since = "; none in earlier runs" if self.new else ""
+        return (f"Profile {self.profile} missed on {self.pages} pages of run {self.run}{since}: its selectors no "
+                "longer match them and the generic layer answered")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"profile": self.profile, "pages": self.pages, "run": self.run, "new": self.new}
+
+
+def profile_misses(runs: Sequence[Mapping[str, Any]], history: int = DEFAULT_THRESHOLDS.history) -> list[ProfileMiss]:
+    """The latest run's profile misses (`archiver/profile_miss/<profile>` in its stats), each
+    said to be new when the runs before it (at least one) never missed with that profile."""
+    if not runs:
+        return []
+    *before, latest = runs
+    earlier = before[-history:]
+    missed_before = {key for run in earlier for key, n in run.get("stats", {}).items()
+                     if key.startswith(PROFILE_MISS) and n}
+    found = []
+    for key, pages in sorted(latest.get("stats", {}).items()):
+        if key.startswith(PROFILE_MISS) and isinstance(pages, int) and pages > 0:
+            new = bool(earlier) and key not in missed_before
+            found.append(ProfileMiss(key.removeprefix(PROFILE_MISS), pages, str(latest.get("run", "?")), new))
+    return found
+
+
 def write_run(archive_dir: Path, name: str, run: Mapping[str, Any]) -> Path:
     """ARCHIVE_DIR/runs/<name>.json, whole or not at all (temp file, fsync, rename)."""
     directory = archive_dir / RUNS_DIR

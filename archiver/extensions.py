@@ -20,6 +20,7 @@ from archiver.drift import (
     CoverageCounter,
     DriftThresholds,
     drift_flags,
+    profile_misses,
     read_runs,
     write_run,
 )
@@ -38,16 +39,24 @@ def summarise(stats: dict[str, Any]) -> str:
     dup = sum(v for k, v in dropped.items() if k.startswith("duplicate_"))
     failed = _by_prefix(stats, "archiver/failed/")
     other = {k: v for k, v in dropped.items() if not k.startswith("duplicate_")}
+    why = _by_prefix(stats, "archiver/not_article/")
+    missed = _by_prefix(stats, "archiver/profile_miss/")
     lines = [
         f"pages seen: {stats.get('response_received_count', 0)}",
         f"articles archived: {stats.get('archiver/archived', 0)}",
         f"duplicates dropped: {dup}",
-        f"not articles: {stats.get('archiver/skipped/not_article', 0)}",
+        f"not articles: {stats.get('archiver/skipped/not_article', 0)}" + _counts_in_brackets(why),
         "pages failed: " + (", ".join(f"{k}={v}" for k, v in failed.items()) or "0"),
     ]
     if other:
         lines.append("records dropped: " + ", ".join(f"{k}={v}" for k, v in other.items()))
+    if missed:
+        lines.append("profile misses (generic layer used): " + ", ".join(f"{k}={v}" for k, v in missed.items()))
     return "\n".join(lines)
+
+
+def _counts_in_brackets(counts: dict[str, int]) -> str:
+    return f" ({', '.join(f'{k}={v}' for k, v in counts.items())})" if counts else ""
 
 
 def progress_line(stats: dict[str, Any], pages_before: int, interval: float) -> str:
@@ -120,8 +129,10 @@ class CrawlSummary:
             history = read_runs(self.archive_dir)
             flags = drift_flags([*history, run], self.thresholds, sites=self.coverage.sites)
             run["drift"] = [f.to_json() for f in flags]
-            for flag in flags:
-                logger.warning("%s", flag.message())
+            misses = profile_misses([*history, run], self.thresholds.history)
+            run["profile_misses"] = [m.to_json() for m in misses]
+            for message in [f.message() for f in flags] + [m.message() for m in misses]:
+                logger.warning("%s", message)
             write_run(self.archive_dir, self.run_name, run)
         except OSError as exc:  # the crawl's records are safe; only the report loses this run
             logger.error("Could not write the run summary to %s: %s", self.archive_dir, exc)

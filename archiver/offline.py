@@ -167,7 +167,7 @@ def run_job(job: Job) -> Outcome:
     except Exception as exc:  # one bad page never stops the run
         return Outcome(label, None, "failed:parse_error", f"parse_error: {type(exc).__name__}: {exc}")
     if result.article is None:
-        return Outcome(label, None, str(result.reason), str(result.reason))
+        return Outcome(label, None, str(result.reason), result.message)
     return Outcome(label, result.line or json_line(result.article))
 
 

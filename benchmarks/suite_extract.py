@@ -64,36 +64,12 @@ def archiver(case: Case) -> Prediction:
     result, seconds = _cpu(lambda: parse_page(case.html, case.url, fetched_at=FETCHED_AT))
     article = result.article  # type: ignore[attr-defined]
     if article is None:
-        reason = result.reason or "not_article"  # type: ignore[attr-defined]
-        detail = why_not_article(case) if reason == "not_article" else ""
-        return Prediction("", verdict=f"{reason} ({detail})" if detail else reason,
+        # `not_article (listing)`: the page object's own why; a profile that missed says so too.
+        missed = f", profile {result.profile} missed" if result.profile_missed else ""  # type: ignore[attr-defined]
+        return Prediction("", verdict=result.message + missed,  # type: ignore[attr-defined]
                           extractor=result.extractor, seconds=seconds)  # type: ignore[attr-defined]
     return Prediction(article.body, article.title, article.published, article.author, None,
                       article.extractor, asdict(article.field_sources), seconds)
-
-
-def why_not_article(case: Case) -> str:
-    """Which of the page object's conditions failed. Diagnosis only, untimed; it reads the
-    page object's members, so a change there may leave it blank rather than fail the run."""
-    try:
-        from archiver.extract.document import Document
-        from archiver.extract.pages import ArticlePage
-        from archiver.extract.profiles import builtin_profiles, find_profile
-
-        doc = Document.parse(case.html, case.url, FETCHED_AT)
-        profile = find_profile(builtin_profiles(), doc.url, doc)
-        if profile is not None:
-            art = profile.article
-            if art.require and not all(doc.css(css) for css in art.require):
-                return f"profile {profile.name}: require failed"
-            if any(doc.css(css) for css in art.reject):
-                return f"profile {profile.name}: reject matched"
-        page = ArticlePage(doc, profile)
-        if not page.title:
-            return "no title"
-        return "no body" if not page.body else ""
-    except Exception as error:  # noqa: BLE001 - a diagnosis must never stop the benchmark
-        return f"diagnosis failed: {type(error).__name__}"
 
 
 # -- trafilatura ----------------------------------------------------------------------

@@ -205,7 +205,7 @@ MOVED_URL = "https://www.cnblogs.com/linjian/p/1"
 
 def test_a_profile_without_a_body_falls_back_to_the_generic_layer() -> None:
     result = parse_page(MOVED_BODY, MOVED_URL, fetched_at=FETCHED_AT)
-    assert result.used_fallback and result.profile == "cnblogs" and result.extractor == "generic"
+    assert result.profile_missed and result.profile == "cnblogs" and result.extractor == "generic"
     article = result.article
     assert article is not None and article.extractor == "generic"
     assert "博客园改版之后" in article.body
@@ -215,7 +215,7 @@ def test_a_profile_without_a_body_falls_back_to_the_generic_layer() -> None:
     assert article.field_sources.body == "generic"
 
 
-def test_the_spider_counts_fallbacks_by_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_spider_counts_profile_misses_by_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # the crawl state goes to ./archive of the test's own folder
     crawler = get_crawler(ArticlesSpider, settings_dict=project_settings())
     crawler.stats = MemoryStatsCollector(crawler)
@@ -224,8 +224,8 @@ def test_the_spider_counts_fallbacks_by_profile(tmp_path: Path, monkeypatch: pyt
     response = HtmlResponse(url=MOVED_URL, body=MOVED_BODY.encode(), encoding="utf-8", request=Request(MOVED_URL))
     out = list(spider.parse_article(response))
     assert len(out) == 1 and out[0].extractor == "generic"
-    assert crawler.stats.get_value("archiver/fallback/cnblogs") == 1
-    assert crawler.stats.get_value("archiver/fallback/generic") is None
+    assert crawler.stats.get_value("archiver/profile_miss/cnblogs") == 1
+    assert crawler.stats.get_value("archiver/profile_miss/generic") is None
 
 
 # -- field sources ---------------------------------------------------------------------------
@@ -370,7 +370,7 @@ OTHER_THEME = """<html lang="en"><head><title>Why we moved to Restic - Home Lab<
 
 def test_a_wordpress_post_in_another_theme_falls_back_to_the_generic_layer() -> None:
     result = parse_page(OTHER_THEME, "https://lab.example/restic/", fetched_at=FETCHED_AT)
-    assert result.profile == "wordpress" and result.used_fallback and result.extractor == "generic"
+    assert result.profile == "wordpress" and result.profile_missed and result.extractor == "generic"
     assert result.article is not None and result.article.title == "Why we moved to Restic"
     assert result.article.body.startswith("Restic deduplicates every snapshot")
     assert "Home Lab" not in result.article.body

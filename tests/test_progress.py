@@ -49,7 +49,7 @@ def test_parse_shows_a_bar_on_a_terminal(tmp_path: Path) -> None:
     final = re.findall(r"(\d+) pages · [\d.]+ pages/s · (\d+) articles · (\d+) skipped · (\d+) failed", terminal)
     assert final and final[-1] == (pages, articles, str(PAGES - int(articles)), "0")
     # The skip reason is on a line of its own: the bar's line was cleared before it.
-    assert re.search(r"\x1b\[Kskipped \S*about\.html: not_article\r?\n", terminal), terminal
+    assert re.search(r"\x1b\[Kskipped \S*about\.html: not_article \(profile_reject\)\r?\n", terminal), terminal
     assert CLEAR_LINE in terminal
 
 
@@ -59,7 +59,7 @@ def test_parse_is_quiet_in_a_pipe(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert "pages/s" not in proc.stderr and "\r" not in proc.stderr and "\x1b" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
-    assert f"skipped {SITE / 'about.html'}: not_article" in lines and all(x.startswith("skipped ") for x in lines)
+    assert f"skipped {SITE / 'about.html'}: not_article (profile_reject)" in lines and all(x.startswith("skipped ") for x in lines)
 
 
 def test_bar_rate_and_forced_modes() -> None:

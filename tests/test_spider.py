@@ -69,6 +69,8 @@ def test_not_article_is_counted_not_yielded() -> None:
     out = list(spider.parse_article(response("about.html", (SITE / "about.html").read_bytes())))
     assert out == []
     assert spider.crawler.stats.get_value("archiver/skipped/not_article") == 1
+    # The CMS's static page is marked by the profile's `reject`: counted by why.
+    assert spider.crawler.stats.get_value("archiver/not_article/profile_reject") == 1
 
 
 def test_parse_error_is_logged_with_url_and_counted(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:

@@ -175,23 +175,34 @@ def _continues_article(
     return density == 0 and bool(SENTENCE_END.search("".join(sib.itertext())))
 
 
-def main_content(body: etree._Element) -> MainContent | None:
-    """The article's element and the parts of it to skip, or None when no block of the page
-    reads like an article."""
+@dataclass(frozen=True, slots=True)
+class NoArticle:
+    """Why no block of the page is an article: `listing` (the best block is a list of
+    teasers) or `no_body` (no block reads like an article)."""
+
+    why: str
+
+
+LISTING = NoArticle("listing")
+NO_BODY = NoArticle("no_body")
+
+
+def main_content(body: etree._Element) -> MainContent | NoArticle:
+    """The article's element and the parts of it to skip, or why there is none."""
     stats = measure(body)
     candidates = score_candidates(stats)
     top = top_candidate(body, candidates)
     # `top not in stats`: a broken page whose candidates are not under `body` climbs past
     # it to <html> (hypothesis: a truncated page with `<table><td>` in its head).
     if top is None or top not in stats:
-        return None
+        return NO_BODY
     root, skip = with_siblings(top, stats, candidates)
     if is_listing(root, stats):
-        return None
+        return LISTING
     skip = boilerplate_in(root, stats, skip)
     left_out = (stats.get(el) for el in skip)
     kept = stats[root].chars - sum(st.chars for st in left_out if st is not None and not st.flag)
-    return MainContent(root, frozenset(skip)) if kept >= MIN_BODY else None
+    return MainContent(root, frozenset(skip)) if kept >= MIN_BODY else NO_BODY
 
 
 def is_listing(root: etree._Element, stats: dict[etree._Element, Stats]) -> bool:

@@ -6,11 +6,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
 from archiver.extract import content
 from archiver.extract.boilerplate import RELATED_HEADINGS
+from archiver.extract.content import NoArticle
 from archiver.extract.dates import parse_date
 from archiver.extract.document import Document
 from archiver.extract.nodes import short_text
@@ -63,12 +65,13 @@ def _strip_site_suffix(text: str) -> str:
     return max(parts, key=len) if parts else text
 
 
-def main_content(doc: Document) -> BodyChoice | None:
-    """The article body's element and the boilerplate parts inside it to skip, or None."""
+def main_content(doc: Document) -> BodyChoice | NoArticle:
+    """The article body's element and the boilerplate parts inside it to skip, or why the
+    page has none."""
     body = doc.root.find("body")
     found = content.main_content(body if body is not None else doc.root)
-    if found is None:
-        return None
+    if isinstance(found, NoArticle):
+        return found
     return BodyChoice(found.root, found.skip)
 
 
@@ -227,3 +230,21 @@ def tags_meta(doc: Document) -> tuple[str, ...]:
     if not tags and doc.meta.get("keywords"):
         tags = [squash(t) for t in re.split(r"[,，;；]", doc.meta["keywords"])]
     return tuple(dict.fromkeys(t for t in tags if t))
+
+
+# The last path segment that names the page: `/2024/05/night-buses-return.html` gives
+# "night buses return"; ids (`12345`, `98a3b5c4`), `index` and extensions name nothing.
+_SLUG_SPLIT = re.compile(r"[-_+.,\s]+")
+_SLUG_EXTENSION = re.compile(r"\.(s?html?|php|aspx?|jsp)$", re.IGNORECASE)
+_SLUG_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def title_from_url(url: str) -> str:
+    """The title of a page without any title markup: the last path segment of its URL that
+    holds a word (`night buses return`), else its host."""
+    parts = urlsplit(url)
+    for segment in reversed([s for s in unquote(parts.path).split("/") if s]):
+        words = [w for w in _SLUG_SPLIT.split(_SLUG_EXTENSION.sub("", segment)) if w]
+        if any(_SLUG_WORD.fullmatch(w) for w in words) and words != ["index"]:
+            return squash(" ".join(words))
+    return parts.hostname or ""

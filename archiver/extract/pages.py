@@ -48,14 +48,21 @@ class ArticlePage:
 
     # -- which layer answers --------------------------------------------------
     @cached_property
-    def is_article(self) -> bool:
-        # `require`: a page of the site's template lacking these is not an article;
-        # `reject`: these mark a page of the template (a CMS's archive, search) as no article.
-        if self._art.require and not all(self.doc.css(css) for css in self._art.require):
-            return False
+    def not_article_reason(self) -> str | None:
+        """None for an article; else why the page clearly is not one: `profile_reject` (the
+        profile's `reject` matched: a CMS's archive, search or error page), `listing` (a list
+        of teasers), `no_body` (no block of the page reads like an article)."""
         if any(self.doc.css(css) for css in self._art.reject):
-            return False
-        return bool(self.title) and self._root is not None and bool(self.body)
+            return "profile_reject"
+        if self._root is not None and self.body:
+            return None
+        verdict = self._generic_verdict
+        return verdict.why if isinstance(verdict, generic.NoArticle) else "no_body"
+
+    @cached_property
+    def is_article(self) -> bool:
+        # A page with a body is an article even without a title (the URL's slug names it).
+        return self.not_article_reason is None
 
     @cached_property
     def _profile_root(self) -> etree._Element | None:
@@ -63,8 +70,13 @@ class ArticlePage:
         return root if isinstance(root, etree._Element) and has_text(root) else None
 
     @cached_property
-    def _generic_body(self) -> generic.BodyChoice | None:
+    def _generic_verdict(self) -> generic.BodyChoice | generic.NoArticle:
         return generic.main_content(self.doc)
+
+    @cached_property
+    def _generic_body(self) -> generic.BodyChoice | None:
+        verdict = self._generic_verdict
+        return verdict if isinstance(verdict, generic.BodyChoice) else None
 
     @cached_property
     def _root(self) -> etree._Element | None:
@@ -77,9 +89,14 @@ class ArticlePage:
         return self.profile.name if self.profile and self._profile_root is not None else "generic"
 
     @cached_property
-    def used_fallback(self) -> bool:
-        """A profile matched the page but its body selectors found nothing."""
-        return self.profile is not None and self._profile_root is None
+    def profile_missed(self) -> bool:
+        """A profile matched the page but its selectors no longer fit it: its `require`
+        failed or its body selectors found no text. The generic layer answers the body then
+        (a template change must not drop the site's articles); crawls count it."""
+        if self.profile is None or self.not_article_reason == "profile_reject":
+            return False
+        required = all(self.doc.css(css) for css in self._art.require)
+        return not required or self._profile_root is None
 
     @cached_property
     def _metadata_strings(self) -> frozenset[str]:
@@ -118,7 +135,13 @@ class ArticlePage:
     @cached_property
     def _title(self) -> Found[str | None]:
         text = self._profile_text(self._art.title)
-        return Found(text, "profile") if text else self._generic(generic.title(self.doc))
+        if text:
+            return Found(text, "profile")
+        found = self._generic(generic.title(self.doc))
+        if found.value:
+            return found
+        slug = generic.title_from_url(self.url)
+        return Found(slug or None, "generic" if slug else None)
 
     @cached_property
     def title(self) -> str:
@@ -334,11 +357,19 @@ class ParseResult:
     article: Article | None
     reason: str | None
     extractor: str
-    used_fallback: bool
+    profile_missed: bool
+    """A profile matched the page but its selectors no longer fit it (see ArticlePage)."""
     profile: str | None = None
-    """The profile that matched the page, also when its body selectors failed (a fallback)."""
+    """The profile that matched the page, also when it missed."""
     line: bytes | None = None
     """The record as its archive line (serialised once to check its size; the CLI writes it)."""
+    detail: str | None = None
+    """Why a page is `not_article`: `listing`, `no_body`, `profile_reject` (ArticlePage)."""
+
+    @property
+    def message(self) -> str:
+        """The reason as logged and printed: `not_article (listing)`."""
+        return f"{self.reason} ({self.detail})" if self.detail else str(self.reason)
 
 
 def parse_page(
@@ -363,9 +394,9 @@ def parse_document(doc: Document, profiles: tuple[Profile, ...] | None = None) -
     page = ArticlePage(doc, profile)
     name = profile.name if profile else None
     if not page.is_article:
-        return ParseResult(None, "not_article", page.extractor, page.used_fallback, name)
+        return ParseResult(None, "not_article", page.extractor, page.profile_missed, name, detail=page.not_article_reason)
     article = page.to_article()
     line = json_line(article)
     if len(line) > doc.limits.max_record_bytes:
-        return ParseResult(None, "record_too_large", page.extractor, page.used_fallback, name)
-    return ParseResult(article, None, page.extractor, page.used_fallback, name, line)
+        return ParseResult(None, "record_too_large", page.extractor, page.profile_missed, name)
+    return ParseResult(article, None, page.extractor, page.profile_missed, name, line)

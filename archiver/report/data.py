@@ -14,9 +14,11 @@ from archiver.drift import (
     CoverageCounter,
     DriftFlag,
     DriftThresholds,
+    ProfileMiss,
     SiteCoverage,
     drift_flags,
     extracted_fields,
+    profile_misses,
     read_runs,
 )
 
@@ -39,7 +41,11 @@ class ReportData:
     dropped: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    not_article: Counter[str] = field(default_factory=Counter)
+    """Pages skipped as not an article, by why (listing, no_body, profile_reject)."""
     drift: list[DriftFlag] = field(default_factory=list)
+    profile_misses: list[ProfileMiss] = field(default_factory=list)
+    """The latest run's pages whose profile no longer fit them (the generic layer answered)."""
     run_coverage: dict[str, list[tuple[str, SiteCoverage]]] = field(default_factory=dict)
     """site -> (run, its coverage) for the site's latest runs, oldest first."""
     unreadable: UnreadableLines = field(default_factory=UnreadableLines)
@@ -89,6 +95,8 @@ def collect(directory: Path, thresholds: DriftThresholds = DEFAULT_THRESHOLDS) -
     data.dropped = _stat_sums(data.runs, "dropped/")
     data.failed = _stat_sums(data.runs, "failed/")
     data.skipped = _stat_sums(data.runs, "skipped/")
+    data.not_article = _stat_sums(data.runs, "not_article/")
     data.drift = drift_flags(data.runs, thresholds)
+    data.profile_misses = profile_misses(data.runs, thresholds.history)
     data.run_coverage = _run_coverage(data.runs)
     return data

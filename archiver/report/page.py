@@ -36,14 +36,23 @@ def _reasons(title: str, counts: Counter[str]) -> str:
 def _drift_section(data: ReportData) -> str:
     if not data.drift:
         note = "" if len(data.runs) >= 2 else " (drift needs at least two crawl runs in runs/)"
-        return f'<p class="ok">No field went missing in a site\'s latest run{escape(note)}.</p>'
+        return f'<p class="ok">No field went missing in a site\'s latest run{escape(note)}.</p>' + _misses_section(data)
     items = []
     for flag in data.drift:
         links = ", ".join(f'<a href="{escape(u)}">{escape(u)}</a>' for u in flag.examples) or "-"
         items.append(f"<li><b>{escape(flag.site)}</b>: <code>{escape(flag.field)}</code> in {flag.now:.0%} of "
                      f"{flag.records} records of run {escape(flag.run)} (was {flag.before:.0%} before). "
                      f"Examples: {links}</li>")
-    return f'<div class="drift"><b>Layout drift</b><ul>{"".join(items)}</ul></div>'
+    return f'<div class="drift"><b>Layout drift</b><ul>{"".join(items)}</ul></div>' + _misses_section(data)
+
+
+def _misses_section(data: ReportData) -> str:
+    """Profiles whose selectors no longer fit some pages of the latest run."""
+    if not data.profile_misses:
+        return ""
+    items = "".join(f"<li>{escape(m.message())}</li>" for m in data.profile_misses)
+    style = "drift" if any(m.new for m in data.profile_misses) else "meta"
+    return f'<div class="{style}"><b>Profile misses</b><ul>{items}</ul></div>'
 
 
 def _coverage_chart(site: str, cov: SiteCoverage, fields: tuple[str, ...], flagged: set[tuple[str, str]]) -> str:
@@ -109,6 +118,7 @@ def render(data: ReportData) -> str:
         "" if data.run_coverage else "<p class='empty'>No run summaries yet.</p>",
         "<h2 id='reasons'>Dropped, skipped and failed</h2><p class='meta'>Summed over the crawl runs in runs/.</p>",
         _reasons("records dropped, by reason", data.dropped), _reasons("pages skipped, by reason", data.skipped),
+        _reasons("not articles, by why", data.not_article),
         _reasons("pages failed, by reason", data.failed),
         "<h2 id='runs'>Crawl runs</h2>", _runs_table(data.runs), "</body></html>\n",
     ]

@@ -133,11 +133,13 @@ class ArticlesSpider(DiscoverySpider):
         except Exception as exc:  # a page must never stop the crawl
             self.count_failure("parse_error", response.request, f"{type(exc).__name__}: {exc}")
             return
-        if result.used_fallback:
-            stats.inc_value(f"archiver/fallback/{result.profile}")
+        if result.profile_missed:
+            stats.inc_value(f"archiver/profile_miss/{result.profile}")
         if result.article is None:
             stats.inc_value(f"archiver/skipped/{result.reason}")
-            self.logger.info("Skipped %s: %s", response.url, result.reason)
+            if result.detail:
+                stats.inc_value(f"archiver/{result.reason}/{result.detail}")
+            self.logger.info("Skipped %s: %s", response.url, result.message)
             self.tracker.done(response.request, validators)
             return
         # Done only once the pipelines have archived (or dropped) the record: the archive
