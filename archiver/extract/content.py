@@ -8,7 +8,6 @@ picks the parts inside it to leave out.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -24,11 +23,9 @@ from archiver.extract.blocks import (
     tag_of,
 )
 from archiver.extract.boilerplate import boilerplate_in
+from archiver.extract.teasers import beside_the_list, teaser_list
 
 MIN_BODY = 140
-# A teaser is a linked title and a summary; a longer block is an article of its own.
-TEASER_MAX = 1000
-TITLE_CLASS = re.compile(r"title|heading|headline", re.IGNORECASE)
 # readability's starting score of a candidate, by its tag.
 TAG_SCORES = {
     **dict.fromkeys(("div", "article"), 5),
@@ -187,8 +184,9 @@ LISTING = NoArticle("listing")
 NO_BODY = NoArticle("no_body")
 
 
-def main_content(body: etree._Element) -> MainContent | NoArticle:
-    """The article's element and the parts of it to skip, or why there is none."""
+def main_content(body: etree._Element, declared_article: bool = False) -> MainContent | NoArticle:
+    """The article's element and the parts of it to skip, or why there is none.
+    `declared_article`: the page's metadata says it is one article (og:type, JSON-LD)."""
     stats = measure(body)
     candidates = score_candidates(stats)
     top = top_candidate(body, candidates)
@@ -197,68 +195,20 @@ def main_content(body: etree._Element) -> MainContent | NoArticle:
     if top is None or top not in stats:
         return NO_BODY
     root, skip = with_siblings(top, stats, candidates)
-    if is_listing(root, stats):
-        return LISTING
+    teasers = teaser_list(root, stats)
+    if teasers is not None:
+        # A list of teasers won; the article may be beside it (a short item above "more stories").
+        beside = beside_the_list(body, teasers, candidates)
+        alone = top_candidate(body, beside)
+        if alone is not None and alone in stats:
+            root, skip = with_siblings(alone, stats, beside)
+        # Else a page that declares itself one article is a roundup of teasers (a week's
+        # top stories, a slideshow): the list is its body.
+        elif not declared_article:
+            return LISTING
+        if teaser_list(root, stats) is not None and not declared_article:
+            return LISTING
     skip = boilerplate_in(root, stats, skip)
     left_out = (stats.get(el) for el in skip)
     kept = stats[root].chars - sum(st.chars for st in left_out if st is not None and not st.flag)
     return MainContent(root, frozenset(skip)) if kept >= MIN_BODY else NO_BODY
-
-
-def is_listing(root: etree._Element, stats: dict[etree._Element, Stats]) -> bool:
-    """Whether the chosen block is a list of teasers (a blog index, a category page): at
-    least half of the text of the root, of an ancestor or of a large descendant is in two
-    or more sibling items that each start from a linked title and say more than it."""
-    total = stats[root].chars
-    scopes = [*root.iterancestors()][:3] + _large_parts(root, stats, total)
-    for scope in scopes:
-        st = stats.get(scope)
-        if st is None or not st.chars:
-            continue
-        teasers = [
-            c
-            for c in scope
-            if (cs := stats.get(c)) is not None and not cs.junk and _is_teaser(c, cs)
-        ]
-        if len(teasers) >= 2 and sum(stats[c].chars for c in teasers) * 2 >= st.chars:
-            return True
-    return False
-
-
-def _large_parts(
-    root: etree._Element, stats: dict[etree._Element, Stats], total: int
-) -> list[etree._Element]:
-    """The root and its descendants that hold at least half of its text (a short chain)."""
-    found, frontier = [root], [root]
-    while frontier:
-        for child in frontier.pop():
-            st = stats.get(child)
-            if st is not None and st.chars * 2 >= total > 0:
-                found.append(child)
-                frontier.append(child)
-    return found
-
-
-def _is_teaser(el: etree._Element, st: Stats) -> bool:
-    if not MIN_PARAGRAPH <= st.chars <= TEASER_MAX or st.links > st.chars * 0.9:
-        return False
-    for node in el.iter():
-        if isinstance(node.tag, str) and _is_title(node):
-            text = "".join(node.itertext()).strip()
-            linked = "".join(
-                t
-                for a in node.iter("a")
-                if not (a.get("href") or "#").startswith("#")
-                for t in a.itertext()
-            ).strip()
-            if text and len(linked) >= 0.8 * len(text):
-                return True
-    return False
-
-
-def _is_title(el: etree._Element) -> bool:
-    return (
-        el.tag in HEADING_TAGS
-        or el.get("role") == "heading"
-        or bool(TITLE_CLASS.search(el.get("class") or ""))
-    )

@@ -69,7 +69,8 @@ def main_content(doc: Document) -> BodyChoice | NoArticle:
     """The article body's element and the boilerplate parts inside it to skip, or why the
     page has none."""
     body = doc.root.find("body")
-    found = content.main_content(body if body is not None else doc.root)
+    declared = doc.meta.get("og:type") == "article" or any(True for _ in doc.ld_of_type(*ARTICLE_TYPES))
+    found = content.main_content(body if body is not None else doc.root, declared)
     if isinstance(found, NoArticle):
         return found
     return BodyChoice(found.root, found.skip)

@@ -1,0 +1,54 @@
+"""The generic layer's body on small hand-written pages, one per failure class seen on pages
+nobody here wrote (issue 14): articles mistaken for lists, lost under boilerplate marks, cut
+short, or padded with what surrounds them."""
+
+from __future__ import annotations
+
+from test_generic import PROSE, generic, page
+
+from archiver.extract.pages import parse_page
+
+STORY = "".join(f"<p>{p}</p>" for p in PROSE)
+
+
+def teasers(count: int, tag: str = "li", kind: str = "", summary: int = 120) -> str:
+    """Linked titles, each with a summary: what a list of other articles looks like."""
+    return "".join(
+        f"<{tag}{kind}><h3><a href='/story/{i}'>Another story number {i} about the city</a></h3>"
+        f"<p>{(PROSE[i % 4] + ' ' + PROSE[(i + 1) % 4])[:summary]}</p></{tag}>"
+        for i in range(count)
+    )
+
+
+# -- a list of teasers, or an article beside one --------------------------------------------
+def test_a_post_with_a_linked_title_beside_the_profile_box_is_no_list() -> None:
+    # A lone blog post links its own title; the sidebar's profile box is another kind of block.
+    html = page(
+        "<div id='wrap'><div id='content'><h2><a href='/2024/09/buses'>Night buses extended</a></h2>"
+        f"<p>{PROSE[0]} {PROSE[1]}</p></div>"
+        "<div id='about'><h3><a href='/about'>About this blog</a></h3><p>Notes on transport in the city, "
+        "written by a commuter who rides the night buses.</p></div></div>"
+    )
+    article = generic(html)
+    assert article is not None and PROSE[0] in article.body and "About this blog" not in article.body
+
+
+def test_a_short_item_above_more_stories_is_the_article() -> None:
+    # The item is shorter than the list of other stories under it, which wins the vote.
+    html = page(
+        "<main><article><header><h1>Night buses extended to the east</h1></header>"
+        f"<div class='item'><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div></article>"
+        f"<section class='stream'><h2>More stories</h2><ul>{teasers(8, summary=250)}</ul></section></main>"
+    )
+    article = generic(html)
+    assert article is not None and article.body == f"{PROSE[0]}\n\n{PROSE[1]}"
+
+
+def test_a_page_declaring_one_article_keeps_its_roundup_of_teasers() -> None:
+    head = "<title>The week in transport</title><meta property='og:type' content='article'>"
+    html = page(f"<main><h1>The week in transport</h1><div class='slides'>{teasers(5, 'section', ' class=slide', 300)}</div></main>", head)
+    article = generic(html)
+    assert article is not None and "Another story number 4 about the city" in article.body
+    # Without the declaration the same page is a list.
+    result = parse_page(page(html.split("<body>")[1].split("</body>")[0]), "https://x.test/week", fetched_at="2024-09-30T08:00:00Z", profiles=())
+    assert result.article is None and result.detail == "listing"
