@@ -52,3 +52,30 @@ def test_a_page_declaring_one_article_keeps_its_roundup_of_teasers() -> None:
     # Without the declaration the same page is a list.
     result = parse_page(page(html.split("<body>")[1].split("</body>")[0]), "https://x.test/week", fetched_at="2024-09-30T08:00:00Z", profiles=())
     assert result.article is None and result.detail == "listing"
+
+
+# -- the page itself marked as boilerplate ---------------------------------------------------
+LONG_STORY = "".join(f"<p>{p} {q}</p>" for p, q in zip(PROSE, PROSE[1:] + PROSE[:1], strict=True))
+
+
+def test_a_page_wide_class_naming_the_sidebar_does_not_hide_the_article() -> None:
+    # The wrapper names the layout ("two columns, sidebar on the right"); no <h1> overrules it.
+    html = page(
+        f"<div id='site' class='layoutTwoColumnsRightSidebar site'><div class='content'>{LONG_STORY}</div>"
+        "<div class='sidebar'><ul><li><a href='/a'>Archive</a></li></ul></div></div>"
+    )
+    article = generic(html)
+    assert article is not None and article.body.startswith(PROSE[0]) and "Archive" not in article.body
+
+
+def test_a_header_left_open_does_not_swallow_the_article() -> None:
+    # No </header>: the parser puts the rest of the page inside it, the article too.
+    html = page(f"<header><a href='/'>City News</a><nav><a href='/a'>Politics</a></nav><div class='story'>{LONG_STORY}</div>")
+    article = generic(html)
+    assert article is not None and article.body.startswith(PROSE[0]) and "Politics" not in article.body
+
+
+def test_a_footer_is_no_article_when_the_page_renders_with_javascript() -> None:
+    html = page(f"<div id='app'></div><footer><p>{PROSE[0]}</p><p>Imprint · Privacy · Contact</p></footer>")
+    result = parse_page(html, "https://x.test/a", fetched_at="2024-09-30T08:00:00Z", profiles=())
+    assert result.article is None and result.detail == "no_body"

@@ -183,8 +183,9 @@ def _hidden_or_by_role(el: etree._Element, keys: list[str]) -> bool:
 class _Measure:
     """One walk over the tree filling `Stats` for every element outside dropped tags."""
 
-    def __init__(self, body: etree._Element) -> None:
+    def __init__(self, body: etree._Element, lifted: frozenset[etree._Element]) -> None:
         self.body = body
+        self.lifted = lifted
         self.stats: dict[etree._Element, Stats] = {}
         self.named: dict[str, int] = {}
         # Elements named like boilerplate: judged after the walk, once it is known whether
@@ -196,7 +197,7 @@ class _Measure:
         st = Stats()
         st.order = len(stats)
         stats[el] = st
-        flag = looks_boilerplate(el, tag, self.named)
+        flag = 0 if self.lifted and el in self.lifted else looks_boilerplate(el, tag, self.named)
         if flag == FIRM:
             return self._prune(el, st, FIRM)
         if flag == SOFT:
@@ -289,10 +290,41 @@ def _count_text(text: str, st: Stats, own: Stats, link: bool) -> None:
         own.own_links += n
 
 
-def measure(body: etree._Element) -> dict[etree._Element, Stats]:
+def measure(body: etree._Element, lifted: frozenset[etree._Element] = frozenset()) -> dict[etree._Element, Stats]:
     """Stats of every element under `body` (boilerplate parts marked `junk` and left out of
-    their ancestors' counts; the insides of navigation, footers and the like not measured)."""
-    m = _Measure(body)
+    their ancestors' counts; the insides of navigation, footers and the like not measured).
+    `lifted`: elements whose boilerplate marks are ignored (see `marked_wrappers`)."""
+    m = _Measure(body, lifted)
     m.walk(body, tag_of(body), Stats(), False)
     m.judge_soft(body)
     return m.stats
+
+
+# A wrapper is a page's worth of text; a footer of a page that renders with JavaScript is not.
+WRAPPER_MIN = 1000
+
+
+def marked_wrappers(body: etree._Element, stats: dict[etree._Element, Stats]) -> frozenset[etree._Element]:
+    """The parts marked as boilerplate that hold most of the page's text: not a sidebar or
+    a header but the page, wrapped in a page-wide class (`layoutTwoColumnsRightSidebar`,
+    `lay-sidebar`) or in a `<header>` left open by broken markup. Asked only when nothing
+    else reads like an article: it walks the marked parts' insides."""
+    total = visible_chars(body)
+    found = [el for el, st in stats.items() if st.flag and visible_chars(el) * 2 >= total >= WRAPPER_MIN]
+    return frozenset(found)
+
+
+def visible_chars(el: etree._Element) -> int:
+    """Non-space characters of the element's text outside scripts, styles and the like."""
+    count = 0
+    stack = [el]
+    while stack:
+        node = stack.pop()
+        if node.text:
+            count += len("".join(node.text.split()))
+        for child in node:
+            if isinstance(child.tag, str) and child.tag.lower() not in UNMEASURED_TAGS:
+                stack.append(child)
+            if child.tail:
+                count += len("".join(child.tail.split()))
+    return count

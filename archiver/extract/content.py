@@ -19,6 +19,7 @@ from archiver.extract.blocks import (
     SENTENCE_END,
     Stats,
     class_weight,
+    marked_wrappers,
     measure,
     tag_of,
 )
@@ -26,6 +27,7 @@ from archiver.extract.boilerplate import boilerplate_in
 from archiver.extract.teasers import beside_the_list, teaser_list
 
 MIN_BODY = 140
+MAX_LIFTS = 3
 # readability's starting score of a candidate, by its tag.
 TAG_SCORES = {
     **dict.fromkeys(("div", "article"), 5),
@@ -188,6 +190,20 @@ def main_content(body: etree._Element, declared_article: bool = False) -> MainCo
     """The article's element and the parts of it to skip, or why there is none.
     `declared_article`: the page's metadata says it is one article (og:type, JSON-LD)."""
     stats = measure(body)
+    found = _choose(body, stats, declared_article)
+    lifted: frozenset[etree._Element] = frozenset()
+    # Nothing read like an article because the page itself is marked as boilerplate; a
+    # wrapper may hold another (a page repeated inside its own open <header>).
+    for _ in range(MAX_LIFTS):
+        if found is not NO_BODY or not (more := marked_wrappers(body, stats) - lifted):
+            break
+        lifted |= more
+        stats = measure(body, lifted)
+        found = _choose(body, stats, declared_article)
+    return found
+
+
+def _choose(body: etree._Element, stats: dict[etree._Element, Stats], declared_article: bool) -> MainContent | NoArticle:
     candidates = score_candidates(stats)
     top = top_candidate(body, candidates)
     # `top not in stats`: a broken page whose candidates are not under `body` climbs past
