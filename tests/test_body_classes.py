@@ -79,3 +79,27 @@ def test_a_footer_is_no_article_when_the_page_renders_with_javascript() -> None:
     html = page(f"<div id='app'></div><footer><p>{PROSE[0]}</p><p>Imprint · Privacy · Contact</p></footer>")
     result = parse_page(html, "https://x.test/a", fetched_at="2024-09-30T08:00:00Z", profiles=())
     assert result.article is None and result.detail == "no_body"
+
+
+# -- a block chosen for its text, then emptied by the cleaning ---------------------------------
+def test_a_photo_story_in_main_is_not_thrown_away_whole() -> None:
+    # Each part is three pictures and a caption: "mostly pictures" for the cleaning, all of <main>.
+    parts = "".join(
+        f"<div class='shot'><img src='/p/{i}a.jpg'><img src='/p/{i}b.jpg'><img src='/p/{i}c.jpg'><p>{p}</p></div>" for i, p in enumerate(PROSE)
+    )
+    html = page(f"<header><a href='/'>City News</a></header><main><h1>The night buses in pictures</h1>{parts}</main>")
+    article = generic(html)
+    assert article is not None and article.body.startswith(PROSE[0]) and PROSE[3] in article.body
+
+
+def test_a_product_page_keeps_its_tabs() -> None:
+    # Key / value lists in tab panes, each with a link to its leaflet: "mostly links" for the
+    # cleaning, and no other text on the page.
+    tabs = "".join(
+        f"<div class='tab-pane' id='t{i}'><ul><li>Form: tablet</li><li>Pack: {i * 20} pieces</li>"
+        f"<li><a href='/leaflet/{i}.pdf'>Package leaflet for this pack (PDF)</a></li><li>{p[:40]}</li></ul></div>"
+        for i, p in enumerate(PROSE)
+    )
+    html = page(f"<div class='product'><h1>Night drops D4</h1><div class='tab-content'>{tabs}</div></div>")
+    article = generic(html)
+    assert article is not None and "Form: tablet" in article.body and "Pack: 60 pieces" in article.body

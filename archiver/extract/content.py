@@ -224,7 +224,26 @@ def _choose(body: etree._Element, stats: dict[etree._Element, Stats], declared_a
             return LISTING
         if teaser_list(root, stats) is not None and not declared_article:
             return LISTING
-    skip = boilerplate_in(root, stats, skip)
+    cleaned = boilerplate_in(root, stats, skip)
+    if _kept(root, stats, cleaned) < MIN_BODY and _declared_or_prose(root, stats):
+        # The cleaning emptied a block chosen for its text (a <main> of short link-led items,
+        # a product's tabs, a short post): only the parts marked by tag, role or name, and the
+        # title above the text, stay out.
+        marked = {el for el in root.iterdescendants() if (st := stats.get(el)) is not None and st.flag}
+        cleaned = skip | marked | {el for el in cleaned if el.tag == "h1"}
+    return MainContent(root, frozenset(cleaned)) if _kept(root, stats, cleaned) >= MIN_BODY else NO_BODY
+
+
+def _kept(root: etree._Element, stats: dict[etree._Element, Stats], skip: set[etree._Element]) -> int:
     left_out = (stats.get(el) for el in skip)
-    kept = stats[root].chars - sum(st.chars for st in left_out if st is not None and not st.flag)
-    return MainContent(root, frozenset(skip)) if kept >= MIN_BODY else NO_BODY
+    return stats[root].chars - sum(st.chars for st in left_out if st is not None and not st.flag)
+
+
+def _declared_or_prose(root: etree._Element, stats: dict[etree._Element, Stats]) -> bool:
+    """Whether the block is the page's declared main content (`<main>`, role=main, a declared
+    article body) or text rather than links."""
+    declared = any(
+        el.tag == "main" or el.get("role") == "main" or el.get("itemprop") == "articleBody"
+        for el in (root, *root.iterancestors())
+    )
+    return declared or stats[root].link_density < 0.5
