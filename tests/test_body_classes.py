@@ -75,6 +75,20 @@ def test_a_header_left_open_does_not_swallow_the_article() -> None:
     assert article is not None and article.body.startswith(PROSE[0]) and "Politics" not in article.body
 
 
+def test_a_header_held_open_over_a_post_gives_the_post() -> None:
+    # A stray end tag keeps the post's own <header> open over its text; the page around it
+    # (navigation, a long footer) holds more text than the post.
+    nav = "".join(f"<a href='/f/{i}'>Forum section number {i}</a> " for i in range(30))
+    footer = "".join(f"<p>{p}</p>" for p in PROSE) * 2
+    html = page(
+        f"<nav>{nav}</nav><div class='thread'><div class='message'><header class='message-attribution'>"
+        f"<a href='/p/1'>Sep 18</a></ul><div class='message-body'>{LONG_STORY}</div></div></div>"
+        f"<footer>{footer}</footer>"
+    )
+    article = generic(html)
+    assert article is not None and article.body.startswith(PROSE[0]) and "Forum section" not in article.body
+
+
 def test_a_footer_is_no_article_when_the_page_renders_with_javascript() -> None:
     html = page(f"<div id='app'></div><footer><p>{PROSE[0]}</p><p>Imprint · Privacy · Contact</p></footer>")
     result = parse_page(html, "https://x.test/a", fetched_at="2024-09-30T08:00:00Z", profiles=())

@@ -305,26 +305,35 @@ WRAPPER_MIN = 1000
 
 
 def marked_wrappers(body: etree._Element, stats: dict[etree._Element, Stats]) -> frozenset[etree._Element]:
-    """The parts marked as boilerplate that hold most of the page's text: not a sidebar or
-    a header but the page, wrapped in a page-wide class (`layoutTwoColumnsRightSidebar`,
-    `lay-sidebar`) or in a `<header>` left open by broken markup. Asked only when nothing
-    else reads like an article: it walks the marked parts' insides."""
-    total = visible_chars(body)
-    found = [el for el, st in stats.items() if st.flag and visible_chars(el) * 2 >= total >= WRAPPER_MIN]
+    """The parts marked as boilerplate that are the page, not a sidebar or a header: those
+    holding most of the page's text, wrapped in a page-wide class (`layoutTwoColumnsRightSidebar`,
+    `lay-sidebar`) or in a `<header>` left open by broken markup, and a `<header>` holding a
+    page's worth of text outside links (a stray end tag kept it open over a forum post).
+    Asked only when nothing else reads like an article: it walks the marked parts' insides."""
+    total = visible_chars(body)[0]
+    found = []
+    for el, st in stats.items():
+        if st.flag:
+            text, unlinked = visible_chars(el)
+            if text * 2 >= total >= WRAPPER_MIN or (el.tag == "header" and unlinked >= WRAPPER_MIN):
+                found.append(el)
     return frozenset(found)
 
 
-def visible_chars(el: etree._Element) -> int:
-    """Non-space characters of the element's text outside scripts, styles and the like."""
-    count = 0
-    stack = [el]
+def visible_chars(el: etree._Element) -> tuple[int, int]:
+    """Non-space characters of the element's text outside scripts, styles and the like:
+    all of them, and those outside links."""
+    count = unlinked = 0
+    stack = [(el, el.tag == "a")]
     while stack:
-        node = stack.pop()
-        if node.text:
-            count += len("".join(node.text.split()))
+        node, in_link = stack.pop()
+        texts = [node.text] if node.text else []
         for child in node:
             if isinstance(child.tag, str) and child.tag.lower() not in UNMEASURED_TAGS:
-                stack.append(child)
+                stack.append((child, in_link or child.tag == "a"))
             if child.tail:
-                count += len("".join(child.tail.split()))
-    return count
+                texts.append(child.tail)
+        n = sum(len("".join(t.split())) for t in texts)
+        count += n
+        unlinked += 0 if in_link else n
+    return count, unlinked
