@@ -117,3 +117,21 @@ def test_a_product_page_keeps_its_tabs() -> None:
     html = page(f"<div class='product'><h1>Night drops D4</h1><div class='tab-content'>{tabs}</div></div>")
     article = generic(html)
     assert article is not None and "Form: tablet" in article.body and "Pack: 60 pieces" in article.body
+
+
+# -- a page that renders with JavaScript -------------------------------------------------------
+def test_the_text_given_to_readers_without_javascript_is_the_body() -> None:
+    html = page(
+        "<div class='post'><h3 class='post-title'>Night buses extended</h3><div class='post-body'>"
+        f"<div class='post-content' itemprop='articleBody'><script>render(post)</script><noscript>{STORY}</noscript>"
+        "</div></div></div><noscript><p>Please enable JavaScript to see the comments.</p></noscript>"
+    )
+    article = generic(html)
+    assert article is not None and article.body == "\n\n".join(PROSE)
+    assert "<p>" + PROSE[0] in article.body_html
+
+
+def test_a_noscript_notice_alone_is_no_article() -> None:
+    html = page("<div id='app'></div><noscript><p>Please enable JavaScript to use this site.</p></noscript>")
+    result = parse_page(html, "https://x.test/a", fetched_at="2024-09-30T08:00:00Z", profiles=())
+    assert result.article is None and result.detail == "no_body"

@@ -38,6 +38,8 @@ POSITIVE_WORDS = _words("article articlebody body content entry main post story 
 BOILERPLATE_TAGS = _words("nav aside footer header button select dialog menu figcaption")
 # Never text; a <form> is measured though: ASP.NET pages wrap the whole page in one.
 UNMEASURED_TAGS = DROPPED_TAGS - {"form"}
+# What a page that renders with JavaScript shows readers without it (measured as a last resort).
+NOSCRIPT_MEASURED = UNMEASURED_TAGS - {"noscript"}
 BOILERPLATE_ROLES = _words(
     "navigation complementary banner contentinfo search dialog menu menubar toolbar"
 )
@@ -183,9 +185,10 @@ def _hidden_or_by_role(el: etree._Element, keys: list[str]) -> bool:
 class _Measure:
     """One walk over the tree filling `Stats` for every element outside dropped tags."""
 
-    def __init__(self, body: etree._Element, lifted: frozenset[etree._Element]) -> None:
+    def __init__(self, body: etree._Element, lifted: frozenset[etree._Element], unmeasured: frozenset[str]) -> None:
         self.body = body
         self.lifted = lifted
+        self.unmeasured = unmeasured
         self.stats: dict[etree._Element, Stats] = {}
         self.named: dict[str, int] = {}
         # Elements named like boilerplate: judged after the walk, once it is known whether
@@ -216,7 +219,7 @@ class _Measure:
             ctag = child.tag
             if ctag.__class__ is str:
                 ctag = ctag.lower()
-                if ctag not in UNMEASURED_TAGS:
+                if ctag not in self.unmeasured:
                     sub = self.walk(child, ctag, own, link)
                     if not sub.flag:
                         st.add(sub, ctag)
@@ -290,11 +293,14 @@ def _count_text(text: str, st: Stats, own: Stats, link: bool) -> None:
         own.own_links += n
 
 
-def measure(body: etree._Element, lifted: frozenset[etree._Element] = frozenset()) -> dict[etree._Element, Stats]:
+def measure(
+    body: etree._Element, lifted: frozenset[etree._Element] = frozenset(), unmeasured: frozenset[str] = UNMEASURED_TAGS
+) -> dict[etree._Element, Stats]:
     """Stats of every element under `body` (boilerplate parts marked `junk` and left out of
     their ancestors' counts; the insides of navigation, footers and the like not measured).
-    `lifted`: elements whose boilerplate marks are ignored (see `marked_wrappers`)."""
-    m = _Measure(body, lifted)
+    `lifted`: elements whose boilerplate marks are ignored (see `marked_wrappers`);
+    `unmeasured`: tags whose insides are not text (NOSCRIPT_MEASURED measures <noscript>)."""
+    m = _Measure(body, lifted, unmeasured)
     m.walk(body, tag_of(body), Stats(), False)
     m.judge_soft(body)
     return m.stats

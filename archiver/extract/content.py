@@ -9,13 +9,14 @@ picks the parts inside it to leave out.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lxml import etree
 
 from archiver.extract.blocks import (
     HEADING_TAGS,
     MIN_PARAGRAPH,
+    NOSCRIPT_MEASURED,
     SENTENCE_END,
     Stats,
     class_weight,
@@ -24,6 +25,7 @@ from archiver.extract.blocks import (
     tag_of,
 )
 from archiver.extract.boilerplate import boilerplate_in
+from archiver.extract.render import DROPPED_TAGS
 from archiver.extract.teasers import beside_the_list, teaser_list
 
 MIN_BODY = 140
@@ -43,6 +45,8 @@ class MainContent:
 
     root: etree._Element
     skip: frozenset[etree._Element]
+    dropped: frozenset[str] = DROPPED_TAGS
+    """Tags not rendered: all of DROPPED_TAGS, or all but <noscript> when it holds the body."""
 
 
 def score_candidates(stats: dict[etree._Element, Stats]) -> dict[etree._Element, Stats]:
@@ -200,6 +204,11 @@ def main_content(body: etree._Element, declared_article: bool = False) -> MainCo
         lifted |= more
         stats = measure(body, lifted)
         found = _choose(body, stats, declared_article)
+    if found is NO_BODY and any(True for _ in body.iter("noscript")):
+        # A page that renders with JavaScript may give its text to readers without it.
+        found = _choose(body, measure(body, lifted, NOSCRIPT_MEASURED), declared_article)
+        if isinstance(found, MainContent):
+            return replace(found, dropped=DROPPED_TAGS - {"noscript"})
     return found
 
 

@@ -73,15 +73,17 @@ def main_content(doc: Document) -> BodyChoice | NoArticle:
     found = content.main_content(body if body is not None else doc.root, declared)
     if isinstance(found, NoArticle):
         return found
-    return BodyChoice(found.root, found.skip)
+    return BodyChoice(found.root, found.skip, found.dropped)
 
 
 @dataclass(frozen=True, slots=True)
 class BodyChoice:
-    """The element holding the article body and the elements to skip in it."""
+    """The element holding the article body, the elements to skip in it, and the tags whose
+    insides are not rendered (<noscript> is, when it holds the body)."""
 
     node: etree._Element
     skip: frozenset[etree._Element]
+    dropped: frozenset[str]
 
 
 def breadcrumb_node(doc: Document) -> etree._Element | None:

@@ -156,6 +156,7 @@ class ArticlePage:
             skip.update(self.doc.css_in(self._root, css))
         if self._profile_root is None and self._generic_body is not None:
             skip.update(self._generic_body.skip)
+            return render_body(self._root, skip, self.doc.absolute, self._generic_body.dropped)
         return render_body(self._root, skip, self.doc.absolute)
 
     @cached_property

@@ -46,9 +46,10 @@ class RenderedBody:
 
 
 class _Renderer:
-    def __init__(self, skip: Collection[object], resolve: Callable[[str], str | None]) -> None:
+    def __init__(self, skip: Collection[object], resolve: Callable[[str], str | None], dropped: frozenset[str]) -> None:
         self.skip = skip
         self.resolve = resolve
+        self.dropped = dropped
         self.blocks: list[str] = []
         self.inline: list[str] = []
         self.out: list[str] = []
@@ -97,7 +98,7 @@ class _Renderer:
     # -- tree -----------------------------------------------------------------
     def walk(self, el: etree._Element) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if el in self.skip or tag in DROPPED_TAGS or not tag:
+        if el in self.skip or tag in self.dropped or not tag:
             return
         tag = tag.lower()
         kept = tag in KEPT_TAGS
@@ -164,10 +165,12 @@ def squash_keep_edges(text: str) -> str:
 
 
 def render_body(
-    root: etree._Element, skip: Collection[object], resolve: Callable[[str], str | None]
+    root: etree._Element, skip: Collection[object], resolve: Callable[[str], str | None],
+    dropped: frozenset[str] = DROPPED_TAGS,
 ) -> RenderedBody:
-    """Plain text (paragraphs split by a blank line, `<pre>` verbatim), cleaned HTML, Markdown."""
-    renderer = _Renderer(skip, resolve)
+    """Plain text (paragraphs split by a blank line, `<pre>` verbatim), cleaned HTML, Markdown.
+    `dropped`: tags whose insides are never rendered (scripts; <noscript> unless it holds the body)."""
+    renderer = _Renderer(skip, resolve, dropped)
     renderer.add_text(root.text)
     for child in root:
         renderer.walk(child)
