@@ -135,3 +135,31 @@ def test_a_noscript_notice_alone_is_no_article() -> None:
     html = page("<div id='app'></div><noscript><p>Please enable JavaScript to use this site.</p></noscript>")
     result = parse_page(html, "https://x.test/a", fetched_at="2024-09-30T08:00:00Z", profiles=())
     assert result.article is None and result.detail == "no_body"
+
+
+# -- the lead above the article body's container ----------------------------------------------
+LEAD = ("Shift workers have asked for night buses for two years; from January the east of the city "
+        "gets four new routes, paid for by a small rise in the parking fee.")
+
+
+def lead_page(above: str) -> str:
+    # The standfirst two levels above the declared body, beside the wrapper of byline and tags.
+    return page(
+        f"<div class='layout'><div class='story'><h1>Night buses extended to the east</h1>{above}"
+        f"<div class='content'><div class='byline'>By A. Writer</div><div itemprop='articleBody'>{STORY}</div>"
+        "<div class='tags'><a href='/t/1'>Transport</a> <a href='/t/2'>City</a></div></div></div>"
+        "<div class='sidebar'><ul><li><a href='/x'>Stadium plans unveiled</a></li></ul></div></div>"
+    )
+
+
+def test_the_lead_above_the_article_body_is_kept() -> None:
+    article = generic(lead_page(f"<div class='lead'><p>{LEAD}</p></div>"))
+    assert article is not None and article.body.startswith(LEAD + "\n\n" + PROSE[0])
+    assert "Transport" not in article.body
+
+
+def test_a_caption_above_the_article_body_is_no_lead() -> None:
+    # The photo is named as an ad, so not measured: its caption is still no lead.
+    photo = f"<div class='box'><img class='hero-ads' src='/p.jpg'><div class='caption-text'>{LEAD}</div></div>"
+    article = generic(lead_page(photo))
+    assert article is not None and article.body.startswith(PROSE[0])

@@ -20,6 +20,7 @@ from archiver.extract.blocks import (
     SENTENCE_END,
     Stats,
     class_weight,
+    class_words,
     marked_wrappers,
     measure,
     tag_of,
@@ -148,6 +149,57 @@ def with_siblings(
     return parent, {sib for sib, keep in zip(parent, kept, strict=True) if not keep}
 
 
+# How far above the chosen block a lead paragraph is looked for, and its least length.
+LEAD_LEVELS = 3
+LEAD_MIN = 80
+# Class / id words of a picture's caption and credit line.
+CAPTION_WORDS = frozenset({"caption", "credit"})
+
+
+def with_lead(
+    body: etree._Element, root: etree._Element, skip: set[etree._Element], stats: dict[etree._Element, Stats]
+) -> tuple[etree._Element, set[etree._Element]]:
+    """The chosen block with the lead above it: a standfirst, intro or teaser paragraph that
+    templates put outside the article body's container (`<p class="intro">` beside
+    `<div itemprop="articleBody">`), a few levels up at most; what else is there is skipped."""
+    ordered = list(stats.items())
+    node, others = root, set()
+    for _ in range(LEAD_LEVELS):
+        parent = node.getparent()
+        if parent is None or parent is body or parent not in stats:
+            break
+        leads = [sib for sib in node.itersiblings(preceding=True) if _is_lead(sib, stats, ordered)]
+        others |= {sib for sib in parent if sib is not node and sib not in leads}
+        if leads:
+            return parent, skip | others
+        node = parent
+    return root, skip
+
+
+def _is_lead(
+    sib: etree._Element, stats: dict[etree._Element, Stats], ordered: list[tuple[etree._Element, Stats]]
+) -> bool:
+    """Prose: long enough, few links, no picture or caption, its text in paragraphs rather
+    than in list items (a key-points box), a byline or headings (a deck set as a subheading
+    is the title's, and body truths leave it out)."""
+    st = stats.get(sib)
+    if st is None or st.junk or st.imgs or st.lis or st.chars < LEAD_MIN or st.link_density >= 0.25:
+        return False
+    prose = sum(
+        s.own - s.own_links
+        for el, s in ordered[st.order : st.end + 1]
+        if not s.junk and s.own >= MIN_PARAGRAPH and tag_of(el) not in HEADING_TAGS
+    )
+    return prose >= LEAD_MIN and prose >= st.chars * 0.7 and not _mostly_caption(sib, stats, st.chars)
+
+
+def _mostly_caption(sib: etree._Element, stats: dict[etree._Element, Stats], chars: int) -> bool:
+    """A picture's caption: the picture may be unmeasured (named as an ad), its caption is not."""
+    captions = [el for el in sib.iter(etree.Element) if el.tag == "figcaption" or CAPTION_WORDS & class_words(el)]
+    inner = {d for el in captions for d in el.iterdescendants()}
+    return sum(st.chars for el in captions if el not in inner and (st := stats.get(el)) is not None) * 2 >= chars
+
+
 def _continues_article(
     sib: etree._Element,
     top: etree._Element,
@@ -233,6 +285,7 @@ def _choose(body: etree._Element, stats: dict[etree._Element, Stats], declared_a
             return LISTING
         if teaser_list(root, stats) is not None and not declared_article:
             return LISTING
+    root, skip = with_lead(body, root, skip, stats)
     cleaned = boilerplate_in(root, stats, skip)
     if _kept(root, stats, cleaned) < MIN_BODY and _declared_or_prose(root, stats):
         # The cleaning emptied a block chosen for its text (a <main> of short link-led items,
