@@ -163,3 +163,24 @@ def test_a_caption_above_the_article_body_is_no_lead() -> None:
     photo = f"<div class='box'><img class='hero-ads' src='/p.jpg'><div class='caption-text'>{LEAD}</div></div>"
     article = generic(lead_page(photo))
     assert article is not None and article.body.startswith(PROSE[0])
+
+
+# -- a short Chinese lead with a date is no dateline -------------------------------------------
+ZH = [
+    "城市公交公司表示，从明年一月起，夜间公交线路将延伸到东部新区，方便上夜班的工人和学生出行，新线路共有四条，"
+    "预计每晚乘客约四千人次，比现有夜班线路多出三分之一左右，票价保持不变，首班车于晚上十一点发车。",
+    "也有市民表示，这笔每年约两百万元的资金，用来增加白天班次可能会让更多人受益，希望相关部门再作研究；"
+    "公交公司回应说，半年后将对新线路进行评估，并公布每个站点的客流数据，客流少的站点会调整或取消。",
+]
+
+
+def test_a_short_chinese_lead_sentence_with_a_date_is_kept() -> None:
+    # Shorter than a Latin paragraph, with a date in it: still a sentence, not a dateline.
+    lead = "据本报消息，2024年5月16日，市政府常务会议通过了夜班公交线路延伸方案。"
+    html = page(
+        f"<div class='article'><h1>夜班公交延伸到东部新区</h1><p>2024年5月16日 09:30 来源：城市日报</p>"
+        f"<p>{lead}</p><p>{ZH[0]}</p><p>{ZH[1]}</p></div>",
+        "<title>夜班公交延伸到东部新区</title>",
+    )
+    article = generic(html)
+    assert article is not None and article.body.startswith(lead + "\n\n" + ZH[0])

@@ -63,6 +63,9 @@ BYLINE = re.compile(
 )
 META_LINE_MAX = 100
 PROSE_MIN = 80
+# A sentence, not a label: a clause break inside and a full stop at the end. A Chinese lead
+# ("据央视新闻消息，2024年5月16日，…。") is shorter than PROSE_MIN yet no dateline.
+SENTENCE = re.compile(r"[,，;；].*[.!?。！？]['\"’”」)）]?$")
 
 
 class _Cleaner:
@@ -120,7 +123,7 @@ class _Cleaner:
             return True
         if PROMO_LABEL.match(text) and st.links * 2 >= st.chars:
             return True
-        if st.order < self.first_prose and (DATE.search(text) or BYLINE.match(text)):
+        if st.order < self.first_prose and (DATE.search(text) or BYLINE.match(text)) and not SENTENCE.search(text):
             return True
         trailing = st.order > self.last_prose
         return trailing and (st.links > st.chars * 0.3 or bool(CREDIT_LINE.match(text)))
