@@ -60,6 +60,8 @@ class Row:
     seconds: float
     cpu: float
     peak_rss: int
+    user: float
+    """User CPU seconds alone: what a crawler's own work costs, less the kernel's I/O."""
 
     @property
     def rate(self) -> float:
@@ -70,8 +72,13 @@ class Row:
 class Run:
     seconds: float
     cpu: float
+    """User + system seconds of the process and the children it waited for (wait4)."""
+    user: float
     peak_rss: int
     output: str
+
+    def row(self, name: str, pages: int, items: int) -> Row:
+        return Row(name, pages, items, self.seconds, self.cpu, self.peak_rss, self.user)
 
 
 def free_port() -> int:
@@ -100,7 +107,7 @@ def timed(cmd: list[str], name: str, *, cwd: Path = ROOT, log: Path | None = Non
     if usage.ru_maxrss <= resource.getrusage(resource.RUSAGE_SELF).ru_maxrss:
         # The child's figure may be this process's own peak (see make_site): not the row's.
         raise SystemExit(f"{name}: peak RSS not measurable, this benchmark process grew as large")
-    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, output)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_utime, usage.ru_maxrss * 1024, output)
 
 
 def stat(output: str, key: str) -> int:
@@ -109,9 +116,21 @@ def stat(output: str, key: str) -> int:
     return int(found[-1]) if found else 0
 
 
-def require(name: str, what: str, got: int, expected: int, output: str) -> None:
+def require(name: str, what: str, got: int, expected: int, output: str, *, exact: bool = False) -> None:
     if got < expected:
         raise SystemExit(f"{name}: {what} {got} < {expected}: the row did not do the whole site\n{output[-3000:]}")
+    if exact and got > expected:
+        raise SystemExit(f"{name}: {what} {got} > {expected}: the row did more than the site holds\n{output[-3000:]}")
+
+
+def wait_for_port(port: int) -> None:
+    """Until a server accepts connections on 127.0.0.1:port (10 s at most)."""
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
 
 
 class StaticServer:
@@ -123,12 +142,7 @@ class StaticServer:
             [sys.executable, "-m", "twisted", "web", "--path", str(root), "--listen", f"tcp:{self.port}:interface=127.0.0.1"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_port(self.port)
         self.url = f"http://127.0.0.1:{self.port}/"
 
     def stop(self) -> None:
@@ -157,38 +171,52 @@ def make_site(root: Path, articles: int, mirrors: int) -> Site:
     return Site(root, files, len(files) + listings)
 
 
+def crawl_command(url: str, archive: Path, log: Path) -> list[str]:
+    """`scrapy crawl articles` into `archive` (run in the project: archiver's settings)."""
+    return [sys.executable, "-m", "scrapy", "crawl", "articles", "-a", f"start_url={url}", "-s", f"ARCHIVE_DIR={archive}",
+            *SCRAPY_COMMON, *SCRAPY_LOG, "-s", f"LOG_FILE={log}"]
+
+
 def crawl_row(url: str, site: Site, tmp: Path, name: str = "crawl") -> Row:
     archive, log = tmp / f"archive-{name.replace(' ', '-')}", tmp / f"{name.replace(' ', '-')}.log"
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", "-a", f"start_url={url}", "-s", f"ARCHIVE_DIR={archive}",
-           *SCRAPY_COMMON, *SCRAPY_LOG, "-s", f"LOG_FILE={log}"]
-    run = timed(cmd, name, log=log)
+    run = timed(crawl_command(url, archive, log), name, log=log)
     pages, items = stat(run.output, "response_received_count"), stat(run.output, "item_scraped_count")
     require(name, "pages fetched", pages, site.pages, run.output)
     # Every article page is archived or dropped as a (near-)duplicate, never lost.
     require(name, "articles archived or dropped", items + stat(run.output, "item_dropped_count"), len(site.articles), run.output)
-    return Row(name, pages, items, run.seconds, run.cpu, run.peak_rss)
+    return run.row(name, pages, items)
+
+
+def runspider_command(script: Path, url: str, tmp: Path, name: str) -> tuple[list[str], Path, Path]:
+    """A standalone spider's command, the directory to run it in, and its log file."""
+    # Outside the project (no scrapy.cfg above cwd, no SCRAPY_SETTINGS_MODULE): Scrapy's
+    # defaults, not archiver's settings (whose AddressGuard refuses 127.0.0.1 to a runspider).
+    cwd = tmp / name
+    cwd.mkdir(exist_ok=True)
+    log = cwd / f"{name}.log"
+    cmd = [sys.executable, "-m", "scrapy", "runspider", str(script), "-a", f"start_url={url}",
+           *SCRAPY_COMMON, *SCRAPY_LOG, "-s", f"LOG_FILE={log}"]
+    return cmd, cwd, log
 
 
 def bare_command(url: str, tmp: Path) -> tuple[list[str], Path, Path]:
     """The bare spider's command, the directory to run it in, and its log file."""
-    # Outside the project (no scrapy.cfg above cwd, no SCRAPY_SETTINGS_MODULE): Scrapy's
-    # defaults, not archiver's settings (whose AddressGuard refuses 127.0.0.1 to a runspider).
-    cwd = tmp / "bare"
-    cwd.mkdir(exist_ok=True)
-    log = cwd / "bare.log"
-    cmd = [sys.executable, "-m", "scrapy", "runspider", str(HERE / "bare_spider.py"), "-a", f"start_url={url}",
-           *SCRAPY_COMMON, *SCRAPY_LOG, "-s", f"LOG_FILE={log}"]
-    return cmd, cwd, log
+    return runspider_command(HERE / "bare_spider.py", url, tmp, "bare")
+
+
+def check_defaults(name: str, output: str) -> None:
+    """A runspider row must have run on Scrapy's defaults, not on archiver's project settings."""
+    if "'BOT_NAME': 'archiver'" in output:
+        raise SystemExit(f"{name}: ran with archiver's project settings; it must run on Scrapy's defaults")
 
 
 def bare_row(url: str, site: Site, tmp: Path) -> Row:
     cmd, cwd, log = bare_command(url, tmp)
     run = timed(cmd, "bare", cwd=cwd, log=log)
-    if "'BOT_NAME': 'archiver'" in run.output:
-        raise SystemExit("bare: ran with archiver's project settings; it must run on Scrapy's defaults")
+    check_defaults("bare", run.output)
     pages = stat(run.output, "response_received_count")
     require("bare", "pages fetched", pages, site.pages, run.output)
-    return Row("bare", pages, 0, run.seconds, run.cpu, run.peak_rss)
+    return run.row("bare", pages, 0)
 
 
 def parse_row(site: Site, tmp: Path) -> Row:
@@ -199,7 +227,7 @@ def parse_row(site: Site, tmp: Path) -> Row:
     pages, items = (int(found[1]), int(found[2])) if found else (0, 0)
     require("parse", "pages parsed", pages, len(site.articles), run.output)
     require("parse", "articles written", items, len(site.articles), run.output)
-    return Row("parse", pages, items, run.seconds, run.cpu, run.peak_rss)
+    return run.row("parse", pages, items)
 
 
 def trafilatura_row(site: Site, tmp: Path) -> Row:
@@ -209,7 +237,7 @@ def trafilatura_row(site: Site, tmp: Path) -> Row:
     found = re.search(r"extracted (\d+) pages: (\d+) with text", run.output)
     pages, items = (int(found[1]), int(found[2])) if found else (0, 0)
     require("trafilatura", "pages extracted", pages, len(site.articles), run.output)
-    return Row("trafilatura", pages, items, run.seconds, run.cpu, run.peak_rss)
+    return run.row("trafilatura", pages, items)
 
 
 BASE = {"bare": "bare", "crawl": "bare", "parse": "trafilatura", "trafilatura": "trafilatura"}
@@ -220,26 +248,48 @@ def median_run(runs: list[Row]) -> Row:
     return sorted(runs, key=lambda row: row.rate)[(len(runs) - 1) // 2]
 
 
-def round_ratios(rows: dict[str, list[Row]], name: str) -> list[float]:
-    """The row's pages/s over its base row's, round by round: both ran within minutes of each
-    other, so a slow spell of a shared machine falls on both."""
-    base = rows.get(BASE[name])
-    if base is None:
-        return []
-    return [row.rate / ref.rate for row, ref in zip(rows[name], base, strict=True) if ref.rate]
+def paired_ratios(runs: list[Row], bases: list[Row]) -> list[float]:
+    """pages/s of each run over that of the base run made in the same round."""
+    return [row.rate / ref.rate for row, ref in zip(runs, bases, strict=True) if ref.rate]
+
+
+def round_ratios(rows: dict[str, list[Row]], name: str, base: str | None = None) -> list[float]:
+    """The row's pages/s over its base row's (BASE's, unless named), round by round: both ran
+    within minutes of each other, so a slow spell of a shared machine falls on both."""
+    bases = rows.get(base or BASE[name])
+    return [] if bases is None else paired_ratios(rows[name], bases)
+
+
+def median_ratio(ratios: list[float]) -> float | None:
+    """The lower middle of the ratios, as median_run picks a round."""
+    return sorted(ratios)[(len(ratios) - 1) // 2] if ratios else None
+
+
+def ratio_cell(ratios: list[float]) -> str:
+    ratio = median_ratio(ratios)
+    return f"{'-':>7}" if ratio is None else f"{ratio:>6.2f}x"
+
+
+def spread_cell(ratios: list[float]) -> str:
+    return " ".join(f"{r:.2f}" for r in sorted(ratios))
+
+
+ROW_HEAD = f"{'row':<12} {'pages':>6} {'items':>6} {'seconds':>8} {'cpu s':>7} {'pages/s':>8}"
+
+
+def row_cells(name: str, row: Row) -> str:
+    """The columns every table starts with, under ROW_HEAD."""
+    return f"{name:<12} {row.pages:>6} {row.items:>6} {row.seconds:>8.1f} {row.cpu:>7.1f} {row.rate:>8.1f}"
 
 
 def print_table(rows: dict[str, list[Row]]) -> None:
     rounds = max(len(runs) for runs in rows.values())
-    print(f"{'row':<12} {'pages':>6} {'items':>6} {'seconds':>8} {'cpu s':>7} {'pages/s':>8} {'ratio':>7} {'vs':<12} {'peak RSS':>9}"
-          + ("  round ratios, low to high" if rounds > 1 else ""))
+    print(f"{ROW_HEAD} {'ratio':>7} {'vs':<12} {'peak RSS':>9}" + ("  round ratios, low to high" if rounds > 1 else ""))
     for name, runs in rows.items():
-        row = median_run(runs)
-        ratios = sorted(round_ratios(rows, name))
-        ratio = f"{ratios[(len(ratios) - 1) // 2]:>6.2f}x" if ratios else f"{'-':>7}"
-        spread = "  " + " ".join(f"{r:.2f}" for r in ratios) if rounds > 1 and name != BASE[name] else ""
-        print(f"{name:<12} {row.pages:>6} {row.items:>6} {row.seconds:>8.1f} {row.cpu:>7.1f} {row.rate:>8.1f} "
-              f"{ratio} {BASE[name]:<12} {row.peak_rss / 2**20:>6.0f} MB{spread}")
+        ratios = round_ratios(rows, name)
+        spread = "  " + spread_cell(ratios) if rounds > 1 and name != BASE[name] else ""
+        print(f"{row_cells(name, median_run(runs))} {ratio_cell(ratios)} {BASE[name]:<12} "
+              f"{median_run(runs).peak_rss / 2**20:>6.0f} MB{spread}")
     if rounds > 1:
         print(f"{rounds} rounds, rows interleaved: each row is its median round; ratio is the median of the per-round ratios")
 

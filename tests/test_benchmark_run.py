@@ -32,7 +32,7 @@ def test_a_row_that_did_less_than_the_site_fails_the_benchmark() -> None:
 
 
 def _rows(name: str, rates: list[float]) -> list[Row]:
-    return [Row(name, 100, 100, 100 / rate, 1.0, 1) for rate in rates]
+    return [Row(name, 100, 100, 100 / rate, 1.0, 1, 0.9) for rate in rates]
 
 
 def test_a_ratio_is_the_median_of_the_rounds_and_a_row_its_median_round() -> None:
