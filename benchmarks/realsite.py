@@ -22,7 +22,8 @@ empty; articles: archived, dropped, skipped or failed, each counted), else the b
 with the row's log. The table shows each row's median round; ratios are medians of per-round
 ratios (those vs trafilatura listed low to high at the end of the line); `user s` is the row's user CPU (wait4:
 the process and the children it waited for), which a loaded machine inflates less than
-wall time; `user ms/page` is that over the pages fetched.
+wall time; `user ms/page` is that over the pages fetched; `peak RSS` is `-` where it
+cannot be told from this process's own peak (started by a larger process, as by pytest).
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def require_whole_site(name: str, site: RealSite, run: Run) -> int:
 
 def bare_row(url: str, site: RealSite, tmp: Path, name: str) -> Row:
     cmd, cwd, log = runspider_command(HERE / "bare_spider.py", url, tmp, name)
-    run = timed(cmd, name, cwd=cwd, log=log)
+    run = timed(cmd, name, cwd=cwd, log=log, need_rss=False)
     check_defaults(name, run.output)
     return run.row(name, require_whole_site(name, site, run), 0)
 
@@ -130,7 +131,7 @@ def bare_row(url: str, site: RealSite, tmp: Path, name: str) -> Row:
 def trafilatura_row(url: str, site: RealSite, tmp: Path, name: str, metadata: bool = True) -> Row:
     cmd, cwd, log = runspider_command(HERE / "trafilatura_spider.py", url, tmp, name.replace(" ", "-"))
     feed = cwd / "items.jsonl"
-    run = timed([*cmd, "-a", f"metadata={int(metadata)}", "-O", str(feed)], name, cwd=cwd, log=log)
+    run = timed([*cmd, "-a", f"metadata={int(metadata)}", "-O", str(feed)], name, cwd=cwd, log=log, need_rss=False)
     check_defaults(name, run.output)
     pages = require_whole_site(name, site, run)
     items = stat(run.output, "item_scraped_count")
@@ -144,7 +145,7 @@ def trafilatura_row(url: str, site: RealSite, tmp: Path, name: str, metadata: bo
 def articles_row(url: str, site: RealSite, tmp: Path, name: str, cpus: str | None = None) -> Row:
     slug = name.replace(" ", "-")
     cmd = crawl_command(url, tmp / f"archive-{slug}", tmp / f"{slug}.log")
-    run = timed(["taskset", "-c", cpus, *cmd] if cpus else cmd, name, log=tmp / f"{slug}.log")
+    run = timed(["taskset", "-c", cpus, *cmd] if cpus else cmd, name, log=tmp / f"{slug}.log", need_rss=False)
     pages = require_whole_site(name, site, run)
     items = stat(run.output, "item_scraped_count")
     # Each article page ends archived, dropped (duplicate), skipped (not an article) or failed.
@@ -179,6 +180,12 @@ def ratio_cells(rows: dict[str, list[Row]], name: str) -> str:
     return " ".join(cells)
 
 
+def rss_cell(row: Row) -> str:
+    # Unknown when this process was started by a larger one (pytest): a child's ru_maxrss
+    # starts from its parent's peak, so every row would show that (see run.timed).
+    return f"{row.peak_rss / 2**20:.0f} MB" if row.peak_rss else "-"
+
+
 def print_table(rows: dict[str, list[Row]], cpus: list[int]) -> None:
     rounds = max(len(runs) for runs in rows.values())
     labels = " ".join(label for label, _ in RATIO_COLUMNS)
@@ -189,7 +196,7 @@ def print_table(rows: dict[str, list[Row]], cpus: list[int]) -> None:
         spread = paired_ratios(runs, rows[SPREAD_BASE]) if SPREAD_BASE in rows and name != SPREAD_BASE else []
         print(f"{name:<17} {row.pages:>6} {row.items:>6} {row.seconds:>8.1f} {row.user:>7.1f} "
               f"{1000 * row.user / row.pages:>12.1f} {row.rate:>8.1f} {ratio_cells(rows, name)} "
-              f"{row.peak_rss / 2**20:>6.0f} MB" + (f"  {spread_cell(spread)}" if rounds > 1 and spread else ""))
+              f"{rss_cell(row):>9}" + (f"  {spread_cell(spread)}" if rounds > 1 and spread else ""))
     if ONE_CORE in rows and TWO_CORES in rows:
         scaling = paired_ratios(rows[TWO_CORES], rows[ONE_CORE])
         print(f"scaling, articles on CPUs {cpus[0]},{cpus[1]} vs CPU {cpus[0]} (taskset): {median_ratio(scaling):.2f}x"

@@ -91,8 +91,9 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in PROJECT_ENV}
 
 
-def timed(cmd: list[str], name: str, *, cwd: Path = ROOT, log: Path | None = None) -> Run:
-    """Run `cmd`; its stdout (and the log file, if any) is kept for counting."""
+def timed(cmd: list[str], name: str, *, cwd: Path = ROOT, log: Path | None = None, need_rss: bool = True) -> Run:
+    """Run `cmd`; its stdout (and the log file, if any) is kept for counting. Without
+    `need_rss`, a peak RSS that cannot be told from this process's is 0, not an error."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(cmd, cwd=cwd, env=clean_env(), stdout=out, stderr=subprocess.STDOUT)
@@ -104,10 +105,13 @@ def timed(cmd: list[str], name: str, *, cwd: Path = ROOT, log: Path | None = Non
         output += log.read_text(encoding="utf-8", errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{name} failed: {' '.join(cmd)}\n{output[-3000:]}")
+    peak_rss = usage.ru_maxrss * 1024
     if usage.ru_maxrss <= resource.getrusage(resource.RUSAGE_SELF).ru_maxrss:
         # The child's figure may be this process's own peak (see make_site): not the row's.
-        raise SystemExit(f"{name}: peak RSS not measurable, this benchmark process grew as large")
-    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_utime, usage.ru_maxrss * 1024, output)
+        if need_rss:
+            raise SystemExit(f"{name}: peak RSS not measurable, this benchmark process grew as large")
+        peak_rss = 0
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_utime, peak_rss, output)
 
 
 def stat(output: str, key: str) -> int:
