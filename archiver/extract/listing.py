@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from parsel import Selector
 
 from archiver.extract.cached import cached_property
 from archiver.extract.document import Document
 from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused
+from archiver.extract.listing_links import article_links
 from archiver.extract.profiles import Profile, builtin_profiles, find_profile
 from archiver.extract.text import squash
-from archiver.extract.urls import same_site, strip_tracking
+from archiver.extract.url_shape import ARTICLE, NOT_ARTICLE, in_section, link_kind, listing_section
+from archiver.extract.urls import dedup_key, same_site, site_of, strip_tracking
 
-NEXT_WORDS = frozenset({"下一页", "下页", "后一页", "next", "next page", "next »", "older posts", "older", "›", "»", ">", "下一頁"})
+# Labels of a link to the next page, once arrows and spacing are dropped ("Next ›", "下一页 >").
+NEXT_WORDS = frozenset({
+    "下一页", "下页", "后一页", "下一頁", "下頁", "次へ", "次のページ", "next", "nextpage", "older", "olderposts",
+    "olderentries", "olderarticles", "olderstories", "weiter", "nächsteseite", "suivant", "pagesuivante", "siguiente",
+})
+# A label that is only an arrow; counted as "next" as a last resort.
+NEXT_ARROWS = frozenset({"›", "»", ">", "→", ">>", "››", "»»"})
+LABEL_MAX = 24
+# scheme://host[:port] of an absolute URL; a port stays in the host, as site_of writes it.
+_HOST = re.compile(r"https?://([^/?#]*)")
+_ARROWS = re.compile(r"[\s›»>→⟩❯\-–—:|.]+")
 PAGINATION_HINTS = ".pagination, .pager, .page-nav, .pages, .page, nav[aria-label*=agination], #pages"
 CURRENT_HINTS = ".current, .active, [aria-current=page], .thisclass, .now"
-# Article URLs, as CMSs write them: a long number id, a date path, or a *.html leaf with a slug.
-ARTICLE_PATH = re.compile(r"(/\d{5,}|/(19|20)\d{2}/\d{1,2}/|/(article|post|p|news|blog|details?)/[^/]+|\.s?html?$)", re.I)
-NOT_ARTICLE_PATH = re.compile(r"/(tag|tags|category|categories|author|search|login|register|page|list)(/|_|$)|/list_\d+|/index\.", re.I)
+# Where a next-page candidate came from: how far it is trusted.
+_PROFILE, _REL_NEXT, _LABEL = "profile", "rel-next", "label"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,20 +51,43 @@ class ListingPage:
 
     @cached_property
     def next_page_url(self) -> str | None:
-        sel = self.doc.selector
-        candidates = list(self.profile.listing.next_page) if self.profile else []
-        candidates += ['link[rel~="next"]::attr(href)', 'a[rel~="next"]::attr(href)']
-        for css in candidates:
-            url = self._same_site(sel.css(css).get())
-            if url:
+        """The first candidate (profile selectors, rel=next, a "next" label, the page number
+        after the current one) that is another page, not an article (an article page's
+        rel=next or "Next »" leads to the next post), and in this listing's section
+        (`/business/` does not page on into `/opinion/?page=2`) unless marked rel=next.
+        A profile's own selectors are trusted as they are."""
+        section = listing_section(self.doc.url)
+        here = dedup_key(strip_tracking(self.doc.url))
+        for url, trust in self._next_candidates():
+            if url is None or dedup_key(url) == here:
+                continue
+            if trust is _PROFILE or (link_kind(url) != ARTICLE and (trust is _REL_NEXT or in_section(url, section))):
                 return url
-        for link in sel.xpath(f"(//a[@href])[position() <= {self.doc.limits.max_links}]"):
-            label = squash(" ".join(link.xpath(".//text()").getall())).lower()
-            if label in NEXT_WORDS:
-                url = self._same_site(link.attrib["href"])
-                if url:
-                    return url
-        return self._next_by_number()
+        return None
+
+    def _next_candidates(self) -> Iterator[tuple[str | None, str]]:
+        sel = self.doc.selector
+        for css in self.profile.listing.next_page if self.profile else ():
+            yield self._same_site(sel.css(css).get()), _PROFILE
+        for css in ('link[rel~="next"]::attr(href)', 'a[rel~="next"]::attr(href)'):
+            yield self._same_site(sel.css(css).get()), _REL_NEXT
+        arrows = []
+        for count, link in enumerate(self.doc.root.iter("a")):
+            if count >= self.doc.limits.max_links:
+                break
+            href = link.get("href")
+            if href is None:
+                continue
+            label = " ".join("".join(link.itertext()).split()).lower()
+            if len(label) > LABEL_MAX:
+                continue
+            if _ARROWS.sub("", label) in NEXT_WORDS:
+                yield self._same_site(href), _LABEL
+            elif label in NEXT_ARROWS:
+                arrows.append(href)
+        yield self._next_by_number(), _LABEL
+        for href in arrows:
+            yield self._same_site(href), _LABEL
 
     def _next_by_number(self) -> str | None:
         """The link labelled current+1 in the pagination block (sites with numbers only)."""
@@ -69,36 +103,36 @@ class ListingPage:
 
     @cached_property
     def article_urls(self) -> tuple[str, ...]:
-        sel = self.doc.selector
-        hrefs: list[str] = []
+        urls: list[str] = []
         if self.profile:
             for css in self.profile.listing.article_links:
-                hrefs = sel.css(css).getall()
-                if hrefs:
+                found = (self._same_site(h) for h in self.doc.selector.css(css).getall()[: self.doc.limits.max_links])
+                # A profile's selector never means a tag or user page, however its markup changed.
+                urls = [u for u in found if u and link_kind(u) != NOT_ARTICLE]
+                if urls:
                     break
-        if not hrefs:
-            hrefs = self._generic_links(sel)
-        urls = (self._same_site(h) for h in hrefs[: self.doc.limits.max_links])
+        if not urls:
+            urls = article_links(self.doc.root, self._same_site, self.doc.limits.max_links)
         page = strip_tracking(self.doc.url)
-        # A page lists an article twice (top list and sidebar): keep the first place.
-        return tuple(dict.fromkeys(u for u in urls if u and u != page and u != self.next_page_url))
-
-    def _generic_links(self, sel: Selector) -> list[str]:
-        hrefs = []
-        cap = self.doc.limits.max_links
-        for link in sel.xpath(f"(//a[@href][not(ancestor::nav or ancestor::header or ancestor::footer)])[position() <= {cap}]"):
-            href = link.attrib["href"]
-            text = squash(" ".join(link.xpath(".//text()").getall()))
-            path = _path_of(href)
-            if len(text) >= 6 and ARTICLE_PATH.search(path) and not NOT_ARTICLE_PATH.search(path):
-                hrefs.append(href)
-        return hrefs
+        # A page lists an article twice (picture, title, "read more"): keep the first place.
+        return tuple(dict.fromkeys(u for u in urls if u != page and u != self.next_page_url))
 
     def _same_site(self, href: str | None) -> str | None:
         url = self.doc.absolute(href)
-        if url is None or not same_site(url, self.doc.url):
+        if url is None or not self._on_this_site(url):
             return None
         return strip_tracking(url)
+
+    def _on_this_site(self, url: str) -> bool:
+        # A listing resolves hundreds of links to distinct URLs: same_site's cache never hits.
+        host = _HOST.match(url)
+        if host and "@" not in host.group(0) and "[" not in host.group(0):
+            return host.group(1).lower().removeprefix("www.") == self._site
+        return same_site(url, self.doc.url)
+
+    @cached_property
+    def _site(self) -> str:
+        return site_of(self.doc.url).removeprefix("www.")
 
     def to_listing(self) -> Listing:
         return Listing(article_urls=self.article_urls, next_page_url=self.next_page_url)
@@ -117,13 +151,6 @@ def _unlinked_number(block: Selector) -> int | None:
         if squash(text).isdigit():
             return int(squash(text))
     return None
-
-
-def _path_of(href: str) -> str:
-    try:
-        return urlsplit(href).path
-    except ValueError:  # `http://[bad`: "Invalid IPv6 URL"
-        return ""
 
 
 def parse_listing_page(
