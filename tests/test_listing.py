@@ -1,8 +1,12 @@
-"""Listing pages: which links are articles, which page is next (small hand-written pages)."""
+"""Listing pages: which links are articles, which page is next (small hand-written pages),
+and recall / precision over the hand-written listing pages of fixtures/listings."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
+from conftest import ROOT
 
 from archiver import parse_listing
 from archiver.extract.url_shape import (
@@ -13,6 +17,10 @@ from archiver.extract.url_shape import (
     link_kind,
     listing_section,
 )
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from listing_score import totals
+from listings import fixture_scores
 
 SITE = "https://news.example.test"
 
@@ -122,3 +130,14 @@ def test_next_in_another_section_is_followed_only_when_marked_rel_next() -> None
 def test_next_is_never_an_article() -> None:
     page = _pager_page("", '<a rel="next" href="/business/2024/09/30/the-next-story-in-line">Next »</a>')
     assert parse_listing(page, SITE + "/business/").next_page_url is None
+
+
+def test_listing_fixtures_recall_precision_and_next() -> None:
+    """fixtures/listings: hand-written listing pages (portal, blog platforms, WordPress, news
+    sections, cards, community feeds, gov and school lists) with their truth beside them."""
+    scores = fixture_scores()
+    t = totals(scores)
+    wrong = {s.name: (s.missed, s.extra, s.next_got) for s in scores if s.missed or s.extra or not s.next_right}
+    assert t.pages >= 12
+    assert t.recall >= 0.95 and t.precision >= 0.95, wrong
+    assert t.next_right == t.pages, wrong
