@@ -25,7 +25,7 @@ CST = timezone(timedelta(hours=8))
         ("the 27th of September, 2024", "2024-09-27"),
         ("Posted on June 3, 2024 by admin", "2024-06-03"),
         ("Friday, 27 September 2024", "2024-09-27"),
-        ("2 Dec. 2024", "2024-12-02"),
+        ("2 Dec. 2023", "2023-12-02"),  # (a date after the fetch is refused: see below)
         ("Published:\u00a0May\u00a05,\u00a02024", "2024-05-05"),
     ],
 )
@@ -113,3 +113,49 @@ def test_long_text_without_a_date_is_none_and_a_date_after_it_is_found() -> None
 )
 def test_existing_forms_unchanged(text: str, expected: str) -> None:
     assert parse_date(text, FETCHED, CST) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("16.10.2019", "2019-10-16"),
+        ("Veröffentlicht am 6.10.2023", "2023-10-06"),
+        ("20.10.2021 - 10:24", "2021-10-20T10:24:00+08:00"),
+        ("03.03.2011,\u00a014:17", "2011-03-03T14:17:00+08:00"),
+        ("28.01.22", "2022-01-28"),
+        ("Version 1.2.2021.4", None),  # a dotted version number, not a day
+        ("26/10/2018", "2018-10-26"),
+        ("10/26/2018", "2018-10-26"),
+        ("03/04/2021", None),  # April 3rd or March 4th: the page's locale decides, not a guess
+        ("Samstag, 5. Oktober 2013", "2013-10-05"),
+        ("25. November 2021 16:11 Uhr", "2021-11-25T16:11:00+08:00"),
+        ("29. Juni 2017, 23:39", "2017-06-29T23:39:00+08:00"),
+        ("Dienstag 6. Mai 2014", "2014-05-06"),
+        ("12 de mayo de 2022", "2022-05-12"),
+        ("1er mars 2021", "2021-03-01"),
+        ("4 febbraio 2022 alle 10:30", "2022-02-04T10:30:00+08:00"),
+        ("Maierhofer 12 2024", None),  # a word that starts like a month
+    ],
+)
+def test_day_first_numbers_and_european_month_names(text: str, expected: str | None) -> None:
+    assert parse_date(text, FETCHED, CST) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1970-01-01T00:00:00Z", None),  # a zero timestamp
+        ("© 1985, updated 2024-09-27", "2024-09-27"),  # an impossible date is skipped for the next
+        ("2024-10-15", None),  # after the fetch: an announcement, not a publication
+        ("2024-10-01T02:00:00+08:00", "2024-10-01T02:00:00+08:00"),  # a day ahead locally is fine
+        ("1989-12-31", None),
+    ],
+)
+def test_no_date_before_1990_or_after_the_fetch(text: str, expected: str | None) -> None:
+    assert parse_date(text, FETCHED, CST) == expected
+
+
+def test_relative_ages_can_be_refused() -> None:
+    assert parse_date("1 week ago", FETCHED, CST, relative=False) is None
+    assert parse_date("3 小时前", FETCHED, CST, relative=False) is None
+    assert parse_date("Posted 27 Sep 2024, 3 days ago", FETCHED, CST, relative=False) == "2024-09-27"

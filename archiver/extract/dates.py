@@ -1,9 +1,10 @@
-"""Publication dates as pages write them (Chinese, ISO and English month-name forms, relative
-ages) to ISO 8601."""
+"""Publication dates as pages write them (Chinese, ISO, day-first numbers, month names in English
+and the European languages, relative ages) to ISO 8601."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
 _ABSOLUTE = re.compile(
@@ -35,6 +36,45 @@ _MONTH_HINT = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
 _DAY_BEFORE_MONTH = 12
 _MONTH_NUMBER = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+# `16.10.2019`, `1. 2. 2022`, `31.10.23` (German, Swiss, Polish, Russian ... pages), with an
+# optional time (`20.10.2021 - 10:24`, `03.03.2011,&nbsp;14:17`, `am 25.08.2015 22:30`); not
+# inside a longer dotted number (`1.2.3.2021`, a version).
+_DOTTED = re.compile(
+    r"(?<![\d.])(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>(?:19|20)\d{2}|\d{2})(?!\d|\.\d)"
+    r"(?:[\s,|–-]{1,5}(?:um\s{1,2}|à\s{1,2})?(?P<H>\d{1,2})[:h](?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+)
+_SLASHED = re.compile(r"(?<![\d/])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>(?:19|20)\d{2})(?![\d/])")
+# Month names of the languages the suites hold besides English and Chinese (German, French,
+# Spanish, Italian, Portuguese, Dutch), written day first; English ones are _ENGLISH's.
+_FOREIGN_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "januar jänner janvier enero gennaio janeiro januari janv",
+            "februar feber février fevrier febrero febbraio fevereiro februari févr",
+            "märz maerz mars marzo março marco maart mär",
+            "avril abril aprile avr",
+            "mai mayo maggio maio mei",
+            "juni juin junio giugno junho",
+            "juli juillet julio luglio julho juil",
+            "août aout agosto augustus",
+            "septembre septiembre setiembre settembre setembro",
+            "oktober octobre octubre ottobre outubro okt",
+            "novembre noviembre novembro",
+            "dezember décembre decembre diciembre dicembre dezembro dez déc",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+_FOREIGN = re.compile(
+    r"(?<!\w)(?P<d>\d{1,2})(?:\.|er|º|°)?\s{0,3}(?:de\s{1,3})?"
+    r"(?P<mon>" + "|".join(sorted(_FOREIGN_MONTHS, key=len, reverse=True)) + r")(?!\w)\.?"
+    r",?\s{0,3}(?:de\s{1,3}|del\s{1,3})?(?P<y>(?:19|20)\d{2})(?!\d)"
+    r"(?:[\s,|–-]{1,5}(?:um\s{1,2}|à\s{1,2}|a las\s{1,2}|alle\s{1,2}|às\s{1,2})?(?P<H>\d{1,2})[:h](?P<M>\d{2}))?"
+)
+# Articles on the web start with its first news sites; a JSON-LD 1970-01-01 is a zero timestamp.
+EARLIEST = date(1990, 1, 1)
 _RELATIVE = re.compile(
     r"(?P<n>\d+)\s*(?P<unit>秒|分钟|分|小时|天|日|周|星期|个月|月|年"
     r"|seconds?|minutes?|mins?|hours?|days?|weeks?|months?|years?)\s*(?:前|ago)",
@@ -68,34 +108,93 @@ def parse_fetched_at(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def parse_date(text: str | None, fetched_at: datetime, site_tz: tzinfo | None) -> str | None:
-    """An ISO 8601 date or datetime for `text`, or None when it holds no date.
+def parse_date(
+    text: str | None, fetched_at: datetime, site_tz: tzinfo | None, *, relative: bool = True
+) -> str | None:
+    """An ISO 8601 date or datetime for `text`, or None when it holds no plausible date.
 
     Absolute dates keep the precision the page gives; `site_tz` (from the profile) is attached
-    to times that carry no offset. Relative ages (`发布于 3 天前`) count back from `fetched_at`.
+    to times that carry no offset. Relative ages (`发布于 3 天前`) count back from `fetched_at`,
+    unless `relative` is False (a phrase outside the article's byline: a sidebar's "1 week
+    ago"). A date before 1990 or after the fetch (a zero timestamp, a copyright year, an event
+    announced for next month) is skipped for the next one in the text.
     """
     if not text:
         return None
-    return _absolute(text, site_tz) or _english(text, site_tz) or _relative(text, fetched_at, site_tz)
-
-
-def _absolute(text: str, site_tz: tzinfo | None) -> str | None:
-    m = _ABSOLUTE.search(text)
-    if not m:
+    for found in _absolute(text, site_tz):
+        if _plausible(found, fetched_at):
+            return found
+    if not relative:
         return None
-    clock = None if m["H"] is None else (int(m["H"]), int(m["M"]), int(m["S"] or 0))
-    return _iso((int(m["y"]), int(m["m"]), int(m["d"])), clock, parse_offset(m["tz"]) or site_tz)
+    age = _relative(text, fetched_at, site_tz)
+    return age if age and _plausible(age, fetched_at) else None
 
 
-def _english(text: str, site_tz: tzinfo | None) -> str | None:
+def _plausible(iso: str, fetched_at: datetime) -> bool:
+    # A day's slack: the page's local date can be a day ahead of the UTC fetch time.
+    day = date.fromisoformat(iso[:10])
+    return EARLIEST <= day <= fetched_at.date() + timedelta(days=1)
+
+
+def _absolute(text: str, site_tz: tzinfo | None) -> Iterator[str]:
+    """Every absolute date in `text`, form by form: ISO and Chinese first (they answered
+    before the other forms were known), then day-first numbers, then month names."""
+    yield from _iso_or_chinese(text, site_tz)
+    yield from _day_first(text, site_tz)
+    yield from _month_names(text, site_tz)
+
+
+def _iso_or_chinese(text: str, site_tz: tzinfo | None) -> Iterator[str]:
+    for m in _ABSOLUTE.finditer(text):
+        clock = None if m["H"] is None else (int(m["H"]), int(m["M"]), int(m["S"] or 0))
+        found = _iso((int(m["y"]), int(m["m"]), int(m["d"])), clock, parse_offset(m["tz"]) or site_tz)
+        if found:
+            yield found
+
+
+def _day_first(text: str, site_tz: tzinfo | None) -> Iterator[str]:
+    """`16.10.2019`, `31.10.23`; `26/10/2018` only when the day is past 12 (`03/04/2021` is
+    April 3rd in Europe and March 4th in the US)."""
+    if "." in text:
+        for m in _DOTTED.finditer(text):
+            year = int(m["y"]) if len(m["y"]) == 4 else 2000 + int(m["y"])
+            clock = None if m["H"] is None else (int(m["H"]), int(m["M"]), int(m["S"] or 0))
+            found = _iso((year, int(m["m"]), int(m["d"])), clock, site_tz)
+            if found:
+                yield found
+    if "/" in text:
+        for m in _SLASHED.finditer(text):
+            first, second = int(m["a"]), int(m["b"])
+            day, month = (first, second) if first > 12 else (second, first) if second > 12 else (0, 0)
+            found = _iso((int(m["y"]), month, day), None, site_tz) if day else None
+            if found:
+                yield found
+
+
+def _month_names(text: str, site_tz: tzinfo | None) -> Iterator[str]:
+    """The first English month-name date (either order) and the first in another language
+    (day first: `5. Oktober 2013`, `12 de mayo de 2022`, `1er mars 2021`), earlier one first."""
     lowered = text.lower()
+    found: list[tuple[int, str]] = []
     hint = _MONTH_HINT.search(lowered)
     m = _ENGLISH.search(lowered, max(0, hint.start() - _DAY_BEFORE_MONTH)) if hint else None
-    if not m:
-        return None
-    day = (int(m["y"]), _MONTH_NUMBER[(m["mon1"] or m["mon2"])[:3]], int(m["d1"] or m["d2"]))
-    clock = None if m["H"] is None else (_hour(int(m["H"]), m["ampm"]), int(m["M"]), int(m["S"] or 0))
-    return _iso(day, clock, _zone_offset(m["zone"], m["off"]) or site_tz)
+    if m:
+        day = (int(m["y"]), _MONTH_NUMBER[(m["mon1"] or m["mon2"])[:3]], int(m["d1"] or m["d2"]))
+        clock = None if m["H"] is None else (_hour(int(m["H"]), m["ampm"]), int(m["M"]), int(m["S"] or 0))
+        iso = _iso(day, clock, _zone_offset(m["zone"], m["off"]) or site_tz)
+        if iso:
+            found.append((m.start(), iso))
+    for m in _FOREIGN.finditer(lowered):
+        iso = _iso(
+            (int(m["y"]), _FOREIGN_MONTHS[m["mon"]], int(m["d"])),
+            None if m["H"] is None else (int(m["H"]), int(m["M"]), 0),
+            site_tz,
+        )
+        if iso:
+            found.append((m.start(), iso))
+            break
+    for _, iso in sorted(found):
+        yield iso
 
 
 def _iso(day: tuple[int, int, int], clock: tuple[int, int, int] | None, tz: tzinfo | None) -> str | None:
