@@ -78,7 +78,7 @@ def test_a_failed_require_falls_back_to_the_generic_layer() -> None:
 def test_a_page_without_title_markup_is_named_by_its_url() -> None:
     html = f"<html><body><div class='text'><p>{PARAGRAPH * 3}</p><p>{PARAGRAPH * 2}</p></div></body></html>"
     result = parse_page(html, "https://news.example/2024/05/night-buses-return.html", fetched_at=FETCHED_AT, profiles=())
-    assert result.article is not None and result.article.title == "night buses return"
+    assert result.article is not None and result.article.title == "Night buses return"
     assert result.article.field_sources.title == "generic"
 
 

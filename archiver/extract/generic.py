@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
@@ -18,6 +17,7 @@ from archiver.extract.document import Document
 from archiver.extract.nodes import short_text
 from archiver.extract.select import xpath
 from archiver.extract.text import squash
+from archiver.extract.titles import ARTICLE_TYPES
 
 BREADCRUMB_HINTS = (
     "nav[aria-label*=readcrumb]", ".breadcrumb", ".breadcrumbs", "#breadcrumb", ".crumbs",
@@ -39,30 +39,6 @@ DATE_META = (
     "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
     "publish-date", "date", "dc.date", "dc.date.issued", "sailthru.date", "parsely-pub-date",
 )
-
-
-def title(doc: Document) -> str | None:
-    """og:title, else the JSON-LD headline, else the <h1>, else <title> less the site name."""
-    candidates = (
-        lambda: doc.meta.get("og:title"),
-        lambda: next((o.get("headline") for o in doc.ld_of_type(*ARTICLE_TYPES) if o.get("headline")), None),
-        lambda: squash(" ".join(doc.css("h1 ::text"))),  # type: ignore[arg-type]
-        lambda: _strip_site_suffix(squash(" ".join(doc.css("title ::text")))),  # type: ignore[arg-type]
-    )
-    for candidate in candidates:
-        value = candidate()
-        if isinstance(value, str) and squash(value):
-            return squash(value)
-    return None
-
-
-ARTICLE_TYPES = ("Article", "NewsArticle", "BlogPosting", "TechArticle", "Report", "ScholarlyArticle")
-
-
-def _strip_site_suffix(text: str) -> str:
-    # "基于人类反馈的强化学习概述 - 编程新知" / "Title | Site": the longest part is the title.
-    parts = [p.strip() for p in re.split(r"\s+[-|–—_]\s+|_", text) if p.strip()]
-    return max(parts, key=len) if parts else text
 
 
 def main_content(doc: Document) -> BodyChoice | NoArticle:
@@ -233,21 +209,3 @@ def tags_meta(doc: Document) -> tuple[str, ...]:
     if not tags and doc.meta.get("keywords"):
         tags = [squash(t) for t in re.split(r"[,，;；]", doc.meta["keywords"])]
     return tuple(dict.fromkeys(t for t in tags if t))
-
-
-# The last path segment that names the page: `/2024/05/night-buses-return.html` gives
-# "night buses return"; ids (`12345`, `98a3b5c4`), `index` and extensions name nothing.
-_SLUG_SPLIT = re.compile(r"[-_+.,\s]+")
-_SLUG_EXTENSION = re.compile(r"\.(s?html?|php|aspx?|jsp)$", re.IGNORECASE)
-_SLUG_WORD = re.compile(r"[^\W\d_]{3,}")
-
-
-def title_from_url(url: str) -> str:
-    """The title of a page without any title markup: the last path segment of its URL that
-    holds a word (`night buses return`), else its host."""
-    parts = urlsplit(url)
-    for segment in reversed([s for s in unquote(parts.path).split("/") if s]):
-        words = [w for w in _SLUG_SPLIT.split(_SLUG_EXTENSION.sub("", segment)) if w]
-        if any(_SLUG_WORD.fullmatch(w) for w in words) and words != ["index"]:
-            return squash(" ".join(words))
-    return parts.hostname or ""

@@ -17,7 +17,9 @@ from archiver.extract.nodes import Found, T, breadcrumb_parts, ld_strings, text_
 from archiver.extract.profiles import ArticleSelectors, Profile, builtin_profiles, find_profile
 from archiver.extract.render import RenderedBody, render_body
 from archiver.extract.select import first, select
+from archiver.extract.sitenames import SiteNames
 from archiver.extract.text import content_hash, decode_leaked_entities, squash, strip_label
+from archiver.extract.titles import Headline, headline
 from archiver.extract.urls import SelfLinks, resolve, site_of, strip_tracking
 from archiver.items import Article, FieldSources, RelatedLink, Source, TocEntry
 from archiver.serialize import json_line
@@ -133,15 +135,19 @@ class ArticlePage:
         return site_of(self.doc.url)
 
     @cached_property
+    def _site_names(self) -> SiteNames:
+        return SiteNames(self.doc)
+
+    @cached_property
+    def _headline(self) -> Headline | None:
+        return headline(self.doc, self._site_names)
+
+    @cached_property
     def _title(self) -> Found[str | None]:
         text = self._profile_text(self._art.title)
         if text:
             return Found(text, "profile")
-        found = self._generic(generic.title(self.doc))
-        if found.value:
-            return found
-        slug = generic.title_from_url(self.url)
-        return Found(slug or None, "generic" if slug else None)
+        return self._generic(self._headline.text if self._headline else None)
 
     @cached_property
     def title(self) -> str:
