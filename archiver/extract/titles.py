@@ -48,8 +48,8 @@ class Headline:
 def headline(doc: Document, site: SiteNames) -> Headline | None:
     """The article's title, or None when the page offers none (no heading, no metadata, no slug).
 
-    The best metadata title (og:title, then the JSON-LD headline, then <title>) picks the
-    <h1> it agrees with: that heading is what readers see (`Können Fische Schmerzen spüren /
+    The metadata titles (og:title, then the JSON-LD headline, then <title>) pick the <h1>
+    the first of them agrees with: that heading is what readers see (`Können Fische Schmerzen spüren /
     empfinden?` where og:title shortens it), unless it only adds a kicker to the metadata
     title (`Tunesien` + `Große Aufgaben für die neue Regierung`). An <h1> agreeing with none is
     a logo or a section name, and the metadata title stands.
@@ -57,10 +57,11 @@ def headline(doc: Document, site: SiteNames) -> Headline | None:
     titles, article_level = _metadata_titles(doc, site)
     headings = _headings(doc, "h1", site)
     if titles:
+        for title in titles:
+            for text, node in headings:
+                if agrees(text, title):
+                    return Headline(title if title in _pieces(node) else text, node)
         best = titles[0]
-        for text, node in headings:
-            if agrees(text, best):
-                return Headline(best if best in _pieces(node) else text, node)
         # A page with no article metadata whose <title> shares nothing with its <h1> sentence
         # has a template's title (`Drucker • Etiketten • Service`) and the headline in the <h1>.
         first = headings[0][0] if headings else ""
