@@ -45,23 +45,24 @@ _DOTTED = re.compile(
 )
 _SLASHED = re.compile(r"(?<![\d/])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>(?:19|20)\d{2})(?![\d/])")
 # Month names of the languages the suites hold besides English and Chinese (German, French,
-# Spanish, Italian, Portuguese, Dutch), written day first; English ones are _ENGLISH's.
+# Spanish, Italian, Portuguese, Dutch; Russian, Ukrainian, Polish in the genitive: `15 августа
+# 2016`), written day first; English ones are _ENGLISH's.
 _FOREIGN_MONTHS = {
     name: number
     for number, names in enumerate(
         (
-            "januar jänner janvier enero gennaio janeiro januari janv",
-            "februar feber février fevrier febrero febbraio fevereiro februari févr",
-            "märz maerz mars marzo março marco maart mär",
-            "avril abril aprile avr",
-            "mai mayo maggio maio mei",
-            "juni juin junio giugno junho",
-            "juli juillet julio luglio julho juil",
-            "août aout agosto augustus",
-            "septembre septiembre setiembre settembre setembro",
-            "oktober octobre octubre ottobre outubro okt",
-            "novembre noviembre novembro",
-            "dezember décembre decembre diciembre dicembre dezembro dez déc",
+            "januar jänner janvier enero gennaio janeiro januari janv января січня stycznia",
+            "februar feber février fevrier febrero febbraio fevereiro februari févr февраля лютого lutego",
+            "märz maerz mars marzo março marco maart mär марта березня marca",
+            "avril abril aprile avr апреля квітня kwietnia",
+            "mai mayo maggio maio mei мая травня maja",
+            "juni juin junio giugno junho июня червня czerwca",
+            "juli juillet julio luglio julho juil июля липня lipca",
+            "août aout agosto augustus августа серпня sierpnia",
+            "septembre septiembre setiembre settembre setembro сентября вересня września",
+            "oktober octobre octubre ottobre outubro okt октября жовтня października",
+            "novembre noviembre novembro ноября листопада listopada",
+            "dezember décembre decembre diciembre dicembre dezembro dez déc декабря грудня grudnia",
         ),
         start=1,
     )

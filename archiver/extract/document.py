@@ -341,7 +341,7 @@ class Document:
         objects: list[dict[str, Any]] = []
         for raw in xpath(self.root, '//script[@type="application/ld+json"]/text()'):
             try:
-                data = json.loads(clean(raw))
+                data = json.loads(_unwrapped(clean(raw)))
             except (ValueError, RecursionError):
                 # RecursionError: `[[[[…` nested past the interpreter's limit.
                 continue
@@ -361,6 +361,15 @@ class Document:
             kinds = kind if isinstance(kind, list) else [kind]
             if any(k in types for k in kinds if isinstance(k, str)):
                 yield obj
+
+
+# `<![CDATA[ {...} ]]>`, `//<![CDATA[ … //]]>`, `<!-- … -->` around a JSON-LD script's JSON
+# (Wikipedia, Kotaku): markup for old XHTML parsers, not part of the JSON.
+_LD_WRAPPER = re.compile(r"^\s*(?:(?://|/\*)?\s*<!\[CDATA\[|<!--)|(?:(?://|/\*)?\s*\]\]>\s*(?:\*/)?|-->)\s*$")
+
+
+def _unwrapped(raw: str) -> str:
+    return _LD_WRAPPER.sub("", raw) if "<!" in raw else raw
 
 
 # Cached answers that depend on the tree only, never on the URL (see Document.with_url).

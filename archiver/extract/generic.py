@@ -12,7 +12,6 @@ from lxml import etree
 from archiver.extract import content
 from archiver.extract.boilerplate import RELATED_HEADINGS
 from archiver.extract.content import NoArticle
-from archiver.extract.dates import parse_date
 from archiver.extract.document import Document
 from archiver.extract.nodes import short_text
 from archiver.extract.select import xpath
@@ -25,20 +24,11 @@ BREADCRUMB_HINTS = (
 )
 # Where a heading of a related-links block may sit: heading tags and short inline/blocks.
 RELATED_HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "em", "header")
-DATE_LINE_TAGS = ("span", "div", "p", "time", "em", "small", "li", "i", "font", "dd")
-PUBLISHED_LABEL = re.compile(
-    r"(^|(?<=\s)|(?<=\|))(发布于|发表于|发布时间|发布日期|发表时间|时间|published( on)?|posted( on)?|date)(?![A-Za-z])\s*[:：]?\s*",
-    re.IGNORECASE,
-)
-DATE_CLASS = re.compile(r"(^|[\s_-])(date|time|publish(ed)?|pubdate|posted|timestamp)($|[\s_-])", re.IGNORECASE)
+AUTHOR_LINE_TAGS = ("span", "div", "p", "time", "em", "small", "li", "i", "font", "dd", "a", "address")
 AUTHOR_CLASS = re.compile(r"(^|[\s_-])(author|byline|writer|author-name)($|[\s_-])", re.IGNORECASE)
 AUTHOR_LABEL = re.compile(r"^(作者|记者|撰文|文)\s*[:：/／]")
 BYLINE_LABEL = re.compile(r"^((by|von|par|por)\s+|(作者|撰文|记者)\s*[:：]?\s*|文\s*[/／]\s*)", re.IGNORECASE)
 BYLINE_SPLIT = re.compile(r"\s+[|·•–—-]\s+|\s*[|·•]\s*|,\s+|\s{2,}")
-DATE_META = (
-    "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
-    "publish-date", "date", "dc.date", "dc.date.issued", "sailthru.date", "parsely-pub-date",
-)
 
 
 def main_content(doc: Document) -> BodyChoice | NoArticle:
@@ -121,36 +111,6 @@ def _related_headings(root: etree._Element) -> Iterator[etree._Element]:
                 yield el
 
 
-def published_meta(doc: Document) -> str | None:
-    """The publication date as the page's metadata gives it, else as a labelled or
-    date-named line of text near the top (`发布于 3 天前`, `Posted on May 3, 2024`)."""
-    for key in DATE_META:
-        if doc.meta.get(key):
-            return doc.meta[key]
-    for obj in doc.ld_of_type(*ARTICLE_TYPES):
-        value = obj.get("datePublished") or obj.get("dateCreated")
-        if isinstance(value, str):
-            return value
-    node = doc.css_first(("time[datetime]::attr(datetime), [itemprop=datePublished]::attr(content)",))
-    return (node if isinstance(node, str) else None) or published_text(doc)
-
-
-def published_text(doc: Document) -> str | None:
-    """The first short text that a label (发布于, Published) or a date-like class announces
-    and that reads as a date."""
-    for el in doc.root.iter(*DATE_LINE_TAGS):
-        if len(el) > 3:
-            continue
-        text = short_text(el, 60)
-        if not text:
-            continue
-        labelled = PUBLISHED_LABEL.search(text)
-        named = not labelled and DATE_CLASS.search(f"{el.get('class', '')} {el.get('id', '')}")
-        if (labelled or named) and parse_date(text[labelled.end():] if labelled else text, doc.fetched_at, None):
-            return text[labelled.end():] if labelled else text
-    return None
-
-
 def author_meta(doc: Document) -> str | None:
     for obj in doc.ld_of_type(*ARTICLE_TYPES):
         author = obj.get("author")
@@ -185,7 +145,7 @@ def author_line(doc: Document) -> str | None:
     """The name in the first author- or byline-named or -labelled element outside the
     comments (`<span class="author">`, `<p class="byline">By Maria Chen | May 3</p>`,
     `<span>记者：陈晓雨</span>`)."""
-    for el in doc.root.iter(*DATE_LINE_TAGS, "a", "address"):
+    for el in doc.root.iter(*AUTHOR_LINE_TAGS):
         if len(el) > 3:
             continue
         named = AUTHOR_CLASS.search(f"{el.get('class', '')} {el.get('id', '')}")

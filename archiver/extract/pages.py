@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from archiver.extract import generic
+from archiver.extract import generic, published
 from archiver.extract.cached import cached_property
 from archiver.extract.dates import parse_date
 from archiver.extract.document import Document
@@ -241,12 +241,20 @@ class ArticlePage:
     @cached_property
     def _published(self) -> Found[str | None]:
         tz = self.profile.timezone if self.profile else None
+        meta = published.published(self.doc, lambda: self._byline_anchor, tz)
+        if meta.source == "metadata":
+            return meta
         found = parse_date(self._profile_text(self._art.published), self.doc.fetched_at, tz)
         if found:
             return Found(found, "profile")
-        raw = self._generic(generic.published_meta(self.doc))
-        found = parse_date(raw.value, self.doc.fetched_at, tz)
-        return Found(found, raw.source if found else None)
+        return meta
+
+    @cached_property
+    def _byline_anchor(self) -> etree._Element | None:
+        """What the byline stands beside: the headline's <h1>, else the body."""
+        if self._headline is not None and self._headline.node is not None:
+            return self._headline.node
+        return self._root
 
     @cached_property
     def published(self) -> str | None:
