@@ -15,7 +15,8 @@ from lxml import etree
 from archiver.extract import cssmatch
 from archiver.extract.cssmatch import ElementIndex, compile_css
 from archiver.extract.document import Document
-from archiver.extract.generic import BREADCRUMB_HINTS, _texts
+from archiver.extract.authors import _texts
+from archiver.extract.generic import BREADCRUMB_HINTS
 from archiver.extract.pages import GENERIC_TOC
 from archiver.extract.profiles import builtin_profiles
 from archiver.extract.select import compiled

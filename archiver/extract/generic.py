@@ -24,11 +24,6 @@ BREADCRUMB_HINTS = (
 )
 # Where a heading of a related-links block may sit: heading tags and short inline/blocks.
 RELATED_HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "em", "header")
-AUTHOR_LINE_TAGS = ("span", "div", "p", "time", "em", "small", "li", "i", "font", "dd", "a", "address")
-AUTHOR_CLASS = re.compile(r"(^|[\s_-])(author|byline|writer|author-name)($|[\s_-])", re.IGNORECASE)
-AUTHOR_LABEL = re.compile(r"^(作者|记者|撰文|文)\s*[:：/／]")
-BYLINE_LABEL = re.compile(r"^((by|von|par|por)\s+|(作者|撰文|记者)\s*[:：]?\s*|文\s*[/／]\s*)", re.IGNORECASE)
-BYLINE_SPLIT = re.compile(r"\s+[|·•–—-]\s+|\s*[|·•]\s*|,\s+|\s{2,}")
 
 
 def main_content(doc: Document) -> BodyChoice | NoArticle:
@@ -109,59 +104,6 @@ def _related_headings(root: etree._Element) -> Iterator[etree._Element]:
             text = short_text(el, 40)
             if text is not None and RELATED_HEADINGS.match(text):
                 yield el
-
-
-def author_meta(doc: Document) -> str | None:
-    for obj in doc.ld_of_type(*ARTICLE_TYPES):
-        author = obj.get("author")
-        author = author[0] if isinstance(author, list) and author else author
-        name = author.get("name") if isinstance(author, dict) else author
-        if isinstance(name, str) and squash(name):
-            return squash(name)
-    for value in (
-        doc.meta.get("author"),
-        doc.meta.get("article:author"),
-        squash(" ".join(_texts(doc.css("[rel=author], [itemprop=author]")))),  # type: ignore[arg-type]
-    ):
-        if value and not value.startswith("http"):
-            return value
-    return author_line(doc)
-
-
-def _texts(elements: list[etree._Element]) -> list[str]:
-    """The text nodes under the elements, each once, in page order (what `a ::text, b ::text`
-    selects): an element inside an earlier one adds nothing."""
-    texts: list[str] = []
-    last: etree._Element | None = None
-    for el in elements:
-        if last is not None and any(a is last for a in el.iterancestors()):
-            continue
-        texts.extend(el.itertext())
-        last = el
-    return texts
-
-
-def author_line(doc: Document) -> str | None:
-    """The name in the first author- or byline-named or -labelled element outside the
-    comments (`<span class="author">`, `<p class="byline">By Maria Chen | May 3</p>`,
-    `<span>记者：陈晓雨</span>`)."""
-    for el in doc.root.iter(*AUTHOR_LINE_TAGS):
-        if len(el) > 3:
-            continue
-        named = AUTHOR_CLASS.search(f"{el.get('class', '')} {el.get('id', '')}")
-        # Only a named element may be long (an author box); a labelled line is short.
-        text = squash("".join(el.itertext())) if named else short_text(el, 400)
-        if not text or not (named or AUTHOR_LABEL.match(text)) or _in_comments(el):
-            continue
-        text = BYLINE_LABEL.sub("", text)
-        text = BYLINE_SPLIT.split(text, maxsplit=1)[0].strip()
-        if 0 < len(text) <= 40 and not any(c.isdigit() for c in text):
-            return text
-    return None
-
-
-def _in_comments(el: etree._Element) -> bool:
-    return any("comment" in f"{a.get('class', '')} {a.get('id', '')}".lower() for a in (el, *el.iterancestors()))
 
 
 def tags_meta(doc: Document) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from archiver.extract import generic, published
+from archiver.extract import authors, generic, published
 from archiver.extract.cached import cached_property
 from archiver.extract.dates import parse_date
 from archiver.extract.document import Document
@@ -262,8 +262,8 @@ class ArticlePage:
 
     @cached_property
     def _author(self) -> Found[str | None]:
-        text = strip_label(self._profile_text(self._art.author), AUTHOR_LABELS)
-        return Found(text, "profile") if text else self._generic(generic.author_meta(self.doc))
+        text = authors.clean_author(strip_label(self._profile_text(self._art.author), AUTHOR_LABELS), self._site_names)
+        return Found(text, "profile") if text else self._generic(authors.author(self.doc, self._site_names))
 
     @cached_property
     def author(self) -> str | None:
