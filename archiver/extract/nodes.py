@@ -7,7 +7,7 @@ Shared by the page objects; pure functions over lxml elements (as selected by
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -97,3 +97,22 @@ def short_text(el: etree._Element, limit: int) -> str | None:
         parts.append(piece)
     text = squash("".join(parts))
     return text if len(text) <= limit else None
+
+
+def text_holders(root: etree._Element, test: Callable[[str], bool], levels: int) -> set[etree._Element]:
+    """The elements within `levels` above a text node (an element's text or a child's tail)
+    that passes `test`: the only ones whose text can hold what `test` looks for, found in one
+    Python walk (an XPath test on every text node was nine times slower). The set keeps the
+    lxml proxies alive, so membership is identity."""
+    holders: set[etree._Element] = set()
+    # Every node, comments too: the text after `<!-- -->` is its tail.
+    for node in root.iter():
+        for text, el in ((node.text, node), (node.tail, node.getparent())):
+            if not text or not test(text):
+                continue
+            for _ in range(levels):
+                if el is None:
+                    break
+                holders.add(el)
+                el = el.getparent()
+    return holders

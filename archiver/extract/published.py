@@ -20,7 +20,7 @@ from lxml import etree
 
 from archiver.extract.dates import parse_date, parse_offset
 from archiver.extract.document import Document
-from archiver.extract.nodes import Found, short_text
+from archiver.extract.nodes import Found, short_text, text_holders
 from archiver.extract.text import squash
 from archiver.extract.titles import ARTICLE_TYPES
 
@@ -211,7 +211,7 @@ class _Markup:
     def read(cls, doc: Document, anchor: etree._Element | None) -> _Markup:
         # Only elements that hold a digit, or carry the date in an attribute, can say a date:
         # reading every element's text cost more than the rest of the field.
-        digits = _digit_holders(doc.root)
+        digits = text_holders(doc.root, _has_digit, DIGIT_LEVELS)
         found: list[_Dated] = []
         anchor_at = None
         for position, el in enumerate(doc.root.iter(etree.Element)):
@@ -224,25 +224,12 @@ class _Markup:
         return cls(found, anchor, anchor_at)
 
 
+def _has_digit(text: str) -> bool:
+    return _DIGIT.search(text) is not None
+
+
 # A date line's text sits at most this many elements below it (`<p><span><a><b>3 May`).
 DIGIT_LEVELS = 4
-
-
-def _digit_holders(root: etree._Element) -> set[etree._Element]:
-    """The elements within DIGIT_LEVELS above a text node with a digit (the set keeps the
-    lxml proxies alive, so membership is identity). A Python walk: an XPath `translate()`
-    test on every text node was nine times slower."""
-    holders: set[etree._Element] = set()
-    for node in root.iter():
-        text, tail = node.text, node.tail
-        owners = (node if text and _DIGIT.search(text) else None, node.getparent() if tail and _DIGIT.search(tail) else None)
-        for el in owners:
-            for _ in range(DIGIT_LEVELS):
-                if el is None:
-                    break
-                holders.add(el)
-                el = el.getparent()
-    return holders
 
 
 def _date_text(el: etree._Element, position: int) -> _Dated | None:
