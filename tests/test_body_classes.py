@@ -184,3 +184,27 @@ def test_a_short_chinese_lead_sentence_with_a_date_is_kept() -> None:
     )
     article = generic(html)
     assert article is not None and article.body.startswith(lead + "\n\n" + ZH[0])
+
+
+# -- the lead in the article's header, between the headline and the body ----------------------
+def header_page(header_extra: str) -> str:
+    # The lead sits in the article's <header> under the <h1>; the body's container is its sibling.
+    return page(
+        "<header class='site'><a href='/'>City News</a><nav><a href='/a'>Politics</a></nav></header>"
+        f"<main><article><header class='article-header'><h1>Night buses extended to the east</h1>{header_extra}"
+        "<div class='byline'>By A. Writer, 29 September 2024</div></header>"
+        f"<div class='article-text'>{STORY}</div></article></main>"
+    )
+
+
+def test_the_lead_in_the_article_header_is_kept() -> None:
+    article = generic(header_page(f"<p class='article-lead'>{LEAD}</p>"))
+    assert article is not None and article.body.startswith(LEAD + "\n\n" + PROSE[0])
+    assert "A. Writer" not in article.body and "Politics" not in article.body
+
+
+def test_a_deck_or_a_caption_in_the_article_header_is_no_lead() -> None:
+    # A deck is the title's (reader views leave it out); a caption is the picture's.
+    for extra in (f"<p class='dek'>{LEAD}</p>", f"<div class='intro'><img src='/p.jpg'><p class='photo-caption'>{LEAD}</p></div>"):
+        article = generic(header_page(extra))
+        assert article is not None and article.body.startswith(PROSE[0])

@@ -27,6 +27,7 @@ from archiver.extract.blocks import (
 )
 from archiver.extract.boilerplate import boilerplate_in
 from archiver.extract.render import DROPPED_TAGS
+from archiver.extract.standfirst import with_standfirst
 from archiver.extract.teasers import beside_the_list, teaser_list
 
 MIN_BODY = 140
@@ -293,7 +294,10 @@ def _choose(body: etree._Element, stats: dict[etree._Element, Stats], declared_a
         # title above the text, stay out.
         marked = {el for el in root.iterdescendants() if (st := stats.get(el)) is not None and st.flag}
         cleaned = skip | marked | {el for el in cleaned if el.tag == "h1"}
-    return MainContent(root, frozenset(cleaned)) if _kept(root, stats, cleaned) >= MIN_BODY else NO_BODY
+    if _kept(root, stats, cleaned) < MIN_BODY:
+        return NO_BODY
+    root, cleaned = with_standfirst(body, root, cleaned)
+    return MainContent(root, frozenset(cleaned))
 
 
 def _kept(root: etree._Element, stats: dict[etree._Element, Stats], skip: set[etree._Element]) -> int:
