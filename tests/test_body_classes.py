@@ -208,3 +208,17 @@ def test_a_deck_or_a_caption_in_the_article_header_is_no_lead() -> None:
     for extra in (f"<p class='dek'>{LEAD}</p>", f"<div class='intro'><img src='/p.jpg'><p class='photo-caption'>{LEAD}</p></div>"):
         article = generic(header_page(extra))
         assert article is not None and article.body.startswith(PROSE[0])
+
+
+def test_a_short_lead_in_its_own_block_before_the_body_is_kept() -> None:
+    # A news template's teaser block: one sentence in a <div> around a <p>, before the body's block.
+    lead = "What the riders had asked for since spring is now decided, and paid for."
+    html = page(
+        "<div class='news-single'><div class='article'><h3>Night buses extended</h3>"
+        "<div class='news-date'>29.09.2024</div>"
+        f"<div class='teaser-text'><p>{lead}</p></div><div class='news-text-wrap'>{STORY}</div>"
+        "<div class='news-backlink'><a href='/news'>Back</a></div></div></div>"
+    )
+    article = generic(html)
+    assert article is not None and article.body.startswith(lead + "\n\n" + PROSE[0])
+    assert "29.09.2024" not in article.body

@@ -27,7 +27,7 @@ from archiver.extract.blocks import (
 )
 from archiver.extract.boilerplate import boilerplate_in
 from archiver.extract.render import DROPPED_TAGS
-from archiver.extract.standfirst import with_standfirst
+from archiver.extract.standfirst import is_named_lead, with_standfirst
 from archiver.extract.teasers import beside_the_list, teaser_list
 
 MIN_BODY = 140
@@ -136,10 +136,16 @@ def with_siblings(
         return top, set()
     best = candidates[top].score if top in candidates else 0.0
     threshold = max(10.0, best * 0.2)
-    kept = [
-        sib is top or _continues_article(sib, top, stats, candidates, threshold, best)
-        for sib in parent
-    ]
+    before = True
+    kept = []
+    for sib in parent:
+        before = before and sib is not top
+        kept.append(
+            sib is top
+            or _continues_article(sib, top, stats, candidates, threshold, best)
+            # The lead in its own block before the body (too short, or a <div> around a <p>).
+            or (before and sib in stats and not stats[sib].junk and is_named_lead(sib))
+        )
     if sum(kept) == 1:
         return top, set()
     # A heading between two kept parts belongs to the article.

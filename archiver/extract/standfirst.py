@@ -149,3 +149,19 @@ def _named_lead(el: etree._Element, top: etree._Element) -> bool:
             return False
         named = named or bool(words & LEAD_WORDS)
     return named
+
+
+def is_named_lead(block: etree._Element) -> bool:
+    """Whether a block beside the body is its lead: paragraphs named as the lead, reading as
+    one, hold most of its text (`<div class="teaser-text"><p>…</p></div>` before the body's
+    container in TYPO3's news template)."""
+    parent = block.getparent()
+    if parent is None:
+        return False
+    lead = 0
+    for el in block.iter(etree.Element):
+        text = _own_paragraph(el)
+        if text is not None and _reads_as_lead(el, text) and _named_lead(el, parent):
+            lead += len(text)
+    total = len(" ".join("".join(block.itertext()).split()))
+    return lead > 0 and lead * 10 >= total * 7
