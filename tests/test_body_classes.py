@@ -222,3 +222,11 @@ def test_a_short_lead_in_its_own_block_before_the_body_is_kept() -> None:
     article = generic(html)
     assert article is not None and article.body.startswith(lead + "\n\n" + PROSE[0])
     assert "29.09.2024" not in article.body
+
+
+# -- a picture's copyright line inside the body -------------------------------------------------
+def test_a_copyright_line_under_a_picture_in_the_body_is_left_out() -> None:
+    picture = "<div class='media'><img src='/p.jpg' alt=''><p class='image-copyright'>Night shift photo agency, all rights reserved</p></div>"
+    html = page(f"<div class='story'><h1>Night buses extended</h1><p>{PROSE[0]}</p>{picture}<p>{PROSE[1]}</p><p>{PROSE[2]}</p></div>")
+    article = generic(html)
+    assert article is not None and article.body == "\n\n".join(PROSE[:3])
