@@ -230,3 +230,13 @@ def test_a_copyright_line_under_a_picture_in_the_body_is_left_out() -> None:
     html = page(f"<div class='story'><h1>Night buses extended</h1><p>{PROSE[0]}</p>{picture}<p>{PROSE[1]}</p><p>{PROSE[2]}</p></div>")
     article = generic(html)
     assert article is not None and article.body == "\n\n".join(PROSE[:3])
+
+
+# -- a field whose label is hidden is shown ------------------------------------------------------
+def test_a_drupal_field_with_its_label_hidden_is_kept() -> None:
+    # `field--label-hidden` hides the field's label, not the field holding half of the text.
+    shown = f"<div class='field field--name-intro'><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div>"
+    hidden = f"<div class='field field--name-field-details field--label-hidden'><p>{PROSE[2]}</p><p>{PROSE[3]}</p></div>"
+    html = page(f"<main><div class='node'><h1>Night buses extended</h1>{shown}{hidden}</div></main>")
+    article = generic(html)
+    assert article is not None and article.body == "\n\n".join(PROSE)

@@ -130,9 +130,20 @@ def tag_of(el: etree._Element) -> str:
     return el.tag.lower() if isinstance(el.tag, str) else ""
 
 
+# Class names where "hidden" hides a part of the block, not the block: Drupal's
+# `field--label-hidden` (the field's label) on the field holding an article's text.
+_SHOWN = re.compile(r"[\w-]*(?:label|title)-hidden\b", re.IGNORECASE)
+
+
+def _name_words(name: str) -> set[str]:
+    if "hidden" in name:
+        name = _SHOWN.sub(" ", name)
+    return {w.lower() for w in _WORDS.findall(name)}
+
+
 def class_words(el: etree._Element) -> set[str]:
     value = f"{el.get('class', '')} {el.get('id', '')}"
-    return {w.lower() for w in _WORDS.findall(value)} if value.strip() else set()
+    return _name_words(value) if value.strip() else set()
 
 
 def class_weight(el: etree._Element) -> int:
@@ -164,7 +175,7 @@ def looks_boilerplate(el: etree._Element, tag: str, named: dict[str, int] | None
     name = f"{el.get('class', '')} {el.get('id', '')}"
     if named is not None and name in named:
         return named[name]
-    words = {w.lower() for w in _WORDS.findall(name)}
+    words = _name_words(name)
     verdict = SOFT if words & UNLIKELY_WORDS and not words & POSITIVE_WORDS else 0
     if named is not None:
         named[name] = verdict
