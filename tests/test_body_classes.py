@@ -240,3 +240,12 @@ def test_a_drupal_field_with_its_label_hidden_is_kept() -> None:
     html = page(f"<main><div class='node'><h1>Night buses extended</h1>{shown}{hidden}</div></main>")
     article = generic(html)
     assert article is not None and article.body == "\n\n".join(PROSE)
+
+
+# -- a short code sample in the body --------------------------------------------------------------
+def test_a_short_code_sample_in_its_wrapper_is_kept() -> None:
+    # Under 25 characters in a copy-button wrapper: "mostly not text" for the cleaning.
+    sample = "<div class='snippet-clipboard'><pre>pip install nightbus</pre></div>"
+    html = page(f"<div class='readme'><h1>nightbus</h1><p>{PROSE[0]}</p>{sample}<p>{PROSE[1]}</p><p>{PROSE[2]}</p></div>")
+    article = generic(html)
+    assert article is not None and "pip install nightbus" in article.body

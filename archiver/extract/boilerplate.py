@@ -163,6 +163,9 @@ def _mostly_not_text(el: etree._Element, tag: str, st: Stats) -> bool:
         return True
     if st.commas >= 10:
         return False
+    # A code sample is text however short (`pip install x` in its copy-button wrapper).
+    if st.chars and any(True for _ in el.iter("pre")):
+        return False
     density = st.link_density
     if tag == "table" and density < 0.5 and (st.chars > 0 or st.imgs):
         return False
