@@ -2,6 +2,6 @@ from __future__ import annotations
 
 import sys
 
-from archiver.cli import main
+from archiver.tools.cli import main
 
 sys.exit(main())

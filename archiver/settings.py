@@ -5,12 +5,12 @@ from __future__ import annotations
 from scrapy.settings.default_settings import EXTENSIONS_BASE as SCRAPY_EXTENSIONS_BASE
 
 BOT_NAME = "archiver"
-SPIDER_MODULES = ["archiver.spiders"]
-NEWSPIDER_MODULE = "archiver.spiders"
+SPIDER_MODULES = ["archiver.crawl.spider"]
+NEWSPIDER_MODULE = "archiver.crawl.spider"
 # `scrapy crawl` checks spider arguments before starting: a bad one is an error line, exit 2.
-COMMANDS_MODULE = "archiver.commands"
+COMMANDS_MODULE = "archiver.crawl.commands"
 # A dropped record is logged as one line (reason, URL, detail), without the record itself.
-LOG_FORMATTER = "archiver.logformatter.OneLineLogFormatter"
+LOG_FORMATTER = "archiver.crawl.logformatter.OneLineLogFormatter"
 
 # -- Scrapy: politeness and robustness ----------------------------------------
 USER_AGENT = "archiver/0.1 (+https://github.com/archiver/archiver)"
@@ -36,15 +36,15 @@ LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES = {
-    "archiver.pipelines.validate.ValidatePipeline": 100,
-    "archiver.pipelines.dedup.DedupPipeline": 200,
-    "archiver.pipelines.neardup.NearDuplicatePipeline": 250,
-    "archiver.pipelines.archive.ArchivePipeline": 300,
+    "archiver.crawl.pipelines.validate.ValidatePipeline": 100,
+    "archiver.crawl.pipelines.dedup.DedupPipeline": 200,
+    "archiver.crawl.pipelines.neardup.NearDuplicatePipeline": 250,
+    "archiver.crawl.pipelines.archive.ArchivePipeline": 300,
 }
 EXTENSIONS = {
-    "archiver.extensions.CrawlSummary": 500,
-    # The exit status of `scrapy crawl` (archiver/exits.py).
-    "archiver.exits.CrawlExit": 510,
+    "archiver.crawl.extensions.CrawlSummary": 500,
+    # The exit status of `scrapy crawl` (archiver/crawl/exits.py).
+    "archiver.crawl.exits.CrawlExit": 510,
 }
 # Scrapy's extensions but RemoteControl (2.19), which runs Python code posted to a local
 # HTTP server and writes its token under the user's home: the archiver has no use for it,
@@ -76,15 +76,15 @@ RAWPAGES_MAX_BYTES = 1024 * 1024 * 1024
 # After HttpCompressionMiddleware (590): bodies are stored decoded, as the spider parses them.
 DOWNLOADER_MIDDLEWARES = {
     # Before RobotsTxtMiddleware (100): a refused host gets no robots.txt request either.
-    "archiver.middlewares.AddressGuard": 50,
-    "archiver.rawpages.RawPagesMiddleware": 575,
+    "archiver.crawl.middlewares.AddressGuard": 50,
+    "archiver.crawl.rawpages.RawPagesMiddleware": 575,
 }
 
 # -- STATE_*: crash-safe crawl state (SQLite, WAL) ------------------------------
 # The queue, the seen set and the archived-record index live on disk, in STATE_DIR
 # (default: ARCHIVE_DIR), so re-running the same command after a kill resumes.
 # SCHEDULER is chosen by archiver.distributed.addon.RedisAddon (ADDONS below):
-# archiver.scheduler.DurableScheduler, or scrapy-redis's when ARCHIVER_REDIS_URL is set.
+# archiver.crawl.scheduler.DurableScheduler, or scrapy-redis's when ARCHIVER_REDIS_URL is set.
 STATE_DIR = ""
 # Seconds between state commits; each commit first fsyncs the open archive shard.
 STATE_COMMIT_INTERVAL = 1.0
@@ -111,7 +111,7 @@ LISTING_STOP_AFTER_KNOWN_PAGES = 2
 # last fetch is older than this many seconds; -1 never re-fetches archived articles.
 RECRAWL_AFTER = -1
 
-# -- TRAP_*: crawler traps (archiver/traps.py); 0 turns a bound off ------------
+# -- TRAP_*: crawler traps (archiver/crawl/traps.py); 0 turns a bound off ------------
 # Each stop is counted (archiver/trap/<reason>) and logged once per reason and host.
 # Stop a listing's next-page chain after this many pages in a row offered no article the
 # crawl had not archived or requested already (empty pages too): a calendar, an endless
@@ -131,7 +131,7 @@ TRAP_MAX_SITEMAPS = 10_000
 TRAP_SESSION_PARAMS: list[str] = []
 SPIDER_MIDDLEWARES = {
     # Next to the spider: its requests lose their session ids before anything else sees them.
-    "archiver.traps.TrapGuard": 950,
+    "archiver.crawl.traps.TrapGuard": 950,
 }
 
 # -- ARCHIVER_REDIS_*: distributed crawls (scrapy-redis) ----------------------
@@ -169,8 +169,8 @@ DRIFT_HISTORY_RUNS = 5
 CRAWL_MAX_FAILED_RATIO = 0.25
 
 # `scrapy check articles`: @fixture PATH requests PATH of ARCHIVER_FIXTURE_SITE, served on
-# 127.0.0.1 for the check, so the spider's contracts run offline (archiver/contracts.py).
-SPIDER_CONTRACTS = {"archiver.contracts.FixtureContract": 10}
+# 127.0.0.1 for the check, so the spider's contracts run offline (archiver/crawl/contracts.py).
+SPIDER_CONTRACTS = {"archiver.crawl.contracts.FixtureContract": 10}
 
 # -- ARCHIVER_*: crawl behaviour ----------------------------------------------
 # Directory served on 127.0.0.1 when `scrapy crawl articles` gets no start_url.
@@ -194,7 +194,7 @@ ARCHIVER_MAX_TOC_ENTRIES = 2_000
 # A record whose JSON line would be larger is skipped (`record_too_large`).
 ARCHIVER_MAX_RECORD_BYTES = 16 * 1024 * 1024
 
-# -- Security: where the crawl may connect (archiver/middlewares.py, archiver/addresses.py) --
+# -- Security: where the crawl may connect (archiver/crawl/middlewares.py, archiver/crawl/addresses.py) --
 # Only http(s) is fetched, and never a loopback, private, link-local, metadata, multicast or
 # reserved address (by IP, inside an IPv6 form such as ::ffff:a.b.c.d or 64:ff9b::/96, or by
 # what a name resolves to), except the hosts of the URLs the user gave the spider (each on its

@@ -68,7 +68,7 @@ def run_row(row: str, url: str, site: Site, tmp: Path) -> float:
 def crawl(row: str, url: str, root: Path, scrapy_args: list[str]) -> None:
     """One crawl row in this process: records made first when the row stubs extraction."""
     if row in STUBBED:
-        import archiver.spiders.articles as spider_module
+        import archiver.crawl.spider as spider_module
         from archiver.extract import parse_page
 
         records = {}

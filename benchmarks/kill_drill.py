@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sitegen import generate  # noqa: E402
 
-from archiver.fixture_site import StaticSite  # noqa: E402
+from archiver.crawl.fixture_site import StaticSite  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

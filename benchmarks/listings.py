@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from listing_score import ListingScore, Totals, score_listing, totals
 from suite_data import DATASETS, SUITES
 
-from archiver import golden, parse_listing
+from archiver import parse_listing
 from archiver.extract.listing import parse_listing_page
+from archiver.tools import golden
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTINGS = ROOT / "fixtures" / "listings"

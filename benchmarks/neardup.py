@@ -3,10 +3,10 @@
     python benchmarks/neardup.py                       # ~1.5 min on 2 shared cores
     python benchmarks/neardup.py --topics 500 --sizes 100000   # quick look
 
-Quality: a generated corpus (archiver.neardup.corpus: Chinese fixture bodies and generated
+Quality: a generated corpus (neardup_corpus: Chinese fixture bodies and generated
 Chinese / English articles; copies mirrored with farm boilerplate or lightly edited; distinct
 articles on the same topic or with the same farm boilerplate as hard negatives) streamed
-through the index as the pipeline's "drop" policy sees it (archiver.neardup.evaluate).
+through the index as the pipeline's "drop" policy sees it (neardup_evaluate).
 
 Scale: for each N a SQLite store holding N signatures is written (random 16-bit values:
 memory and lookup cost do not depend on content), then a fresh child process opens it as
@@ -35,12 +35,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archiver.neardup.corpus import CorpusDoc, generate_corpus
-from archiver.neardup.evaluate import evaluate
+from neardup_corpus import CorpusDoc, generate_corpus
+from neardup_evaluate import evaluate
+
 from archiver.neardup.index import LshIndex, MemorySignatureStore
 from archiver.neardup.signature import BINS, body_signature
+from archiver.neardup.store import SQLiteSignatureStore, open_neardup_index
 from archiver.settings import NEARDUP_THRESHOLD
-from archiver.state.neardup_store import SQLiteSignatureStore, open_neardup_index
 
 WRITE_CHUNK = 100_000
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from archiver.fixture_site import StaticSite
+from archiver.crawl.fixture_site import StaticSite
 
 if TYPE_CHECKING:
     from archiver.items import Article

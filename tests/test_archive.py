@@ -14,10 +14,10 @@ import pytest
 from archiver.archive import (
     ArchiveWriter,
     iter_archive_records,
-    manifest_path,
     recover_open_shards,
     verify_archive,
 )
+from archiver.archive.writer import manifest_path
 from archiver.serialize import json_line
 
 

@@ -12,11 +12,13 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from archiver import golden, parse_article
-from archiver.extract.pages import ParseResult
-from archiver.offline import CHUNK, WINDOW, WorkerPool, run_jobs
-from archiver.serialize import json_line
 from conftest import FETCHED_AT, FIXTURES, ROOT, SITE
+
+from archiver import parse_article
+from archiver.extract.pages import ParseResult
+from archiver.serialize import json_line
+from archiver.tools import golden
+from archiver.tools.offline import CHUNK, WINDOW, WorkerPool, run_jobs
 
 SITE_CASES = [c for c in golden.cases(FIXTURES) if c.kind == "article" and c.page.is_relative_to(SITE)]
 

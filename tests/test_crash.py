@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from archiver.neardup.index import LshIndex
-from archiver.state.neardup_bands import DiskBands
-from archiver.state.neardup_store import SQLiteSignatureStore
 from conftest import ROOT
+
+from archiver.neardup.bands import DiskBands
+from archiver.neardup.index import LshIndex
+from archiver.neardup.store import SQLiteSignatureStore
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from kill_drill import run_drill  # noqa: E402
@@ -46,8 +46,8 @@ import os, signal, sys
 from pathlib import Path
 import numpy as np
 from archiver.neardup.index import LshIndex
-from archiver.state.neardup_bands import DiskBands
-from archiver.state.neardup_store import SQLiteSignatureStore
+from archiver.neardup.bands import DiskBands
+from archiver.neardup.store import SQLiteSignatureStore
 store = SQLiteSignatureStore(Path(sys.argv[1]))
 bands = DiskBands.open(store.db, store.load, flush_docs=40)
 die_at, writes, write_rows = int(sys.argv[2]), [0], bands._write_rows

@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archiver import golden, parse_article
-from archiver.serialize import json_line
 from conftest import FIXTURES, SITE, run_crawl
+
+from archiver import parse_article
+from archiver.serialize import json_line
+from archiver.tools import golden
 
 ARTICLE_CASES = [c for c in golden.cases(FIXTURES) if c.kind == "article" and c.page.is_relative_to(SITE)]
 EXPECTED_TITLES = sorted(c.expected["title"] for c in ARTICLE_CASES if c.expected)

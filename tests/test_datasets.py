@@ -16,7 +16,7 @@ os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
 from datasets import load_dataset
 from test_export import golden_records, write_archive
 
-from archiver.export import archive_features, closed_shards, export_parquet
+from archiver.tools.export import archive_features, closed_shards, export_parquet
 
 # Compared as they are: pyarrow's JSON reader turns ISO dates it can parse into timestamps.
 EXACT = ("url", "canonical_url", "site", "title", "body", "body_html", "toc", "related", "breadcrumb",

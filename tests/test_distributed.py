@@ -22,10 +22,10 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from archiver.crawl.context import crawl_context
+from archiver.crawl.fixture_site import StaticSite
+from archiver.crawl.spider import ArticlesSpider
 from archiver.distributed import serializer
 from archiver.distributed.tracker import RedisTracker
-from archiver.fixture_site import StaticSite
-from archiver.spiders.articles import ArticlesSpider
 from archiver.state.ledger import ClaimedElsewhere
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

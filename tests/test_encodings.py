@@ -8,10 +8,10 @@ decode to the text it was written in, with no U+FFFD, whichever path reads it.
 from __future__ import annotations
 
 import pytest
+from conftest import FIXTURES
 
 from archiver import parse_article
 from archiver.extract.encoding import decode_html, guess_cjk, sniff_encoding, utf16_codec
-from conftest import FIXTURES
 
 ENCODINGS = FIXTURES / "encodings"
 SIMPLIFIED = "在校对过程中，团队遇到了不少生僻字，例如“镕”“堃”“喆”等"

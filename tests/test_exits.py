@@ -16,10 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from archiver.exits import CrawlExit
 from conftest import ROOT, crawl_stats, run_crawl
 from loopback import Route, RoutedSite
+
+from archiver.crawl.exits import CrawlExit
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from sitegen import article_html  # noqa: E402

@@ -13,10 +13,17 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import FIXTURES, ROOT
 
-from archiver import golden, parse_article
+from archiver import parse_article
 from archiver.archive import ArchiveWriter, iter_archive_records
-from archiver.export import ExportError, arrow_schema, closed_shards, export_parquet, load_schema
 from archiver.serialize import json_line
+from archiver.tools import golden
+from archiver.tools.export import (
+    ExportError,
+    arrow_schema,
+    closed_shards,
+    export_parquet,
+    load_schema,
+)
 
 
 def golden_records() -> list[dict]:

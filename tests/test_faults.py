@@ -27,8 +27,8 @@ from scrapy.utils.test import get_crawler
 
 from archiver.archive import ArchiveWriter, iter_archive_records, verify_archive
 from archiver.crawl.context import crawl_context
+from archiver.crawl.spider import ArticlesSpider
 from archiver.serialize import json_line
-from archiver.spiders.articles import ArticlesSpider
 from archiver.state.crawl import ARTICLE, DONE, CrawlState, fingerprint
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

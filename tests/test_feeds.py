@@ -6,9 +6,9 @@ import gzip
 from datetime import datetime, timezone
 
 import pytest
+from conftest import SITE
 
 from archiver.extract.feeds import FeedError, parse_discovery, robots_sitemaps
-from conftest import SITE
 
 BASE = "http://127.0.0.1:8000/sitemap.xml"
 

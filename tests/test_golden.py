@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from archiver import golden
 from conftest import FIXTURES
+
+from archiver.tools import golden
 
 CASES = golden.cases(FIXTURES)
 

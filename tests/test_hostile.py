@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import FIXTURES, ROOT, crawl_stats, run_crawl
+from hostile.cases import ARTICLE_TEXT, BY_NAME, CASES, FETCHED_AT, RECORD, URL, Case, gzip_bomb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -27,8 +29,6 @@ from archiver.extract.document import Document, clean_for_lxml, decode_html, par
 from archiver.extract.limits import DEFAULT_LIMITS, PageRefused
 from archiver.items import Article
 from archiver.serialize import json_line
-from conftest import FIXTURES, ROOT, crawl_stats, run_crawl
-from hostile.cases import ARTICLE_TEXT, BY_NAME, CASES, FETCHED_AT, RECORD, URL, Case, gzip_bomb
 
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 HREF = re.compile(r'(?:href|src)="([^"]*)"')
@@ -365,13 +365,13 @@ def test_page_bytes_give_the_tree_of_their_decoded_text(text: str, lead: str, tr
 
 
 def test_a_refused_listing_page_is_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import project_settings
     from scrapy import Request
     from scrapy.http import HtmlResponse
     from scrapy.statscollectors import MemoryStatsCollector
     from scrapy.utils.test import get_crawler
 
-    from archiver.spiders.articles import ArticlesSpider
-    from conftest import project_settings
+    from archiver.crawl.spider import ArticlesSpider
 
     monkeypatch.chdir(tmp_path)  # the crawl state goes to ./archive here
     crawler = get_crawler(ArticlesSpider, settings_dict=project_settings())

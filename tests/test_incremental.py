@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SITE, crawl_stats, run_crawl
 
 from archiver.archive import iter_archive_records
-from archiver.fixture_site import StaticSite
-from conftest import ROOT, SITE, crawl_stats, run_crawl
+from archiver.crawl.fixture_site import StaticSite
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from sitegen import generate  # noqa: E402

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import shutil
 import sqlite3
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -21,18 +22,21 @@ from scrapy.utils.test import get_crawler
 
 from archiver import parse_article
 from archiver.archive import ArchiveWriter
+from archiver.crawl.pipelines.neardup import NearDuplicatePipeline
+from archiver.crawl.spider import ArticlesSpider
 from archiver.items import Article
-from archiver.neardup.corpus import generate_corpus
-from archiver.neardup.evaluate import evaluate
 from archiver.neardup.index import LshIndex, MemorySignatureStore
 from archiver.neardup.lsh import RUN_DOCS, WINDOW_CAP, BandIndex
 from archiver.neardup.signature import body_signature
+from archiver.neardup.store import NEARDUP_FILE, open_neardup_index
 from archiver.neardup.text import normalise, normalised_codepoints, uses_char_shingles
-from archiver.pipelines.neardup import NearDuplicatePipeline
 from archiver.serialize import json_line
 from archiver.settings import ITEM_PIPELINES, NEARDUP_THRESHOLD
-from archiver.spiders.articles import ArticlesSpider
-from archiver.state.neardup_store import NEARDUP_FILE, open_neardup_index
+
+# The generated corpus and its scorer are test data, kept with the benchmark that prints them.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from neardup_corpus import generate_corpus  # noqa: E402
+from neardup_evaluate import evaluate  # noqa: E402
 
 FARM_HEADER = "本文转载自某某资讯网，原文链接见文末，仅供学习交流。"
 FARM_FOOTER = "免责声明：本文来源于网络，版权归原作者所有，如有侵权请联系删除。关注公众号，获取更多精彩内容。"
@@ -269,5 +273,5 @@ def test_disabled_and_ordered_between_dedup_and_archive(tmp_path: Path) -> None:
     with pytest.raises(NotConfigured):
         NearDuplicatePipeline.from_crawler(crawler_for(tmp_path, NEARDUP_ENABLED=False))
     order = sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.__getitem__)
-    assert order.index("archiver.pipelines.neardup.NearDuplicatePipeline") == order.index("archiver.pipelines.dedup.DedupPipeline") + 1
-    assert ITEM_PIPELINES["archiver.pipelines.neardup.NearDuplicatePipeline"] == 250
+    assert order.index("archiver.crawl.pipelines.neardup.NearDuplicatePipeline") == order.index("archiver.crawl.pipelines.dedup.DedupPipeline") + 1
+    assert ITEM_PIPELINES["archiver.crawl.pipelines.neardup.NearDuplicatePipeline"] == 250

@@ -7,17 +7,17 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import project_settings, seed_article
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from archiver.archive import ArchiveWriter, iter_archive_records, recover_open_shards
-from archiver.pipelines.archive import ArchivePipeline
-from archiver.pipelines.dedup import DedupPipeline
-from archiver.pipelines.validate import ValidatePipeline
+from archiver.crawl.pipelines.archive import ArchivePipeline
+from archiver.crawl.pipelines.dedup import DedupPipeline
+from archiver.crawl.pipelines.validate import ValidatePipeline
+from archiver.crawl.spider import ArticlesSpider
 from archiver.serialize import json_line
-from archiver.spiders.articles import ArticlesSpider
-from conftest import project_settings, seed_article
 
 
 def crawler_for(tmp_path: Path, **settings: object):

@@ -11,11 +11,11 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from test_spider import make_spider
 
-from archiver.drift import profile_misses
-from archiver.extensions import summarise
+from archiver.archive.drift import profile_misses
+from archiver.crawl.extensions import summarise
 from archiver.extract import parse_page
-from archiver.report.data import ReportData
-from archiver.report.page import render
+from archiver.tools.report.data import ReportData
+from archiver.tools.report.page import render
 
 PARAGRAPH = "旧版页面的正文直接写在文章容器里，没有后来加上的内层容器，标题也在另一个位置。"
 CSDN_URL = "https://blog.csdn.net/linjian/article/details/60123456"

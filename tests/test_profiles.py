@@ -16,6 +16,8 @@ from scrapy.http import HtmlResponse
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
+from archiver.archive.schema import SCHEMA_PATH
+from archiver.crawl.spider import ArticlesSpider
 from archiver.extract import parse_page
 from archiver.extract.profiles import (
     Profile,
@@ -26,9 +28,7 @@ from archiver.extract.profiles import (
     parse_profile,
 )
 from archiver.extract.render import render_body
-from archiver.schema import SCHEMA_PATH
 from archiver.serialize import article_to_dict
-from archiver.spiders.articles import ArticlesSpider
 
 MINIMAL = '[match]\nhosts = ["example.test"]\n'
 

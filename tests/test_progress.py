@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SITE
 
-from archiver.extensions import CrawlSummary, progress_line
-from archiver.progress import CLEAR_LINE, ProgressBar
+from archiver.crawl.extensions import CrawlSummary, progress_line
+from archiver.tools.progress import CLEAR_LINE, ProgressBar
 
 PAGES = sum(1 for p in SITE.rglob("*") if p.suffix in (".html", ".htm"))
 
@@ -85,7 +85,7 @@ def test_crawl_logs_progress_with_archived_and_failed(caplog: pytest.LogCaptureF
         stats.set_value(key, value)
     summary = CrawlSummary(stats, tmp_path, "run", progress_interval=30.0)
     summary.pages_before = 10
-    with caplog.at_level(logging.INFO, logger="archiver.extensions"):
+    with caplog.at_level(logging.INFO, logger="archiver.crawl.extensions"):
         summary.log_progress()
     assert "Progress: 30 pages (40 pages/min), 20 archived, 3 dropped, 2 skipped, 5 failed" in caplog.text
     assert summary.pages_before == 30

@@ -16,14 +16,14 @@ import numpy as np
 import pytest
 from conftest import ROOT, SITE, run_crawl
 
-from archiver.drift import (
+from archiver.archive.drift import (
     CoverageCounter,
     DriftThresholds,
     drift_flags,
     extracted_fields,
     read_runs,
 )
-from archiver.fixture_site import StaticSite
+from archiver.crawl.fixture_site import StaticSite
 
 CHROMIUM = "/usr/bin/chromium"
 # What a redesign does to the fixture pages: the date and author are gone from where the

@@ -6,10 +6,10 @@ import json
 
 import jsonschema
 import pytest
-
-from archiver import golden
-from archiver.schema import SCHEMA_PATH, schema_text
 from conftest import FIXTURES
+
+from archiver.archive.schema import SCHEMA_PATH, schema_text
+from archiver.tools import golden
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 RECORDS = [c.expected for c in golden.cases(FIXTURES) if c.kind == "article" and c.expected]

@@ -19,15 +19,15 @@ import pytest
 from conftest import ROOT
 
 from archiver.archive import iter_archive_records
-from archiver.drift import read_runs
-from archiver.spiders.articles import ArticlesSpider
+from archiver.archive.drift import read_runs
+from archiver.crawl.spider import ArticlesSpider
 
 BIN = Path(sys.executable).parent
 # The spider's own contracts, in a subclass whose contracts a test can break.
 LISTING_CONTRACTS = ArticlesSpider.parse_listing.__doc__
 ARTICLE_CONTRACTS = ArticlesSpider.parse_article.__doc__
 PROBE = f'''
-from archiver.spiders.articles import ArticlesSpider
+from archiver.crawl.spider import ArticlesSpider
 
 
 class ProbeSpider(ArticlesSpider):
@@ -50,14 +50,14 @@ def scrapy_check(tmp_path: Path, spider: str, *extra: str, env: dict[str, str] |
 
 def test_contracts_run_offline_on_the_fixture_site(tmp_path: Path) -> None:
     (tmp_path / "contract_probe.py").write_text(PROBE, encoding="utf-8")
-    proc = scrapy_check(tmp_path, "articles_probe", "-s", "SPIDER_MODULES=archiver.spiders,contract_probe",
+    proc = scrapy_check(tmp_path, "articles_probe", "-s", "SPIDER_MODULES=archiver.crawl.spider,contract_probe",
                         env={"PYTHONPATH": str(tmp_path)})
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Ran 5 contracts" in proc.stderr and proc.stderr.rstrip().endswith("OK")
     assert not (tmp_path / "archive" / "runs").exists()  # a check is not a crawl of the archive
     # A contract that does not hold fails the check.
     (tmp_path / "contract_probe.py").write_text(PROBE.replace("@returns items 1 1", "@returns items 2 2"), encoding="utf-8")
-    failing = scrapy_check(tmp_path, "articles_probe", "-s", "SPIDER_MODULES=archiver.spiders,contract_probe",
+    failing = scrapy_check(tmp_path, "articles_probe", "-s", "SPIDER_MODULES=archiver.crawl.spider,contract_probe",
                            env={"PYTHONPATH": str(tmp_path)})
     assert failing.returncode == 1 and "Returned 1 items, expected 2" in failing.stderr
 
@@ -161,7 +161,7 @@ def test_a_dropped_record_is_logged_in_one_line() -> None:
     from scrapy.exceptions import DropItem
     from scrapy.utils.test import get_crawler
 
-    from archiver.logformatter import OneLineLogFormatter
+    from archiver.crawl.logformatter import OneLineLogFormatter
 
     spider = type("FakeSpider", (), {"crawler": get_crawler(ArticlesSpider)})()
     line = OneLineLogFormatter().dropped({"body": "x\n" * 1000}, DropItem("duplicate_url: https://a.test/1"), None, spider)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, project_settings
 from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -22,10 +23,15 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 import archiver.settings
+from archiver.archive.paths import path_inside, safe_component
+from archiver.crawl.middlewares import (
+    AddressGuard,
+    RefusedRequest,
+    failure_reason,
+    limits_from_settings,
+    url_refusal,
+)
 from archiver.extract.limits import DEFAULT_LIMITS
-from archiver.middlewares import AddressGuard, RefusedRequest, failure_reason, limits_from_settings, url_refusal
-from archiver.paths import path_inside, safe_component
-from conftest import ROOT, project_settings
 
 
 @pytest.mark.parametrize(
@@ -265,7 +271,7 @@ def test_caps_are_settings_whose_defaults_are_the_library_defaults() -> None:
 def test_no_download_handler_for_other_schemes() -> None:
     handlers = archiver.settings.DOWNLOAD_HANDLERS
     assert all(handlers[scheme] is None for scheme in ("file", "data", "ftp", "s3"))
-    assert "archiver.middlewares.AddressGuard" in archiver.settings.DOWNLOADER_MIDDLEWARES
+    assert "archiver.crawl.middlewares.AddressGuard" in archiver.settings.DOWNLOADER_MIDDLEWARES
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ from scrapy.http import HtmlResponse, Response, XmlResponse
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
+from archiver.crawl.args import SpiderArgs
+from archiver.crawl.spider import KNOWN_STREAK, ArticlesSpider
 from archiver.items import Article
-from archiver.spiders.args import SpiderArgs
-from archiver.spiders.articles import KNOWN_STREAK, ArticlesSpider
 from archiver.state.crawl import Validators
 
 BASE = "http://127.0.0.1:8000/"
@@ -79,7 +79,7 @@ def test_parse_error_is_logged_with_url_and_counted(monkeypatch: pytest.MonkeyPa
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("lxml exploded")
 
-    monkeypatch.setattr("archiver.spiders.articles.parse_page", boom)
+    monkeypatch.setattr("archiver.crawl.spider.parse_page", boom)
     assert list(spider.parse_article(response("news/x.html", b"<html></html>"))) == []
     assert spider.crawler.stats.get_value("archiver/failed/parse_error") == 1
     assert BASE + "news/x.html" in caplog.text and "lxml exploded" in caplog.text

@@ -12,12 +12,12 @@ from scrapy import Request
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
+from archiver.crawl.scheduler import DurableScheduler, request_from_dict, request_to_dict
+from archiver.crawl.spider import ArticlesSpider
+from archiver.neardup.bands import DiskBands, Held
 from archiver.neardup.lsh import BandIndex
-from archiver.scheduler import DurableScheduler, request_from_dict, request_to_dict
-from archiver.spiders.articles import ArticlesSpider
+from archiver.neardup.store import RecentSignatures, SQLiteSignatureStore
 from archiver.state.crawl import ARTICLE, DONE, INFLIGHT, LISTING, PENDING, CrawlState, fingerprint
-from archiver.state.neardup_bands import DiskBands, Held
-from archiver.state.neardup_store import RecentSignatures, SQLiteSignatureStore
 
 
 def spider() -> ArticlesSpider:

@@ -12,10 +12,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from archiver.archive import iter_archive_records
 from conftest import ROOT, crawl_stats, run_crawl
 from loopback import Route
+
+from archiver.archive import iter_archive_records
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from sitegen import article_html  # noqa: E402

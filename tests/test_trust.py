@@ -15,16 +15,19 @@ from pathlib import Path
 from typing import Self
 
 import pytest
+from conftest import crawl_stats, run_crawl
 from redis import Redis
 from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
+from test_distributed import allowed, count_archive, generate, worker
 
+from archiver.crawl.fixture_site import StaticSite
+from archiver.crawl.spider import ArticlesSpider
 from archiver.distributed import serializer
 from archiver.distributed.queue import LeasedPriorityQueue
-from archiver.fixture_site import StaticSite
 from archiver.request_meta import (
     KIND_META,
     KNOWN_STREAK,
@@ -33,9 +36,6 @@ from archiver.request_meta import (
     LISTING_IDLE_META,
     SITEMAP_DEPTH_META,
 )
-from archiver.spiders.articles import ArticlesSpider
-from conftest import crawl_stats, run_crawl
-from test_distributed import allowed, count_archive, generate, worker
 
 ARTICLES = 20
 GOOD_URL = "https://a.test/news/1.html"

@@ -7,6 +7,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from conftest import FETCHED_AT, SITE, project_settings, run_crawl
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
@@ -18,12 +19,7 @@ from warcio.warcwriter import WARCWriter
 
 from archiver import parse_article
 from archiver.archive import iter_archive_records
-from archiver.cli import main
-from archiver.rawpages import RawPagesMiddleware
-from archiver.request_meta import FETCHED_AT_META, KIND_META
-from archiver.serialize import json_line
-from archiver.spiders.articles import ArticlesSpider
-from archiver.warc import (
+from archiver.archive.warc import (
     Exchange,
     WarcWriter,
     complete_members,
@@ -31,7 +27,11 @@ from archiver.warc import (
     iter_warc_pages,
     recover_open_warcs,
 )
-from conftest import FETCHED_AT, SITE, project_settings, run_crawl
+from archiver.crawl.rawpages import RawPagesMiddleware
+from archiver.crawl.spider import ArticlesSpider
+from archiver.request_meta import FETCHED_AT_META, KIND_META
+from archiver.serialize import json_line
+from archiver.tools.cli import main
 
 PAGE = SITE / "news" / "2024092701.html"
 GBK_PAGE = SITE / "news" / "2024092712.html"

@@ -20,7 +20,7 @@ from pathlib import Path
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
-from archiver.paths import safe_component
+from archiver.archive.paths import safe_component
 from archiver.state.crawl import CrawlState
 from archiver.state.ledger import ArchiveOptions, Ledger
 from archiver.state.tracking import CrawlTracker

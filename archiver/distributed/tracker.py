@@ -24,12 +24,12 @@ from typing import Any
 
 from redis import Redis
 
+from archiver.archive.lock import prefix_of
 from archiver.distributed import index_scripts
 from archiver.distributed.connection import reconnecting_redis
 from archiver.distributed.queue import lease_keys
 from archiver.extract.urls import dedup_key
 from archiver.request_meta import LEASE_META
-from archiver.shardlock import prefix_of
 from archiver.state.crawl import ArchiveEntry, Claim, RequestLike, Validators
 from archiver.state.tracking import IndexLost
 

@@ -2,8 +2,8 @@
 
 text.py (normalise, shingle) -> signature.py (one-permutation MinHash) -> lsh.py (band
 tables in memory) -> index.py (the NearDuplicateIndex protocol, confirmation of candidates).
-The SQLite store that makes the index persistent is archiver/state/neardup_store.py; the
-pipeline is archiver/pipelines/neardup.py. corpus.py and evaluate.py measure quality.
+The SQLite store that makes the index persistent is archiver/neardup/store.py; the
+pipeline is archiver/crawl/pipelines/neardup.py. corpus.py and evaluate.py measure quality.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 `LshIndex` finds candidates in band tables (`BandTable`: `BandIndex` in memory, or the SQLite
 store's `DiskBands`, mostly on disk) and asks a `SignatureStore` for the signatures and
 canonical URLs of candidates, to confirm them. The store is memory (`MemorySignatureStore`,
-for tests and benchmarks) or SQLite on disk (`archiver.state.neardup_store`), so the index
+for tests and benchmarks) or SQLite on disk (`archiver.neardup.store`), so the index
 survives across runs.
 """
 
@@ -77,7 +77,7 @@ class SignatureStore(Protocol):
 
 class BandTable(Protocol):
     """Which documents share a band with a signature: `BandIndex` in memory, or
-    `archiver.state.neardup_bands.DiskBands` (on disk, a small part in memory)."""
+    `archiver.neardup.bands.DiskBands` (on disk, a small part in memory)."""
 
     def __len__(self) -> int: ...
 

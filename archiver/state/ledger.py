@@ -43,11 +43,12 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import task
 
-from archiver.archive import ArchiveWriter, iter_archive_entries, recover_open_shards
+from archiver.archive.lock import OrphanLocks, WorkerLock
+from archiver.archive.reader import iter_archive_entries, recover_open_shards
+from archiver.archive.writer import ArchiveWriter
 from archiver.items import Article
 from archiver.request_meta import VALIDATORS_META
 from archiver.serialize import json_line
-from archiver.shardlock import OrphanLocks, WorkerLock
 from archiver.state.crawl import Claim, RequestLike, Validators
 from archiver.state.tracking import CrawlTracker, IndexLost
 
@@ -289,7 +290,7 @@ class Ledger:
         return (writer.torn or writer.open_path or self.options.directory) if writer is not None else self.options.directory
 
     def stop(self, reason: str) -> None:
-        """Close the spider with `reason` (archiver.commands.crawl exits non-zero for it)."""
+        """Close the spider with `reason` (archiver.crawl.commands.crawl exits non-zero for it)."""
         if self.stopping is not None:
             return
         self.stopping = reason

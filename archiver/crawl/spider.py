@@ -11,17 +11,17 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from archiver.crawl.args import SpiderArgs
 from archiver.crawl.context import redis_url
-from archiver.distributed.start import DistributedWorker
+from archiver.crawl.discovery import DiscoverySpider, response_content_type, response_header
+from archiver.crawl.fixture_site import StaticSite
+from archiver.crawl.middlewares import failure_reason, limits_from_settings
+from archiver.crawl.redis_start import DistributedWorker
+from archiver.crawl.traps import ListingTraps, SitemapTraps, TrapLimits, TrapLog
 from archiver.extract import FieldError, parse_listing, parse_page, utc_now
 from archiver.extract.limits import DEFAULT_LIMITS
-from archiver.fixture_site import StaticSite
-from archiver.middlewares import failure_reason, limits_from_settings
 from archiver.request_meta import FETCHED_AT_META, FULL_WALK, KNOWN_STREAK, VALIDATORS_META
-from archiver.spiders.args import SpiderArgs
-from archiver.spiders.discovery import DiscoverySpider, response_content_type, response_header
 from archiver.state.ledger import index_lost
-from archiver.traps import ListingTraps, SitemapTraps, TrapLimits, TrapLog
 
 
 class ArticlesSpider(DiscoverySpider):

@@ -14,14 +14,14 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
-from archiver.archive import iter_archive_records
+from archiver.archive.reader import iter_archive_records
 from archiver.crawl.context import crawl_context
+from archiver.crawl.pipelines.dedup import with_field
+from archiver.crawl.pipelines.validate import drop
 from archiver.neardup.index import NearDuplicateIndex
 from archiver.neardup.signature import Signature, body_signature
-from archiver.pipelines.dedup import with_field
-from archiver.pipelines.validate import drop
+from archiver.neardup.store import NEARDUP_FILE, open_neardup_index
 from archiver.state.ledger import is_disk_full
-from archiver.state.neardup_store import NEARDUP_FILE, open_neardup_index
 
 logger = logging.getLogger(__name__)
 

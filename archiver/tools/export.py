@@ -14,14 +14,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archiver.archive import (
-    GZ_SUFFIX,
-    MANIFEST_SUFFIX,
-    PLAIN_SUFFIX,
-    iter_archive_records,
-    shard_base,
-)
-from archiver.schema import SCHEMA_PATH
+from archiver.archive.reader import iter_archive_records
+from archiver.archive.schema import SCHEMA_PATH
+from archiver.archive.writer import GZ_SUFFIX, MANIFEST_SUFFIX, PLAIN_SUFFIX, shard_base
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -19,10 +19,10 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.statscollectors import StatsCollector
 
-from archiver.extract import utc_now
+from archiver.archive.warc import Exchange, WarcWriter, recover_open_warcs
 from archiver.crawl.context import crawl_context
+from archiver.extract import utc_now
 from archiver.request_meta import FETCHED_AT_META, KIND_META
-from archiver.warc import Exchange, WarcWriter, recover_open_warcs
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from archiver.crawl.context import crawl_context
-from archiver.pipelines.validate import drop
+from archiver.crawl.pipelines.validate import drop
 from archiver.state.ledger import ClaimedElsewhere, Ledger
 
 logger = logging.getLogger(__name__)

@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from archiver.archive import UnreadableLines, iter_archive_records
-from archiver.drift import (
+from archiver.archive.drift import (
     DEFAULT_THRESHOLDS,
     CoverageCounter,
     DriftFlag,
@@ -21,6 +20,7 @@ from archiver.drift import (
     profile_misses,
     read_runs,
 )
+from archiver.archive.reader import UnreadableLines, iter_archive_records
 
 # Charts stay readable: the busiest sites, the latest days and runs.
 MAX_SITES = 30

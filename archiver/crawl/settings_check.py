@@ -19,7 +19,7 @@ from scrapy.settings import BaseSettings
 from scrapy.settings import default_settings as scrapy_defaults
 
 import archiver.settings as archiver_defaults
-from archiver.addresses import allowed_hosts
+from archiver.crawl.addresses import allowed_hosts
 
 
 class SettingsError(ValueError):
@@ -91,7 +91,7 @@ def check_state(s: BaseSettings) -> None:
 
 
 def check_neardup(s: BaseSettings) -> None:
-    from archiver.pipelines.neardup import POLICIES
+    from archiver.crawl.pipelines.neardup import POLICIES
 
     _bool(s, "NEARDUP_ENABLED")
     _bool(s, "NEARDUP_SEED_FROM_ARCHIVE")

@@ -3,7 +3,7 @@
 Files are `<prefix>-<seq>.warc.gz.open` while written and renamed to `.warc.gz` once closed
 and fsynced. A fetch is written as its response record then its request record, both in one
 `write`; a crash can only tear the last gzip member, and recovery cuts it off.
-No Scrapy here: `archiver.rawpages` turns Scrapy responses into `Exchange`s.
+No Scrapy here: `archiver.crawl.rawpages` turns Scrapy responses into `Exchange`s.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.archive import fsync_dir, write_whole
+from archiver.archive.writer import fsync_dir, write_whole
 
 logger = logging.getLogger(__name__)
 # warcio is imported where it is used: it pulls in fsspec, 0.1 s of every `parse` start-up

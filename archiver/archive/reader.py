@@ -1,7 +1,6 @@
 """The archive's shards read back, whatever a crash left: recovery, records, manifest checks.
 
-Shards are written by `archiver.archive_writer.ArchiveWriter` (re-exported here, with the
-shard-format helpers, so `from archiver.archive import …` serves writers and readers). Each
+Shards are written by `archiver.archive.writer.ArchiveWriter`. Each
 record is read once whatever step of a shard's close a crash interrupted: a shard is read
 from its `.jsonl.gz` if there is one, else its `.jsonl`, else its `.jsonl.open` (complete
 lines only). On start, `recover_open_shards` finishes those steps.
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 
-from archiver.archive_writer import (
+from archiver.archive.writer import (
     CLOSED_SUFFIXES,
     GZ_SUFFIX,
     MANIFEST_SUFFIX,
@@ -42,13 +41,6 @@ from archiver.archive_writer import (
     write_whole,
 )
 
-__all__ = [
-    "CLOSED_SUFFIXES", "GZ_SUFFIX", "MANIFEST_SUFFIX", "OPEN_SUFFIX", "PLAIN_SUFFIX", "READ_ORDER", "TMP_SUFFIX",
-    "ArchiveWriter", "KeepRecord", "ShardSummary", "ShardTorn", "UnreadableLines", "finish_shard", "fsync_dir",
-    "iter_archive_entries", "iter_archive_records",
-    "manifest_path", "recover_open_shards", "shard_base", "summarise", "verify_archive", "write_manifest",
-    "write_whole",
-]
 
 logger = logging.getLogger(__name__)
 

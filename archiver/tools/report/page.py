@@ -6,9 +6,9 @@ from collections import Counter
 from html import escape
 from typing import Any
 
-from archiver.drift import SiteCoverage
-from archiver.report.charts import BAD, GOOD, hbar_chart, stacked_columns
-from archiver.report.data import MAX_SITES, ReportData
+from archiver.archive.drift import SiteCoverage
+from archiver.tools.report.charts import BAD, GOOD, hbar_chart, stacked_columns
+from archiver.tools.report.data import MAX_SITES, ReportData
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:24px;color:#222;max-width:1100px}

@@ -1,4 +1,4 @@
-"""Which addresses a crawl may connect to: the pure decision behind `archiver.middlewares.AddressGuard`.
+"""Which addresses a crawl may connect to: the pure decision behind `archiver.crawl.middlewares.AddressGuard`.
 
 An address is refused when it is loopback, private, link-local, unspecified, multicast,
 a cloud-metadata endpoint or otherwise not global, and so is every IPv6 address that

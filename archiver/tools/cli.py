@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from archiver import golden
+from archiver.archive.schema import SCHEMA_PATH, schema_text
 from archiver.extract.profiles import ProfileError, builtin_profiles
-from archiver.offline import (
+from archiver.tools import golden
+from archiver.tools.offline import (
     PAGE_SUFFIXES,
     WARC_SUFFIXES,
     default_workers,
@@ -21,8 +22,7 @@ from archiver.offline import (
     iter_pages,
     run_jobs,
 )
-from archiver.progress import ProgressBar, progress_bar
-from archiver.schema import SCHEMA_PATH, schema_text
+from archiver.tools.progress import ProgressBar, progress_bar
 
 logger = logging.getLogger("archiver")
 
@@ -83,7 +83,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if directory is None:
         return 2
     try:
-        from archiver.export import ExportError, export_parquet
+        from archiver.tools.export import ExportError, export_parquet
         count = export_parquet(directory, Path(args.parquet))
     except ImportError as exc:
         print(f"archiver: error: export needs pyarrow ({exc}): pip install 'archiver[export]'", file=sys.stderr)
@@ -96,7 +96,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from archiver.report import write_report
+    from archiver.tools.report import write_report
 
     directory = _archive_dir(args.archive)
     if directory is None:

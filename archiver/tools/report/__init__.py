@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from archiver.drift import DEFAULT_THRESHOLDS, DriftThresholds
-from archiver.report.data import ReportData, collect
-from archiver.report.page import render
+from archiver.archive.drift import DEFAULT_THRESHOLDS, DriftThresholds
+from archiver.tools.report.data import ReportData, collect
+from archiver.tools.report.page import render
 
 __all__ = ["ReportData", "collect", "render", "write_report"]
 

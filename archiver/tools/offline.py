@@ -27,14 +27,14 @@ from pathlib import Path
 from typing import Self, cast
 from urllib.parse import quote_from_bytes
 
+from archiver.archive.warc import INPUT_SUFFIXES as WARC_SUFFIXES
+from archiver.archive.warc import WarcPage, is_warc, iter_warc_pages
 from archiver.extract import FieldError
 from archiver.extract.document import Document
 from archiver.extract.limits import DEFAULT_LIMITS, PageRefused
 from archiver.extract.pages import ParseResult, parse_document, parse_page
 from archiver.extract.urls import resolve
 from archiver.serialize import json_line
-from archiver.warc import INPUT_SUFFIXES as WARC_SUFFIXES
-from archiver.warc import WarcPage, is_warc, iter_warc_pages
 
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 # A saved page larger than this (after gunzip) is refused; reading stops there, which also

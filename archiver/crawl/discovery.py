@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 import scrapy
 from scrapy.http import Response
 
-from archiver.extract.feeds import FeedError, parse_discovery, robots_sitemaps
-from archiver.fixture_site import StaticSite, default_site_dir
+from archiver.crawl.args import SpiderArgs
 from archiver.crawl.context import crawl_context
+from archiver.crawl.fixture_site import StaticSite, default_site_dir
+from archiver.crawl.traps import SitemapTraps
+from archiver.extract.feeds import FeedError, parse_discovery, robots_sitemaps
 from archiver.request_meta import KIND_META
-from archiver.spiders.args import SpiderArgs
 from archiver.state.ledger import Ledger
-from archiver.traps import SitemapTraps
 
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
@@ -45,7 +45,7 @@ class DiscoverySpider(scrapy.Spider):
 
     def serve_fixture_site(self) -> str:
         """ARCHIVER_FIXTURE_SITE (or the bundled site) on a loopback port, started once: the crawl
-        without start_url, and `scrapy check`'s @fixture (archiver/contracts.py)."""
+        without start_url, and `scrapy check`'s @fixture (archiver/crawl/contracts.py)."""
         if self.fixture_site is None:
             configured = self.settings.get("ARCHIVER_FIXTURE_SITE")
             self.fixture_site = StaticSite(Path(configured) if configured else default_site_dir()).start()

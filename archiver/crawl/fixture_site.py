@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 def default_site_dir() -> Path:
     """`fixtures/site` of the source checkout this package runs from (editable install)."""
-    return Path(__file__).resolve().parent.parent / "fixtures" / "site"
+    return Path(__file__).resolve().parents[2] / "fixtures" / "site"
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

@@ -13,7 +13,7 @@ from typing import Any
 
 from archiver.items import Article
 
-SCHEMA_PATH = Path(__file__).with_name("article.schema.json")
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "article.schema.json"
 _SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
 

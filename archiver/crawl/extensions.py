@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from twisted.internet import task
 
-from archiver.drift import (
+from archiver.archive.drift import (
     DEFAULT_THRESHOLDS,
     CoverageCounter,
     DriftThresholds,

@@ -2,7 +2,7 @@
 
 One row per archived record: an integer id, its canonical URL and its 128-value MinHash
 signature (256 bytes); no bodies. The LSH band tables live in the same file
-(`archiver.state.neardup_bands`), derived from the signatures: memory holds only the
+(`archiver.neardup.bands`), derived from the signatures: memory holds only the
 records indexed since the band rows were last rewritten.
 
 Crash safety is SQLite's: every `append` is its own transaction in the write-ahead log,
@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from archiver.neardup.bands import DiskBands
 from archiver.neardup.index import LshIndex
 from archiver.neardup.signature import BIN_BITS, BINS, MIN_SHINGLES, VALUE_BITS, Signature
 from archiver.neardup.text import CHAR_SHINGLE, WORD_SHINGLE
-from archiver.state.neardup_bands import DiskBands
 
 logger = logging.getLogger(__name__)
 

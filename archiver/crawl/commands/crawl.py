@@ -1,12 +1,12 @@
 """`scrapy crawl`, checked before the crawl starts and judged when it ends.
 
 Before: the spider name, its arguments, every setting, the paths it writes and the site
-profiles (archiver/settings_check.py). Scrapy would report a bad one from inside the running
+profiles (archiver/crawl/settings_check.py). Scrapy would report a bad one from inside the running
 crawl, as a traceback (95 lines for `-s NEARDUP_POLICY=dorp`) and often exit status 0; here
 it is one `scrapy crawl: error: …` line on stderr and exit status 2, before Scrapy logs
 anything. A crawl state another crawl holds is one line and exit status 75.
 
-After: the exit status says whether the crawl did its job (archiver/exits.py).
+After: the exit status says whether the crawl did its job (archiver/crawl/exits.py).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
-from archiver.exits import BUSY, USAGE, crawl_exit_of
-from archiver.settings_check import SettingsError, check_settings
-from archiver.spiders.args import SpiderArgs
-from archiver.spiders.articles import ArticlesSpider
+from archiver.crawl.args import SpiderArgs
+from archiver.crawl.exits import BUSY, USAGE, crawl_exit_of
+from archiver.crawl.settings_check import SettingsError, check_settings
+from archiver.crawl.spider import ArticlesSpider
 
 # Passed by Scrapy / Scrapyd to every spider, not spider arguments of ours.
 FRAMEWORK_ARGUMENTS = ("name", "_job")

@@ -10,7 +10,7 @@ scripts/daily-crawl.sh read the status).
     75  it never started: another crawl holds the crawl state (EX_TEMPFAIL: try later)
 
 `CrawlExit` (an extension) judges the crawl when the spider closes and logs the verdict as
-one ERROR line; archiver/commands/crawl.py turns it into the exit status.
+one ERROR line; archiver/crawl/commands/crawl.py turns it into the exit status.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from archiver.neardup.corpus import CorpusDoc
+from neardup_corpus import CorpusDoc
+
 from archiver.neardup.index import NearDuplicateIndex
 from archiver.neardup.signature import body_signature
 

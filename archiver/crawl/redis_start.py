@@ -16,8 +16,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, UsageError
 
+from archiver.crawl.args import parse_url_list
 from archiver.crawl.context import crawl_context
-from archiver.spiders.args import parse_url_list
 
 logger = logging.getLogger(__name__)
 

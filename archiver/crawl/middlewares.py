@@ -2,7 +2,7 @@
 
 `AddressGuard` refuses, before anything is sent, a request whose URL is not http(s), or
 whose host is (or resolves to) a loopback, private, link-local, cloud-metadata, multicast
-or otherwise non-global address, or an IPv6 address carrying one (archiver/addresses.py),
+or otherwise non-global address, or an IPv6 address carrying one (archiver/crawl/addresses.py),
 unless the user named that host (a start / sitemap / feed URL, on its own port only, or
 `ARCHIVER_ALLOWED_PRIVATE_HOSTS`). So a crawl started at http://127.0.0.1:8000/ works, and
 a link from any page to http://169.254.169.254/, http://10.0.0.1/ or http://127.0.0.1:6379/
@@ -28,7 +28,7 @@ from twisted.internet.interfaces import IHostResolution, IResolutionReceiver
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from archiver.addresses import (
+from archiver.crawl.addresses import (
     AllowedHost,
     address_class,
     allowed_hosts,
