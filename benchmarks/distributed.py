@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sitegen import PER_PAGE, generate  # noqa: E402
+from sitegen import PER_PAGE, generate
 
-from archiver.crawl.fixture_site import StaticSite  # noqa: E402
+from archiver.crawl.fixture_site import StaticSite
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +46,7 @@ def run(workers: int, site_url: str, articles: int, tmp: Path) -> float:
         try:
             client.ping()
             break
-        except Exception:
+        except Exception:  # noqa: BLE001 - redis-server not up yet, whatever the client says
             time.sleep(0.05)
     client.lpush("articles:start_urls", site_url)
     env = {**os.environ, "ARCHIVER_REDIS_URL": f"redis://127.0.0.1:{port}/0"}

@@ -18,8 +18,8 @@ from archiver.neardup.index import LshIndex
 from archiver.neardup.store import SQLiteSignatureStore
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from kill_drill import run_drill  # noqa: E402
-from sitegen import generate  # noqa: E402
+from kill_drill import run_drill
+from sitegen import generate
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from archiver.extract.dates import parse_date
 
-FETCHED = datetime(2024, 9, 30, 8, 0, tzinfo=timezone.utc)
+FETCHED = datetime(2024, 9, 30, 8, 0, tzinfo=UTC)
 CST = timezone(timedelta(hours=8))
 
 

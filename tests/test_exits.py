@@ -22,7 +22,7 @@ from loopback import Route, RoutedSite
 from archiver.crawl.exits import CrawlExit
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from sitegen import article_html  # noqa: E402
+from sitegen import article_html
 
 FAST = ("-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=0")
 

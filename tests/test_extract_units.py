@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -15,7 +15,7 @@ from archiver.extract.document import Document
 from archiver.extract.text import content_hash, decode_leaked_entities, normalised_for_hash, squash
 from archiver.extract.urls import dedup_key, resolve, strip_tracking
 
-FETCHED = datetime(2024, 9, 30, 8, 0, tzinfo=timezone.utc)
+FETCHED = datetime(2024, 9, 30, 8, 0, tzinfo=UTC)
 CST = parse_offset("+08:00")
 
 

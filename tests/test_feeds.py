@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gzip
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from conftest import SITE
@@ -18,7 +18,7 @@ def test_urlset_with_lastmod() -> None:
     assert len(found.entries) == 15 and found.sitemaps == ()
     first = found.entries[0]
     assert first.url == "http://127.0.0.1:8000/news/2024092701.html"
-    assert first.modified == datetime(2024, 9, 27, 2, 0, tzinfo=timezone.utc)
+    assert first.modified == datetime(2024, 9, 27, 2, 0, tzinfo=UTC)
     assert found.entries[-1].modified is None
 
 
@@ -27,7 +27,7 @@ def test_index_gzip_rss_and_atom() -> None:
     assert index.sitemaps == ("http://127.0.0.1:8000/sitemap.xml",)
     rss = parse_discovery((SITE / "feed.xml").read_bytes(), "http://127.0.0.1:8000/feed.xml")
     assert [e.url.rsplit("/", 1)[1] for e in rss.entries][:2] == ["2024092701.html", "2024092702.html"]
-    assert rss.entries[0].modified == datetime(2024, 9, 27, 2, 0, tzinfo=timezone.utc)
+    assert rss.entries[0].modified == datetime(2024, 9, 27, 2, 0, tzinfo=UTC)
     atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><link rel="alternate" href="https://a.test/p/1"/>
     <updated>2024-01-02T03:04:05Z</updated></entry></feed>"""
     assert parse_discovery(atom, "https://a.test/feed").entries[0].url == "https://a.test/p/1"

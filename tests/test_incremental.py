@@ -15,7 +15,7 @@ from archiver.archive import iter_archive_records
 from archiver.crawl.fixture_site import StaticSite
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from sitegen import generate  # noqa: E402
+from sitegen import generate
 
 ARTICLES = 14
 

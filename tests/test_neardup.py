@@ -35,8 +35,8 @@ from archiver.settings import ITEM_PIPELINES, NEARDUP_THRESHOLD
 
 # The generated corpus and its scorer are test data, kept with the benchmark that prints them.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from neardup_corpus import generate_corpus  # noqa: E402
-from neardup_evaluate import evaluate  # noqa: E402
+from neardup_corpus import generate_corpus
+from neardup_evaluate import evaluate
 
 FARM_HEADER = "本文转载自某某资讯网，原文链接见文末，仅供学习交流。"
 FARM_FOOTER = "免责声明：本文来源于网络，版权归原作者所有，如有侵权请联系删除。关注公众号，获取更多精彩内容。"

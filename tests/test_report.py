@@ -28,7 +28,7 @@ from archiver.crawl.fixture_site import StaticSite
 CHROMIUM = "/usr/bin/chromium"
 # What a redesign does to the fixture pages: the date and author are gone from where the
 # profile looks (removed outright: a renamed class alone may still be found by the generic layer).
-REDESIGN = re.compile(rb'<span class="(?:date|author)">.*?</span>', re.S)
+REDESIGN = re.compile(rb'<span class="(?:date|author)">.*?</span>', re.DOTALL)
 
 
 def run(name: str, site: str, records: int, present: dict[str, int]) -> dict:

@@ -18,7 +18,7 @@ from loopback import Route
 from archiver.archive import iter_archive_records
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from sitegen import article_html  # noqa: E402
+from sitegen import article_html
 
 ARTICLES = (1, 2, 3)
 FAST = ("-s", "AUTOTHROTTLE_ENABLED=0", "-s", "ROBOTSTXT_OBEY=0", "-s", "RETRY_TIMES=0")

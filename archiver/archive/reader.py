@@ -26,9 +26,7 @@ from archiver.archive.writer import (
     PLAIN_SUFFIX,
     READ_ORDER,
     TMP_SUFFIX,
-    ArchiveWriter,
     ShardSummary,
-    ShardTorn,
     discard_temp_files,
     finish_shard,
     fsync_dir,
@@ -38,9 +36,7 @@ from archiver.archive.writer import (
     shard_base,
     write_durably,
     write_manifest,
-    write_whole,
 )
-
 
 logger = logging.getLogger(__name__)
 

@@ -133,7 +133,8 @@ class WarcWriter:
         self.seq += 1
         name = f"{self.prefix}-{self.seq:05d}{WARC_SUFFIX}"
         self._path = self.directory / (name + ".open")
-        self._file = open(self._path, "ab", buffering=0)
+        # Held open across writes until the file is rotated or closed (close()).
+        self._file = open(self._path, "ab", buffering=0)  # noqa: SIM115
         info = _warcinfo(name)
         write_whole(self._file, info)
         self.bytes_in_file = len(info)
@@ -235,7 +236,7 @@ def iter_warc_pages(path: Path, *, max_bytes: int) -> Iterator[WarcPage]:
                 offset = records.get_record_offset()
             except StopIteration:
                 return
-            except Exception as exc:  # warcio raises several kinds on a damaged file
+            except Exception as exc:  # noqa: BLE001 - warcio raises several kinds on a damaged file
                 yield WarcPage(url="", offset=offset, fetched_at="", content_type=None, body=None,
                                error=f"unreadable WARC after the record at offset {offset}: {type(exc).__name__}: {exc}")
                 return

@@ -159,10 +159,13 @@ def write_manifest(shard: Path, summary: ShardSummary, *, fsync: bool) -> Path:
 def _gzip_shard(plain: Path, *, fsync: bool) -> Path:
     """`<base>.jsonl` → `<base>.jsonl.gz`, written under a temp name and renamed once durable."""
     final = plain.with_name(plain.name[: -len(PLAIN_SUFFIX)] + GZ_SUFFIX)
-    with open(plain, "rb") as src, durable_file(final, fsync=fsync) as raw:
-        # mtime=0 and no file name: the same shard always gzips to the same bytes.
-        with gzip.GzipFile(filename="", mode="wb", compresslevel=GZIP_LEVEL, fileobj=raw, mtime=0) as gz:
-            shutil.copyfileobj(src, gz, 1 << 20)
+    # mtime=0 and no file name: the same shard always gzips to the same bytes.
+    with (
+        open(plain, "rb") as src,
+        durable_file(final, fsync=fsync) as raw,
+        gzip.GzipFile(filename="", mode="wb", compresslevel=GZIP_LEVEL, fileobj=raw, mtime=0) as gz,
+    ):
+        shutil.copyfileobj(src, gz, 1 << 20)
     return final
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,10 +40,10 @@ class SpiderArgs:
         since = None
         if kwargs.get("since"):
             try:
-                since = datetime.fromisoformat(str(kwargs["since"]).replace("Z", "+00:00"))
+                since = datetime.fromisoformat(str(kwargs["since"]))
             except ValueError:
                 raise UsageError(f"since must be an ISO 8601 date, got {kwargs['since']!r}") from None
-            since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+            since = since if since.tzinfo else since.replace(tzinfo=UTC)
         return cls(
             start_urls=parse_url_list("start_url", kwargs.get("start_url")),
             sitemap_urls=parse_url_list("sitemap_url", kwargs.get("sitemap_url")),

@@ -7,7 +7,7 @@ import logging
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +36,9 @@ class StaticSite:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
-    def start(self) -> StaticSite:
+    def start(self) -> Self:
         self.thread.start()
         return self
 
@@ -46,7 +46,7 @@ class StaticSite:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> StaticSite:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -144,7 +144,9 @@ class RedisTracker:
         if self._done:
             pipe.sadd(self.done_key, *self._done)
         if self._acks:
-            pipe.zrem(self.deadlines, *self._acks).hdel(self.leases, *self._acks).hdel(self.scores, *self._acks)
+            pipe.zrem(self.deadlines, *self._acks)
+            pipe.hdel(self.leases, *self._acks)
+            pipe.hdel(self.scores, *self._acks)
         pipe.get(self.epoch_key)
         token = _text(pipe.execute()[-1])
         # Cleared only once all of it is in Redis: a commit that failed is retried whole.

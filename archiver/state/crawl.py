@@ -72,8 +72,10 @@ def _hash_bytes(content_hash: str) -> bytes:
 
 
 class RequestLike(Protocol):
-    url: str
-    meta: dict[str, Any]
+    @property
+    def url(self) -> str: ...
+    @property
+    def meta(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True)

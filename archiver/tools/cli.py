@@ -212,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "fetched_at", None):
         try:
-            datetime.fromisoformat(args.fetched_at.replace("Z", "+00:00"))
+            datetime.fromisoformat(args.fetched_at)
         except ValueError:
             parser.error(f"--fetched-at must be ISO 8601, got {args.fetched_at!r}")
     check_paths(parser, args)

@@ -19,7 +19,7 @@ import stat
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -113,15 +113,14 @@ def page_url(doc: Document, path: Path, root: Path, base_url: str | None) -> str
         return url.split("#", 1)[0]
     if base_url:
         relative = path.relative_to(root).as_posix() if path != root else path.name
-        if relative.endswith(".gz"):
-            relative = relative[:-3]
+        relative = relative.removesuffix(".gz")
         return resolve(base_url if base_url.endswith("/") else base_url + "/", relative) or doc.url
     return doc.url
 
 
 def parse_file(path: Path, root: Path, *, base_url: str | None, fetched_at: str | None) -> ParseResult:
     data, info = read_page(path)
-    when = fetched_at or datetime.fromtimestamp(info.st_mtime, timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    when = fetched_at or datetime.fromtimestamp(info.st_mtime, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     doc = Document.parse(data, file_url(path), when)
     return parse_document(doc.with_url(page_url(doc, path, root, base_url)))
 
@@ -164,7 +163,7 @@ def run_job(job: Job) -> Outcome:
         return Outcome(label, None, exc.reason, f"{exc.reason}: {exc.detail}")
     except (InputError, FieldError) as exc:
         return Outcome(label, None, f"failed:{type(exc).__name__}", str(exc))
-    except Exception as exc:  # one bad page never stops the run
+    except Exception as exc:  # noqa: BLE001 - one bad page never stops the run
         return Outcome(label, None, "failed:parse_error", f"parse_error: {type(exc).__name__}: {exc}")
     if result.article is None:
         return Outcome(label, None, str(result.reason), result.message)
