@@ -41,7 +41,7 @@ def response(path: str, body: bytes, url: str | None = None, meta: dict | None =
 def archived_everything(spider: ArticlesSpider, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every article URL is archived already (and RECRAWL_AFTER = -1: never re-checked)."""
     archived = Validators(etag=None, last_modified=None, updated=0.0)
-    monkeypatch.setattr(spider.tracker, "known", lambda url: archived)
+    monkeypatch.setattr(spider.ledger, "known", lambda url: archived)
 
 
 def test_listing_yields_articles_once_then_next_page() -> None:

@@ -16,7 +16,7 @@ from scrapy.contracts import Contract
 
 class FixtureContract(Contract):
     """@fixture PATH: request PATH (relative) of the fixture site, served for the check by the
-    spider's `serve_fixture_site` (ArticlesSpider's, archiver/crawl/discovery.py)."""
+    spider's `serve_fixture_site` (archiver/crawl/spider.py)."""
 
     name = "fixture"
 
