@@ -6,11 +6,13 @@
 # flock: if yesterday's crawl still runs, today's is skipped rather than run twice into one
 # ARCHIVE_DIR (one crawl writes to an archive at a time). A killed crawl resumes next time.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { echo "usage: $0 START_URL ARCHIVE_DIR [scrapy options…]" >&2; exit 2; }
 start_url=$1 archive=$2
 shift 2
+# A relative ARCHIVE_DIR is the caller's, not the checkout's: made absolute before the cd.
 mkdir -p "$archive"
+archive=$(cd "$archive" && pwd)
+cd "$(dirname "$0")/.."
 exec 9>"$archive/.cron.lock"
 flock -n 9 || { echo "$(date -u +%FT%TZ) a crawl into $archive is still running; skipped" >&2; exit 0; }
 # The checkout's venv when there is one; else whatever python/scrapy are on PATH.

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from functools import partial
+from importlib.metadata import version
 from pathlib import Path
 
 from conftest import FETCHED_AT, FIXTURES, ROOT, SITE
@@ -39,7 +40,7 @@ def test_parse_directory_gives_the_library_records(tmp_path: Path) -> None:
         # Fixture pages carry a canonical link, which the CLI takes as the page URL.
         expected = parse_article(golden.read_bytes(case.page), case.expected["canonical_url"], fetched_at=FETCHED_AT)
         assert by_url[case.expected["canonical_url"]] == json_line(expected)
-    assert f"{len(articles)} articles written" in proc.stdout
+    assert f"{len(articles)} articles written" in proc.stderr
     assert "about.html: not_article" in proc.stderr
     assert not (tmp_path / "out.jsonl.open").exists()
 
@@ -68,7 +69,8 @@ def test_bad_pages_are_skipped_with_a_reason(tmp_path: Path) -> None:
     assert "empty.html: empty" in proc.stderr
     assert "bad.html.gz: unreadable" in proc.stderr
     assert len(out.read_bytes().splitlines()) == 1
-    assert "parsed 3 pages: 1 articles written" in proc.stdout
+    assert "parsed 3 pages: 1 articles written" in proc.stderr
+    assert proc.stdout == ""
 
 
 def test_a_fifo_is_skipped_and_a_symlink_is_its_target(tmp_path: Path) -> None:
@@ -109,7 +111,8 @@ def test_parse_output_is_the_same_for_any_number_of_workers(tmp_path: Path) -> N
             cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
         )
         assert proc.returncode == 0, proc.stderr
-        outputs.append((out.read_bytes(), proc.stderr))
+        # The summary names the output file, which differs: the rest of stderr may not.
+        outputs.append((out.read_bytes(), proc.stderr.replace(out.name, "OUT")))
     assert outputs[0][0].count(b"\n") >= 14
     assert outputs[0] == outputs[1]  # same lines in the same order, same skip messages
 
@@ -139,3 +142,8 @@ def test_a_page_that_kills_its_worker_is_reported_and_no_other_is_lost() -> None
     assert [o.key for i, o in enumerate(outcomes) if i != CHUNK + 3] == [f"reason{i}" for i in range(len(jobs)) if i != CHUNK + 3]
     # Every worker saw the end of its input and exited by itself, the replacement included.
     assert [w.process.exitcode for w in pool.workers] == [0, 0]
+
+
+def test_version_is_the_installed_one() -> None:
+    proc = run_cli("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"archiver {version('archiver')}"

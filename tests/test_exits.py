@@ -200,9 +200,14 @@ def test_daily_crawl_passes_the_status_on_and_still_writes_the_report(site_facto
                           env=env, capture_output=True, text=True, timeout=180, check=False)
     assert down.returncode == 1 and (tmp_path / "down" / "report.html").is_file()
     assert "exited with status 1" in down.stderr and "Traceback" not in down.stderr
-    up = subprocess.run([script, site_factory({}).url, str(tmp_path / "up"), *FAST],
+    # A relative ARCHIVE_DIR is the caller's directory, not the checkout's.
+    up = subprocess.run([script, site_factory({}).url, "up", *FAST], cwd=tmp_path,
                         env=env, capture_output=True, text=True, timeout=180, check=False)
     assert up.returncode == 0 and (tmp_path / "up" / "report.html").is_file()
+    assert not (ROOT / "up").exists()
+    # The run summary is readable like the shards beside it (mkstemp alone made it 0600).
+    runs = list((tmp_path / "up" / "runs").glob("*.json"))
+    assert runs and all(r.stat().st_mode & 0o044 == 0o044 for r in runs)
 
 
 # -- python -m archiver parse / report ----------------------------------------------

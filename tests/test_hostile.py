@@ -160,7 +160,7 @@ def test_cli_parses_the_corpus_without_a_traceback(tmp_path: Path) -> None:
     for name, outcome in expected.items():
         if outcome != RECORD:
             assert re.search(rf"skipped \S*/{re.escape(name)}: {outcome}", proc.stderr), (name, proc.stderr[-3000:])
-    assert f"parsed {len(expected)} pages: {len(lines)} articles written" in proc.stdout
+    assert f"parsed {len(expected)} pages: {len(lines)} articles written" in proc.stderr
 
 
 def test_sources_have_no_hostile_regexes() -> None:

@@ -131,7 +131,7 @@ def test_parse_reads_warc_records_from_other_crawlers(tmp_path: Path, capsys: py
                              fetched_at=FETCHED_AT, content_type="text/html")
     assert expected is not None and out.read_bytes() == json_line(expected)
     captured = capsys.readouterr()
-    assert "skipped: http_404=1, not_html=1, revisit=1" in captured.out
+    assert "skipped: http_404=1, not_html=1, revisit=1" in captured.err
     assert "skipped https://cc.test/gone.html (" in captured.err and ": http_404" in captured.err
 
 
@@ -150,7 +150,7 @@ def test_a_damaged_warc_keeps_what_came_before(tmp_path: Path, capsys: pytest.Ca
         "2024-09-30T08:00:00Z", "2024-09-30T08:00:01Z",
     ]
     captured = capsys.readouterr()
-    assert "unreadable WARC" in captured.err and "failed:InputError=1" in captured.out
+    assert "unreadable WARC" in captured.err and "failed:InputError=1" in captured.err
 
 
 def crawler_for(tmp_path: Path, **settings: object):

@@ -193,12 +193,21 @@ def profile_misses(runs: Sequence[Mapping[str, Any]], history: int = DEFAULT_THR
     return found
 
 
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_run(archive_dir: Path, name: str, run: Mapping[str, Any]) -> Path:
     """ARCHIVE_DIR/runs/<name>.json, whole or not at all (temp file, fsync, rename)."""
     directory = archive_dir / RUNS_DIR
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.json"
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+    # mkstemp makes it 0600; a run summary is read like the shards beside it (the report, a
+    # reviewer's account), so it gets the mode a plain open() would give.
+    os.fchmod(fd, 0o666 & ~current_umask())
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(run, fh, ensure_ascii=False, indent=1, sort_keys=True)

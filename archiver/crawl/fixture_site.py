@@ -11,6 +11,10 @@ from typing import Any, Self
 
 logger = logging.getLogger(__name__)
 
+# The bundled demo's port: a re-run finds its records under the same URLs (and so fetches
+# no article again). Another free port when it is taken, with one line saying so.
+DEMO_PORT = 8639
+
 
 def default_site_dir() -> Path:
     """`fixtures/site` of the source checkout this package runs from (editable install)."""
@@ -25,11 +29,18 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 class StaticSite:
     """A static file server on a free loopback port, in a daemon thread."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, port: int = 0) -> None:
         if not (directory / "index.html").is_file():
             raise FileNotFoundError(f"no index.html in fixture site {directory}")
         handler = functools.partial(_QuietHandler, directory=str(directory))
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        try:
+            self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        except OSError as exc:  # the port is taken (another demo crawl, another program)
+            if not port:
+                raise
+            self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            logger.warning("Port %d is busy (%s): serving the fixture site on port %s; its URLs "
+                           "differ from an earlier run's", port, exc.strerror, self.server.server_address[1])
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="fixture-site", daemon=True)
 

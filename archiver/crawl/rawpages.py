@@ -61,7 +61,8 @@ class RawPagesMiddleware:
     def from_crawler(cls, crawler: Crawler) -> RawPagesMiddleware:
         s = crawler.settings
         if not s.getbool("RAWPAGES_ENABLED"):
-            raise NotConfigured("RAWPAGES_ENABLED is off")
+            # No message: Scrapy logs one as a WARNING, and off is the default.
+            raise NotConfigured
         assert crawler.stats is not None
         context = crawl_context(crawler)
         writer = WarcWriter(

@@ -20,7 +20,7 @@ from twisted.python.failure import Failure
 
 from archiver.crawl.args import SpiderArgs
 from archiver.crawl.context import crawl_context, redis_url
-from archiver.crawl.fixture_site import StaticSite, default_site_dir
+from archiver.crawl.fixture_site import DEMO_PORT, StaticSite, default_site_dir
 from archiver.crawl.middlewares import failure_reason, limits_from_settings
 from archiver.crawl.redis_start import DistributedWorker
 from archiver.crawl.traps import ListingTraps, SitemapTraps, TrapLimits, TrapLog
@@ -98,7 +98,8 @@ class ArticlesSpider(scrapy.Spider):
         without start_url, and `scrapy check`'s @fixture (archiver/crawl/contracts.py)."""
         if self.fixture_site is None:
             configured = self.settings.get("ARCHIVER_FIXTURE_SITE")
-            self.fixture_site = StaticSite(Path(configured) if configured else default_site_dir()).start()
+            site_dir = Path(configured) if configured else default_site_dir()
+            self.fixture_site = StaticSite(site_dir, port=DEMO_PORT).start()
             # Named like a start URL, so the address guard lets the spider reach 127.0.0.1.
             self.named_urls = (*self.named_urls, self.fixture_site.url)
         return self.fixture_site.url

@@ -191,7 +191,9 @@ class Ledger:
     def _close_writer(self) -> None:
         if self.writer is not None:
             self.writer.close()
-            logger.info("Archive: %d records in %s", self.writer.records_total, self.options.directory)
+            # Said as new records: "Archive: 0 records" on a re-run read as an empty archive.
+            logger.info("Archived %d new records in %s this run", self.writer.records_total,
+                        self.options.directory)
 
     def _step(self, what: str, step: Callable[[], object]) -> bool:
         try:

@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from importlib.metadata import version
 from pathlib import Path
 
 from archiver.archive.schema import SCHEMA_PATH, schema_text
@@ -60,7 +61,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
         os.fsync(fh.fileno())
     os.replace(tmp, out)
     skipped = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()) if k != "pages") or "none"
-    print(f"parsed {counts['pages']} pages: {written} articles written to {out}; skipped: {skipped}")
+    # On stderr, beside the skip reasons: stdout is left to the records (`-o /dev/stdout`).
+    print(f"parsed {counts['pages']} pages: {written} articles written to {out}; skipped: {skipped}",
+          file=sys.stderr)
     return 0
 
 
@@ -86,7 +89,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         from archiver.tools.export import ExportError, export_parquet
         count = export_parquet(directory, Path(args.parquet))
     except ImportError as exc:
-        print(f"archiver: error: export needs pyarrow ({exc}): pip install 'archiver[export]'", file=sys.stderr)
+        print(f"archiver: error: export needs pyarrow ({exc}): pip install -e '.[export]'", file=sys.stderr)
         return 1
     except (ExportError, OSError) as exc:
         print(f"archiver: error: export failed: {exc}", file=sys.stderr)
@@ -151,6 +154,7 @@ def _input_for(page: Path, args: argparse.Namespace) -> dict[str, str]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m archiver", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"archiver {version('archiver')}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("parse", help="parse saved pages (.html, .htm, .html.gz, .warc, .warc.gz, or directories) to JSONL")
