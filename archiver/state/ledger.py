@@ -43,9 +43,8 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import task
 
+from archiver.archive import ArchiveWriter, iter_archive_entries, recover_open_shards
 from archiver.archive.lock import OrphanLocks, WorkerLock
-from archiver.archive.reader import iter_archive_entries, recover_open_shards
-from archiver.archive.writer import ArchiveWriter
 from archiver.items import Article
 from archiver.request_meta import VALIDATORS_META
 from archiver.serialize import json_line
