@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from archiver.extract import cssmatch
+from archiver.extract.authors import _texts
 from archiver.extract.cssmatch import ElementIndex, compile_css
 from archiver.extract.document import Document
-from archiver.extract.authors import _texts
 from archiver.extract.generic import BREADCRUMB_HINTS
 from archiver.extract.pages import GENERIC_TOC
 from archiver.extract.profiles import builtin_profiles

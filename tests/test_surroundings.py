@@ -45,7 +45,7 @@ def test_the_about_the_author_box_is_not_the_body() -> None:
 
 
 def test_the_next_article_is_not_appended() -> None:
-    following = (f"<div class='next'><h2>Next article</h2><article><h2>Libraries open on Sundays</h2>"
+    following = ("<div class='next'><h2>Next article</h2><article><h2>Libraries open on Sundays</h2>"
                  "<p>The central library and its four branches will open on Sundays from March, the city said, "
                  "after a survey in which most readers asked for weekend hours.</p></article></div>")
     body = body_of(page(f"<main><article><h1>Night buses extended</h1>{STORY}</article>{following}</main>"))
