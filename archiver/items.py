@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
+
+
+def utc_iso(moment: datetime | None = None) -> str:
+    """A moment (default: now) as records, manifests and run summaries write it: UTC, whole
+    seconds, `Z` (`2024-09-30T08:00:00Z`)."""
+    moment = datetime.now(UTC) if moment is None else moment.astimezone(UTC)
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
 
 Source = Literal["profile", "metadata", "generic"]
 """An extraction layer: the site profile's selectors, the page's metadata (JSON-LD,

@@ -23,7 +23,6 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,6 +35,8 @@ READ_ORDER = (GZ_SUFFIX, PLAIN_SUFFIX, OPEN_SUFFIX)
 MANIFEST_SUFFIX = ".manifest.json"
 TMP_SUFFIX = ".tmp"
 GZIP_LEVEL = 6
+
+from archiver.items import utc_iso
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +68,6 @@ def write_whole(file: IO[bytes], data: bytes) -> None:
         if not written:
             raise OSError(f"write to {file.name} made no progress")
         view = view[written:]
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def shard_base(name: str) -> tuple[str, str] | None:
@@ -149,7 +146,7 @@ def write_manifest(shard: Path, summary: ShardSummary, *, fsync: bool) -> Path:
         "compression": "gzip" if shard.name.endswith(".gz") else None,
         "first_fetched_at": summary.first_fetched_at,
         "last_fetched_at": summary.last_fetched_at,
-        "created": _utc_now(),
+        "created": utc_iso(),
     }
     path = manifest_path(shard)
     write_durably(path, json.dumps(manifest, indent=2).encode() + b"\n", fsync=fsync)

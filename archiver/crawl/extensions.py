@@ -25,6 +25,7 @@ from archiver.archive.drift import (
     write_run,
 )
 from archiver.crawl.context import crawl_context
+from archiver.items import utc_iso
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def progress_line(stats: dict[str, Any], pages_before: int, interval: float) -> 
 
 def _iso(value: Any) -> str | None:
     if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return utc_iso(value)
     return None
 
 

@@ -34,6 +34,7 @@ from archiver.extract.document import Document
 from archiver.extract.limits import DEFAULT_LIMITS, PageRefused
 from archiver.extract.pages import ParseResult, parse_document, parse_page
 from archiver.extract.urls import resolve
+from archiver.items import utc_iso
 from archiver.serialize import json_line
 
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
@@ -120,7 +121,7 @@ def page_url(doc: Document, path: Path, root: Path, base_url: str | None) -> str
 
 def parse_file(path: Path, root: Path, *, base_url: str | None, fetched_at: str | None) -> ParseResult:
     data, info = read_page(path)
-    when = fetched_at or datetime.fromtimestamp(info.st_mtime, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    when = fetched_at or utc_iso(datetime.fromtimestamp(info.st_mtime, UTC))
     doc = Document.parse(data, file_url(path), when)
     return parse_document(doc.with_url(page_url(doc, path, root, base_url)))
 

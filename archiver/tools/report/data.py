@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from archiver.archive.drift import (
     read_runs,
 )
 from archiver.archive.reader import UnreadableLines, iter_archive_records
+from archiver.items import utc_iso
 
 # Charts stay readable: the busiest sites, the latest days and runs.
 MAX_SITES = 30
@@ -82,8 +82,7 @@ def _run_coverage(runs: list[dict[str, Any]]) -> dict[str, list[tuple[str, SiteC
 
 def collect(directory: Path, thresholds: DriftThresholds = DEFAULT_THRESHOLDS) -> ReportData:
     """Read every record once (coverage and per-day counts) and every run summary."""
-    now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    data = ReportData(archive=str(directory), generated=now, fields=extracted_fields())
+    data = ReportData(archive=str(directory), generated=utc_iso(), fields=extracted_fields())
     counter = CoverageCounter(data.fields)
     for record in iter_archive_records(directory, data.unreadable):
         counter.note(record)
