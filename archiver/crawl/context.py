@@ -40,23 +40,43 @@ def worker_id() -> str:
 
 
 @dataclass(frozen=True)
+class CrawlPaths:
+    """The directories a crawl writes, from its settings: the one place they are resolved."""
+
+    archive: Path
+    state: Path
+    """STATE_DIR if set, else ARCHIVE_DIR: `-s ARCHIVE_DIR=DIR` alone is the resume recipe."""
+    rawpages: Path
+    """RAWPAGES_DIR if set, else ARCHIVE_DIR/warc."""
+
+    @classmethod
+    def of(cls, s: BaseSettings) -> CrawlPaths:
+        archive = Path(s.get("ARCHIVE_DIR") or "archive")
+        return cls(archive, Path(s.get("STATE_DIR") or archive), Path(s.get("RAWPAGES_DIR") or archive / "warc"))
+
+
+@dataclass(frozen=True)
 class CrawlContext:
     crawler: Crawler
-    archive_dir: Path
-    state_dir: Path
-    """STATE_DIR if set, else ARCHIVE_DIR: `-s ARCHIVE_DIR=DIR` alone is the resume recipe."""
+    paths: CrawlPaths
     shard_prefix: str
     """`<spider>-<start time>-<host>-<pid>`: this worker's shards, lock and run summary."""
     redis_url: str | None
 
     @classmethod
     def build(cls, crawler: Crawler) -> CrawlContext:
-        s = crawler.settings
-        archive_dir = Path(s["ARCHIVE_DIR"])
         started = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         # safe_component: the worker id holds the machine's host name, never a path.
         prefix = safe_component(f"{crawler.spidercls.name}-{started}-{worker_id()}")
-        return cls(crawler, archive_dir, Path(s.get("STATE_DIR") or archive_dir), prefix, redis_url(s))
+        return cls(crawler, CrawlPaths.of(crawler.settings), prefix, redis_url(crawler.settings))
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.paths.archive
+
+    @property
+    def state_dir(self) -> Path:
+        return self.paths.state
 
     @cached_property
     def ledger(self) -> Ledger:

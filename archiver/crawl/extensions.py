@@ -92,12 +92,12 @@ class CrawlSummary:
         assert crawler.stats is not None
         s = crawler.settings
         thresholds = DriftThresholds(
-            before_min=s.getfloat("DRIFT_COVERAGE_BEFORE", 0.5), now_max=s.getfloat("DRIFT_COVERAGE_NOW", 0.1),
-            min_records=s.getint("DRIFT_MIN_RECORDS", 5), history=s.getint("DRIFT_HISTORY_RUNS", 5),
+            before_min=s.getfloat("DRIFT_COVERAGE_BEFORE"), now_max=s.getfloat("DRIFT_COVERAGE_NOW"),
+            min_records=s.getint("DRIFT_MIN_RECORDS"), history=s.getint("DRIFT_HISTORY_RUNS"),
         )
         context = crawl_context(crawler)
         ext = cls(crawler.stats, context.archive_dir, context.shard_prefix,
-                  progress_interval=s.getfloat("PROGRESS_INTERVAL", 60.0), thresholds=thresholds)
+                  progress_interval=s.getfloat("PROGRESS_INTERVAL"), thresholds=thresholds)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)

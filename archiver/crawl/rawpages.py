@@ -10,7 +10,6 @@ re-parse of the WARC gives the records the crawl gave, byte for byte.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from scrapy import Request, signals
@@ -25,11 +24,6 @@ from archiver.extract import utc_now
 from archiver.request_meta import FETCHED_AT_META, KIND_META
 
 logger = logging.getLogger(__name__)
-
-
-def rawpages_dir(archive_dir: str, configured: str | None) -> Path:
-    """RAWPAGES_DIR, else ARCHIVE_DIR/warc."""
-    return Path(configured) if configured else Path(archive_dir) / "warc"
 
 
 def _pairs(headers: Headers) -> list[tuple[str, str]]:
@@ -66,7 +60,7 @@ class RawPagesMiddleware:
         assert crawler.stats is not None
         context = crawl_context(crawler)
         writer = WarcWriter(
-            rawpages_dir(str(context.archive_dir), s.get("RAWPAGES_DIR")),
+            context.paths.rawpages,
             context.shard_prefix,
             max_bytes=s.getint("RAWPAGES_MAX_BYTES"),
             fsync=s.getbool("ARCHIVE_FSYNC"),

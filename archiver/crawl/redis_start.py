@@ -38,7 +38,7 @@ class DistributedWorker:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.max_idle = crawler.settings.getfloat("ARCHIVER_REDIS_MAX_IDLE", 10.0)
+        self.max_idle = crawler.settings.getfloat("ARCHIVER_REDIS_MAX_IDLE")
         self.idle_since: float | None = None
         self.warned = False
         # Start URLs taken from Redis while idle: walked again if Redis loses the queue.

@@ -105,7 +105,7 @@ class DurableScheduler(BaseScheduler):
         context = crawl_context(crawler)
         if not isinstance(context.tracker, CrawlState):
             raise TypeError("DurableScheduler needs the SQLite crawl state (ARCHIVER_REDIS_URL is set)")
-        return cls(crawler, context.tracker, context.ledger, batch=crawler.settings.getint("STATE_TAKE_BATCH", 16))
+        return cls(crawler, context.tracker, context.ledger, batch=crawler.settings.getint("STATE_TAKE_BATCH"))
 
     def open(self, spider: Spider) -> None:
         self.spider = spider

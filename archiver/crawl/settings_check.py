@@ -20,6 +20,7 @@ from scrapy.settings import default_settings as scrapy_defaults
 
 import archiver.settings as archiver_defaults
 from archiver.crawl.addresses import allowed_hosts
+from archiver.crawl.context import CrawlPaths
 
 
 class SettingsError(ValueError):
@@ -69,7 +70,7 @@ def writable_dir(name: str, raw: str | os.PathLike[str]) -> Path:
 
 
 def check_archive(s: BaseSettings) -> None:
-    writable_dir("ARCHIVE_DIR", s.get("ARCHIVE_DIR") or "archive")
+    writable_dir("ARCHIVE_DIR", CrawlPaths.of(s).archive)
     _int(s, "ARCHIVE_SHARD_MAX_RECORDS", 1)
     _int(s, "ARCHIVE_SHARD_MAX_BYTES", 0)
     _bool(s, "ARCHIVE_GZIP")
@@ -78,8 +79,7 @@ def check_archive(s: BaseSettings) -> None:
 
 def check_rawpages(s: BaseSettings) -> None:
     if _bool(s, "RAWPAGES_ENABLED"):
-        raw = s.get("RAWPAGES_DIR") or Path(s.get("ARCHIVE_DIR") or "archive") / "warc"
-        writable_dir("RAWPAGES_DIR", raw)
+        writable_dir("RAWPAGES_DIR", CrawlPaths.of(s).rawpages)
     _int(s, "RAWPAGES_MAX_BYTES", 1)
 
 

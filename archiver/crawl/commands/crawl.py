@@ -15,7 +15,6 @@ import argparse
 import fcntl
 import os
 import sys
-from pathlib import Path
 from typing import NoReturn
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -24,6 +23,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import get_spider_loader
 
 from archiver.crawl.args import SpiderArgs
+from archiver.crawl.context import CrawlPaths, redis_url
 from archiver.crawl.exits import BUSY, USAGE, crawl_exit_of
 from archiver.crawl.settings_check import SettingsError, check_settings
 from archiver.crawl.spider import ArticlesSpider
@@ -77,9 +77,9 @@ def hold_state_lock(settings: BaseSettings) -> int | None:
     """Lock the crawl state for this process's life (the kernel drops it when the process
     ends): a second crawl into the same state would die on "database is locked" mid-start.
     Distributed workers keep their state in Redis and share ARCHIVE_DIR: no lock."""
-    if settings.get("ARCHIVER_REDIS_URL") or os.environ.get("ARCHIVER_REDIS_URL"):
+    if redis_url(settings) is not None:
         return None
-    directory = Path(settings.get("STATE_DIR") or settings.get("ARCHIVE_DIR") or "archive")
+    directory = CrawlPaths.of(settings).state
     fd = os.open(directory / STATE_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

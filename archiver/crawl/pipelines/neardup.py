@@ -48,15 +48,15 @@ class NearDuplicatePipeline:
         assert crawler.stats is not None
         s = crawler.settings
         try:
-            enabled = s.getbool("NEARDUP_ENABLED", True)
-            threshold = s.getfloat("NEARDUP_THRESHOLD", 0.3)
+            enabled = s.getbool("NEARDUP_ENABLED")
+            threshold = s.getfloat("NEARDUP_THRESHOLD")
         except ValueError as exc:
             raise ValueError(f"NEARDUP_ENABLED must be a boolean and NEARDUP_THRESHOLD a number: {exc}") from exc
         if not enabled:
             raise NotConfigured("NEARDUP_ENABLED is off")
         context = crawl_context(crawler)
-        seed = context.archive_dir if s.getbool("NEARDUP_SEED_FROM_ARCHIVE", True) else None
-        policy = str(s.get("NEARDUP_POLICY", "drop")).strip().lower()
+        seed = context.archive_dir if s.getbool("NEARDUP_SEED_FROM_ARCHIVE") else None
+        policy = str(s.get("NEARDUP_POLICY")).strip().lower()
         return cls(crawler.stats, context.state_dir / NEARDUP_FILE, policy=policy, threshold=threshold, seed_from=seed)
 
     def open_spider(self, spider: Any = None) -> None:
