@@ -175,6 +175,9 @@ SPIDER_CONTRACTS = {"archiver.crawl.contracts.FixtureContract": 10}
 # -- ARCHIVER_*: crawl behaviour ----------------------------------------------
 # Directory served on 127.0.0.1 when `scrapy crawl articles` gets no start_url.
 ARCHIVER_FIXTURE_SITE = ""
+# Its port, fixed so a re-run finds its records under the same URLs (another free port,
+# with a warning, when this one is taken); 0: any free port.
+ARCHIVER_FIXTURE_SITE_PORT = 8639
 
 # -- ARCHIVER_MAX_*: what one page may cost (archiver/extract/limits.py) -------
 # A hostile page gets a counted reason (`archiver/skipped/<reason>`) instead of a hang.

@@ -11,10 +11,6 @@ from typing import Any, Self
 
 logger = logging.getLogger(__name__)
 
-# The bundled demo's port: a re-run finds its records under the same URLs (and so fetches
-# no article again). Another free port when it is taken, with one line saying so.
-DEMO_PORT = 8639
-
 
 def default_site_dir() -> Path:
     """`fixtures/site` of the source checkout this package runs from (editable install)."""

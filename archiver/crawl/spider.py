@@ -20,7 +20,7 @@ from twisted.python.failure import Failure
 
 from archiver.crawl.args import SpiderArgs
 from archiver.crawl.context import crawl_context, redis_url
-from archiver.crawl.fixture_site import DEMO_PORT, StaticSite, default_site_dir
+from archiver.crawl.fixture_site import StaticSite, default_site_dir
 from archiver.crawl.middlewares import failure_reason, limits_from_settings
 from archiver.crawl.redis_start import DistributedWorker
 from archiver.crawl.traps import ListingTraps, SitemapTraps, TrapLimits, TrapLog
@@ -99,7 +99,8 @@ class ArticlesSpider(scrapy.Spider):
         if self.fixture_site is None:
             configured = self.settings.get("ARCHIVER_FIXTURE_SITE")
             site_dir = Path(configured) if configured else default_site_dir()
-            self.fixture_site = StaticSite(site_dir, port=DEMO_PORT).start()
+            port = self.settings.getint("ARCHIVER_FIXTURE_SITE_PORT")
+            self.fixture_site = StaticSite(site_dir, port=port).start()
             # Named like a start URL, so the address guard lets the spider reach 127.0.0.1.
             self.named_urls = (*self.named_urls, self.fixture_site.url)
         return self.fixture_site.url
