@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused
 from archiver.extract.listing import Listing, parse_listing_page
@@ -12,7 +12,7 @@ from archiver.items import Article
 
 def utc_now() -> str:
     """Now as a record's `fetched_at`: ISO 8601 UTC, second precision, `Z` suffix."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def parse_article(

@@ -20,12 +20,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import cssselect
 from cssselect import parser as css
 from lxml import etree
 
-Element = etree._Element
+Element: TypeAlias = etree._Element
 _XML_SPACES = str.maketrans("\t\n\r", "   ")
 
 

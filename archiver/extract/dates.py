@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 _ABSOLUTE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
@@ -81,7 +81,7 @@ _RELATIVE = re.compile(
     r"|seconds?|minutes?|mins?|hours?|days?|weeks?|months?|years?)\s*(?:前|ago)",
     re.IGNORECASE,
 )
-_NAMED_DAY = re.compile(r"(?P<word>刚刚|今天|昨天|前天|just now|today|yesterday)(?:\s*(?P<H>\d{1,2}):(?P<M>\d{2}))?", re.I)
+_NAMED_DAY = re.compile(r"(?P<word>刚刚|今天|昨天|前天|just now|today|yesterday)(?:\s*(?P<H>\d{1,2}):(?P<M>\d{2}))?", re.IGNORECASE)
 _UNIT_SECONDS = {
     "秒": 1, "second": 1, "分": 60, "分钟": 60, "minute": 60, "min": 60,
     "小时": 3600, "hour": 3600, "天": 86400, "日": 86400, "day": 86400,
@@ -95,7 +95,7 @@ def parse_offset(value: str | None) -> tzinfo | None:
     if not value:
         return None
     if value.upper() == "Z":
-        return timezone.utc
+        return UTC
     m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", value.strip())
     if not m:
         return None
@@ -105,8 +105,8 @@ def parse_offset(value: str | None) -> tzinfo | None:
 
 def parse_fetched_at(value: str) -> datetime:
     """The record's `fetched_at` (ISO 8601, `Z` allowed) as an aware datetime."""
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))  # noqa: FURB162 - as written
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def parse_date(
@@ -217,7 +217,7 @@ def _hour(hour: int, ampm: str | None) -> int:
 def _zone_offset(zone: str | None, offset: str | None) -> tzinfo | None:
     """`GMT`, `UTC+8`, `GMT+05:30`, `+0000`, `-05:00`; a bare `+8` is not read as an offset."""
     if offset is None:
-        return timezone.utc if zone else None
+        return UTC if zone else None
     sign, digits = offset[0], offset[1:].replace(":", "")
     if len(digits) <= 2:
         if zone is None:

@@ -85,7 +85,7 @@ def parse_tree(text: str, url: str, limits: PageLimits, utf8: bytes | None = Non
         raise PageRefused("too_deep", "nested deeper than 2048 elements; the parser stopped there")
     if root is None:
         root = etree.fromstring(b"<html/>", parser=parser, base_url=url)
-    elements = int(xpath(root, "count(//*)"))  # type: ignore[arg-type]
+    elements = int(xpath(root, "count(//*)"))  # type: ignore[call-overload]
     # A tree of n elements is at most n deep: most pages never need the depth check.
     if elements > limits.max_depth and _deeper_than(root, limits.max_depth):
         raise PageRefused("too_deep", f"nested deeper than {limits.max_depth} elements")
@@ -312,7 +312,7 @@ class Document:
         field asked first."""
         cap = self.limits.max_links
         # An element holds at most one href and one src: a small tree needs no count.
-        elements = self.element_count if self.element_count >= 0 else int(xpath(self.root, "count(//*)"))  # type: ignore[arg-type]
+        elements = self.element_count if self.element_count >= 0 else int(xpath(self.root, "count(//*)"))  # type: ignore[call-overload]
         if 2 * elements <= cap:
             return None
         if xpath(self.root, "count(//@href | //@src)") <= cap:  # type: ignore[operator]

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -340,7 +340,7 @@ def _from_scripts(doc: Document, tz: tzinfo | None) -> str | None:
         for m in _SCRIPT_DATE.finditer(text, 0, MAX_SCRIPT_CHARS - seen):
             value = m.group(1)
             if _TIMESTAMP.fullmatch(value):
-                value = datetime.fromtimestamp(int(value), tz or timezone.utc).isoformat()
+                value = datetime.fromtimestamp(int(value), tz or UTC).isoformat()
             found = parse_date(value, doc.fetched_at, tz, relative=False)
             if found:
                 return found

@@ -11,6 +11,7 @@ cssmatch can answer in Python (tags, classes, ids, attributes, ` ` and `>`) skip
 from __future__ import annotations
 
 import functools
+from typing import TypeAlias
 
 from lxml import etree
 from parsel.csstranslator import css2xpath
@@ -18,7 +19,7 @@ from parsel.csstranslator import css2xpath
 from archiver.extract.cssmatch import ElementIndex, compile_css
 
 # What a selector yields: elements, or strings for `::text` / `::attr()`.
-Node = etree._Element | str
+Node: TypeAlias = etree._Element | str
 
 
 # A memo of a pure function of the selector text (compiled XPath is read-only); bounded,
