@@ -40,7 +40,9 @@ def _strings(value: Any) -> bool:
 
 
 def _reasons(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, (int, str)) and not isinstance(v, bool) for v in value)
+    return isinstance(value, list) and all(
+        isinstance(v, (int, str)) and not isinstance(v, bool) for v in value
+    )
 
 
 # The keys a queued request of this project can legitimately carry, each with the only values

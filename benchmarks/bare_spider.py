@@ -29,5 +29,7 @@ class BareSpider(scrapy.Spider):
     def parse(self, response: Response) -> Iterator[Any]:  # requests; a subclass may add records
         # Article pages are fetched and dropped.
         if is_listing(response.url):
-            for href in response.css("div.news-list a::attr(href), div.pagination a.next::attr(href)").getall():
+            for href in response.css(
+                "div.news-list a::attr(href), div.pagination a.next::attr(href)"
+            ).getall():
                 yield response.follow(href, callback=self.parse)

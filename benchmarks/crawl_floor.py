@@ -56,10 +56,30 @@ def run_row(row: str, url: str, site: Site, tmp: Path) -> float:
         cmd, cwd, log = bare_command(url, tmp)
     else:
         cwd, log = ROOT, tmp / f"{row}.log"
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--crawl", row, url, str(site.root),
-               "-a", f"start_url={url}", "-s", f"ARCHIVE_DIR={tmp / row}",
-               *SCRAPY_COMMON, *SCRAPY_LOG, "-s", f"LOG_FILE={log}"]
-    subprocess.run(cmd, cwd=cwd, env=clean_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--crawl",
+            row,
+            url,
+            str(site.root),
+            "-a",
+            f"start_url={url}",
+            "-s",
+            f"ARCHIVE_DIR={tmp / row}",
+            *SCRAPY_COMMON,
+            *SCRAPY_LOG,
+            "-s",
+            f"LOG_FILE={log}",
+        ]
+    subprocess.run(
+        cmd,
+        cwd=cwd,
+        env=clean_env(),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     text = log.read_text(encoding="utf-8", errors="replace")
     require(row, "pages fetched", stat(text, "response_received_count"), site.pages, text)
     return elapsed(text)
@@ -75,7 +95,9 @@ def crawl(row: str, url: str, root: Path, scrapy_args: list[str]) -> None:
         for page in sorted((root / "news").glob("*.html")):
             if not page.name.startswith("list_"):
                 page_url = f"{url}news/{page.name}"
-                records[page_url] = parse_page(page.read_bytes(), page_url, fetched_at="2024-09-30T08:00:00Z")
+                records[page_url] = parse_page(
+                    page.read_bytes(), page_url, fetched_at="2024-09-30T08:00:00Z"
+                )
         spider_module.parse_page = lambda body, page_url, **kw: records[page_url]  # type: ignore[assignment]
     if row == "no-extract-no-neardup":
         scrapy_args += ["-s", "NEARDUP_ENABLED=False"]
@@ -88,7 +110,9 @@ def main() -> None:
     if sys.argv[1:2] == ["--crawl"]:
         crawl(sys.argv[2], sys.argv[3], Path(sys.argv[4]), sys.argv[5:])
         return
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--mirrors", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
@@ -112,8 +136,10 @@ def main() -> None:
     for row in ROWS:
         ratios = [bare / own for bare, own in zip(seconds["bare"], seconds[row], strict=True)]
         median = sorted(ratios)[(len(ratios) - 1) // 2]
-        print(f"{row:<24} {' '.join(f'{s:6.1f}' for s in seconds[row]):<{width}} {median:>13.2f}x   "
-              + " ".join(f"{r:.2f}" for r in ratios))
+        print(
+            f"{row:<24} {' '.join(f'{s:6.1f}' for s in seconds[row]):<{width}} {median:>13.2f}x   "
+            + " ".join(f"{r:.2f}" for r in ratios)
+        )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,20 @@ def run(workers: int, site_url: str, articles: int, tmp: Path) -> float:
     from redis import Redis
 
     port = free_port()
-    server = subprocess.Popen([shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     client = Redis(port=port)
     for _ in range(100):
         try:
@@ -50,12 +62,31 @@ def run(workers: int, site_url: str, articles: int, tmp: Path) -> float:
             time.sleep(0.05)
     client.lpush("articles:start_urls", site_url)
     env = {**os.environ, "ARCHIVER_REDIS_URL": f"redis://127.0.0.1:{port}/0"}
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", "-s", f"ARCHIVE_DIR={tmp / f'a{workers}'}",
-           "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=WARNING", "-s", "ARCHIVER_REDIS_MAX_IDLE=1",
-           # A pushed start URL names no host: each worker is allowed the loopback site itself.
-           "-s", f"ARCHIVER_ALLOWED_PRIVATE_HOSTS={urlsplit(site_url).netloc}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "articles",
+        "-s",
+        f"ARCHIVE_DIR={tmp / f'a{workers}'}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "LOG_LEVEL=WARNING",
+        "-s",
+        "ARCHIVER_REDIS_MAX_IDLE=1",
+        # A pushed start URL names no host: each worker is allowed the loopback site itself.
+        "-s",
+        f"ARCHIVER_ALLOWED_PRIVATE_HOSTS={urlsplit(site_url).netloc}",
+    ]
     start = time.perf_counter()
-    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
+    procs = [
+        subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(workers)
+    ]
     while client.hlen("archiver:articles:records") < articles and time.perf_counter() - start < 600:
         time.sleep(0.05)
     elapsed = time.perf_counter() - start
@@ -67,7 +98,9 @@ def run(workers: int, site_url: str, articles: int, tmp: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=2000)
     args = parser.parse_args()
     pages = args.articles + -(-args.articles // PER_PAGE)

@@ -99,11 +99,29 @@ class Run:
         return f"exit {self.returncode}, {self.reason}"
 
 
-def crawl(archive: Path, *settings: str, start_url: str | None = None, redis_url: str | None = None,
-          log: Path) -> subprocess.Popen[bytes]:
+def crawl(
+    archive: Path,
+    *settings: str,
+    start_url: str | None = None,
+    redis_url: str | None = None,
+    log: Path,
+) -> subprocess.Popen[bytes]:
     """Start `scrapy crawl articles` with -s settings; its log goes to `log`."""
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", "-s", f"ARCHIVE_DIR={archive}",
-           "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=INFO", "-s", "STATE_COMMIT_INTERVAL=0.2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "articles",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "LOG_LEVEL=INFO",
+        "-s",
+        "STATE_COMMIT_INTERVAL=0.2",
+    ]
     if start_url is not None:
         cmd += ["-a", f"start_url={start_url}"]
     for setting in settings:
@@ -126,7 +144,11 @@ def finish(proc: subprocess.Popen[bytes], log: Path, timeout: float = 900) -> Ru
 
 def written(archive: Path) -> int:
     """Lines in the open shards: how far a running crawl got."""
-    return sum(p.read_bytes().count(b"\n") for p in archive.glob("*.jsonl.open")) if archive.is_dir() else 0
+    return (
+        sum(p.read_bytes().count(b"\n") for p in archive.glob("*.jsonl.open"))
+        if archive.is_dir()
+        else 0
+    )
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 300) -> bool:
@@ -138,18 +160,36 @@ def wait_until(condition: Callable[[], bool], timeout: float = 300) -> bool:
     return True
 
 
-def judge(fault: str, bench: Bench, archive: Path, runs: list[Run], *, expected: set[str] | None = None,
-          failed: int = 0, ending: str | None = None) -> Row:
+def judge(
+    fault: str,
+    bench: Bench,
+    archive: Path,
+    runs: list[Run],
+    *,
+    expected: set[str] | None = None,
+    failed: int = 0,
+    ending: str | None = None,
+) -> Row:
     """The row for an archive: exactly once, none missing, `failed` counted, archive sound."""
     want = expected if expected is not None else {CANONICAL.format(i) for i in bench.ids}
     seen, corrupt = count_archive(archive)
-    counted = sum(v for run in runs for k, v in run.stats.items() if k.startswith("archiver/failed/"))
+    counted = sum(
+        v for run in runs for k, v in run.stats.items() if k.startswith("archiver/failed/")
+    )
     duplicates = sum(1 for n in seen.values() if n > 1)
     missing = len(want - set(seen))
     sound = corrupt == 0 and not verify_archive(archive) and not list(archive.glob("*.open"))
     ok = duplicates == 0 and missing == 0 and counted == failed and sound and set(seen) <= want
-    return Row(fault, len(want), len(set(seen) & want), duplicates, missing, counted,
-               ending or "; ".join(run.ending for run in runs), ok)
+    return Row(
+        fault,
+        len(want),
+        len(set(seen) & want),
+        duplicates,
+        missing,
+        counted,
+        ending or "; ".join(run.ending for run in runs),
+        ok,
+    )
 
 
 @drill("1", "503 once, connection dropped once; one article 503 for good")
@@ -190,8 +230,21 @@ def full_disk_drill(bench: Bench, *, key: str, moment: float | None) -> Row:
             ending = f"{runs[0].ending}, lock released: {released}; run again: {runs[1].ending}"
             row = judge(fault, bench, disk, runs, ending=ending)
             stopped = runs[0].reason == "archive_write_failed" and released
-            return Row(*[getattr(row, f) for f in ("fault", "expected", "archived", "duplicates", "missing", "failed",
-                                                  "ending")], row.ok and stopped)
+            return Row(
+                *[
+                    getattr(row, f)
+                    for f in (
+                        "fault",
+                        "expected",
+                        "archived",
+                        "duplicates",
+                        "missing",
+                        "failed",
+                        "ending",
+                    )
+                ],
+                row.ok and stopped,
+            )
         return judge(fault, bench, disk, runs)
 
 
@@ -212,9 +265,14 @@ def redis_drill(bench: Bench, key: str, *, persist: bool) -> Row:
         return Row(fault, len(bench.ids), 0, 0, 0, 0, "skipped: no redis-server", True)
     archive = bench.tmp / "archive"
     logs = [bench.tmp / f"worker{i}.log" for i in range(2)]
-    with FaultySite(bench.site, delay=0.01) as site, RedisProcess(bench.tmp / "redis", persist=persist) as redis:
+    with (
+        FaultySite(bench.site, delay=0.01) as site,
+        RedisProcess(bench.tmp / "redis", persist=persist) as redis,
+    ):
         push_start_url(redis.url, site.url)
-        procs = [crawl(archive, *worker_settings(site.url), redis_url=redis.url, log=log) for log in logs]
+        procs = [
+            crawl(archive, *worker_settings(site.url), redis_url=redis.url, log=log) for log in logs
+        ]
         wait_until(lambda: written(archive) >= len(bench.ids) * 3 // 10)
         redis.kill()
         time.sleep(2.0)
@@ -224,15 +282,26 @@ def redis_drill(bench: Bench, key: str, *, persist: bool) -> Row:
     lost = sum(run.stats.get("archiver/redis/index_lost", 0) for run in runs)
     row = judge(fault, bench, archive, runs)
     ending = f"{row.ending}; reconnects {reconnects}, index re-taught {lost}"
-    return Row(row.fault, row.expected, row.archived, row.duplicates, row.missing, row.failed, ending,
-               row.ok and reconnects >= len(runs) and (lost > 0) != persist)
+    return Row(
+        row.fault,
+        row.expected,
+        row.archived,
+        row.duplicates,
+        row.missing,
+        row.failed,
+        ending,
+        row.ok and reconnects >= len(runs) and (lost > 0) != persist,
+    )
 
 
 def worker_settings(site_url: str) -> tuple[str, ...]:
     """A distributed worker's settings: a URL pushed to Redis names no host, so each worker
     is allowed the loopback site by its own settings."""
-    return ("ARCHIVER_REDIS_MAX_IDLE=3", "ARCHIVER_REDIS_LEASE_SECONDS=5",
-            f"ARCHIVER_ALLOWED_PRIVATE_HOSTS={urlsplit(site_url).netloc}")
+    return (
+        "ARCHIVER_REDIS_MAX_IDLE=3",
+        "ARCHIVER_REDIS_LEASE_SECONDS=5",
+        f"ARCHIVER_ALLOWED_PRIVATE_HOSTS={urlsplit(site_url).netloc}",
+    )
 
 
 def push_start_url(redis_url: str, url: str) -> None:
@@ -252,7 +321,10 @@ def redis_restart_empty(bench: Bench) -> Row:
     return redis_drill(bench, "4b", persist=False)
 
 
-@drill("5", "poison in the Redis queue: not JSON, wrong shape, unknown callback, a steered meta; a bad start URL")
+@drill(
+    "5",
+    "poison in the Redis queue: not JSON, wrong shape, unknown callback, a steered meta; a bad start URL",
+)
 def poisoned_queue(bench: Bench) -> Row:
     """One worker; passes when every article is archived once, each poison value is in a
     dead-letter list (the steered request is reduced to archiver's own meta and fetched), no
@@ -264,20 +336,48 @@ def poisoned_queue(bench: Bench) -> Row:
 
     archive, log = bench.tmp / "archive", bench.tmp / "worker.log"
     with FaultySite(bench.site) as site, RedisProcess(bench.tmp / "redis", persist=False) as redis:
-        request = {"url": f"{site.url}news/{bench.ids[0]}.html", "callback": "parse_article", "errback": "failed"}
-        poison = [b"not json", b'["wrong", "shape"]', json.dumps({**request, "callback": "parse_comments"}).encode()]
-        steered = json.dumps({**request, "meta": {"archiver_kind": "article", "proxy": "http://127.0.0.2:9/",
-                                                  "download_timeout": 0.001}}).encode()
+        request = {
+            "url": f"{site.url}news/{bench.ids[0]}.html",
+            "callback": "parse_article",
+            "errback": "failed",
+        }
+        poison = [
+            b"not json",
+            b'["wrong", "shape"]',
+            json.dumps({**request, "callback": "parse_comments"}).encode(),
+        ]
+        steered = json.dumps(
+            {
+                **request,
+                "meta": {
+                    "archiver_kind": "article",
+                    "proxy": "http://127.0.0.2:9/",
+                    "download_timeout": 0.001,
+                },
+            }
+        ).encode()
         with Redis.from_url(redis.url) as client:
             client.zadd("articles:requests", {v: -10 for v in (*poison, steered)})
             client.lpush("articles:start_urls", site.url, "javascript:alert(1)")
-            run = finish(crawl(archive, *worker_settings(site.url), redis_url=redis.url, log=log), log, timeout=300)
+            run = finish(
+                crawl(archive, *worker_settings(site.url), redis_url=redis.url, log=log),
+                log,
+                timeout=300,
+            )
             dead = client.llen("articles:requests:dead") + client.llen("articles:start_urls:dead")
             leases = client.zcard("articles:requests:deadlines")
     row = judge(fault, bench, archive, [run])
     ending = f"{row.ending}; dead-lettered {dead} of {len(poison) + 1}, open leases {leases}"
-    return Row(row.fault, row.expected, row.archived, row.duplicates, row.missing, row.failed, ending,
-               row.ok and run.returncode == 0 and dead == len(poison) + 1 and leases == 0)
+    return Row(
+        row.fault,
+        row.expected,
+        row.archived,
+        row.duplicates,
+        row.missing,
+        row.failed,
+        ending,
+        row.ok and run.returncode == 0 and dead == len(poison) + 1 and leases == 0,
+    )
 
 
 @drill("9", "one of three workers SIGKILLed, never restarted")
@@ -287,43 +387,86 @@ def dead_worker(bench: Bench) -> Row:
         return Row(fault, len(bench.ids), 0, 0, 0, 0, "skipped: no redis-server", True)
     archive = bench.tmp / "archive"
     logs = [bench.tmp / f"worker{i}.log" for i in range(3)]
-    with FaultySite(bench.site, delay=0.01) as site, RedisProcess(bench.tmp / "redis", persist=False) as redis:
+    with (
+        FaultySite(bench.site, delay=0.01) as site,
+        RedisProcess(bench.tmp / "redis", persist=False) as redis,
+    ):
         push_start_url(redis.url, site.url)
-        procs = [crawl(archive, *worker_settings(site.url), redis_url=redis.url, log=log) for log in logs]
+        procs = [
+            crawl(archive, *worker_settings(site.url), redis_url=redis.url, log=log) for log in logs
+        ]
         wait_until(lambda: written(archive) >= len(bench.ids) // 5)
         procs[0].send_signal(signal.SIGKILL)
         procs[0].wait()
         runs = [finish(proc, log) for proc, log in zip(procs[1:], logs[1:])]
     row = judge(fault, bench, archive, runs)
-    return Row(fault, row.expected, row.archived, row.duplicates, row.missing, row.failed,
-               f"victim: SIGKILL; survivors: {row.ending}", row.ok)
+    return Row(
+        fault,
+        row.expected,
+        row.archived,
+        row.duplicates,
+        row.missing,
+        row.failed,
+        f"victim: SIGKILL; survivors: {row.ending}",
+        row.ok,
+    )
 
 
 def table(rows: list[Row]) -> str:
-    head = ("fault", "expected", "archived", "duplicates", "missing", "failed counted", "ended", "verdict")
-    lines = [head] + [(r.fault, str(r.expected), str(r.archived), str(r.duplicates), str(r.missing), str(r.failed),
-                       r.ending, "ok" if r.ok else "FAIL") for r in rows]
-    return "\n".join("| " + " | ".join(cells) + " |" + ("\n|" + "---|" * len(head) if i == 0 else "")
-                     for i, cells in enumerate(lines))
+    head = (
+        "fault",
+        "expected",
+        "archived",
+        "duplicates",
+        "missing",
+        "failed counted",
+        "ended",
+        "verdict",
+    )
+    lines = [head] + [
+        (
+            r.fault,
+            str(r.expected),
+            str(r.archived),
+            str(r.duplicates),
+            str(r.missing),
+            str(r.failed),
+            r.ending,
+            "ok" if r.ok else "FAIL",
+        )
+        for r in rows
+    ]
+    return "\n".join(
+        "| " + " | ".join(cells) + " |" + ("\n|" + "---|" * len(head) if i == 0 else "")
+        for i, cells in enumerate(lines)
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=1000)
-    parser.add_argument("--only", action="append", choices=sorted(DRILLS), help="run this drill (repeatable)")
-    parser.add_argument("--keep", type=Path, help="work in this new directory and keep it (logs, archives)")
+    parser.add_argument(
+        "--only", action="append", choices=sorted(DRILLS), help="run this drill (repeatable)"
+    )
+    parser.add_argument(
+        "--keep", type=Path, help="work in this new directory and keep it (logs, archives)"
+    )
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as scratch_root:
         tmp = args.keep or scratch_root
-        Path(tmp).mkdir(parents=True, exist_ok=False)  if args.keep else None
+        Path(tmp).mkdir(parents=True, exist_ok=False) if args.keep else None
         site = Path(tmp) / "site"
         ids = generate(site, args.articles)
         for key in args.only or list(DRILLS):
             scratch = Path(tmp) / f"drill-{key}"
             scratch.mkdir()
             rows.append(DRILLS[key][1](Bench(scratch, site, ids)))
-            print(f"{rows[-1].fault}: {'ok' if rows[-1].ok else 'FAIL'}", file=sys.stderr, flush=True)
+            print(
+                f"{rows[-1].fault}: {'ok' if rows[-1].ok else 'FAIL'}", file=sys.stderr, flush=True
+            )
     print(table(rows))
     return 0 if all(r.ok for r in rows) else 1
 

@@ -1,14 +1,14 @@
 """Faults made for real, for tests/test_faults.py, tests/test_distributed.py and fault_drill.py.
 
-    FaultySite(directory, {"/news/3.html": ["503"], "/news/5.html": ["drop"]}, delay=0.01)
-        a static site on 127.0.0.1 that misbehaves the way real servers do: each path's plan is
-        used one answer per request ("503": 503 Service Unavailable; "drop": the connection
-        closed without an answer), then the file is served. `delay` slows every answer, so a
-        crawl is still running when a fault is made elsewhere.
-    Tmpfs(path, "8m")        a small tmpfs mounted there (root only), unmounted on exit
-    fill_disk(directory)     a file that takes every free block; unlink it to free them
-    RedisProcess(directory, persist=True)   a redis-server on a free loopback port that can be
-        killed (SIGKILL) and started again on the same port, with or without its AOF
+FaultySite(directory, {"/news/3.html": ["503"], "/news/5.html": ["drop"]}, delay=0.01)
+    a static site on 127.0.0.1 that misbehaves the way real servers do: each path's plan is
+    used one answer per request ("503": 503 Service Unavailable; "drop": the connection
+    closed without an answer), then the file is served. `delay` slows every answer, so a
+    crawl is still running when a fault is made elsewhere.
+Tmpfs(path, "8m")        a small tmpfs mounted there (root only), unmounted on exit
+fill_disk(directory)     a file that takes every free block; unlink it to free them
+RedisProcess(directory, persist=True)   a redis-server on a free loopback port that can be
+    killed (SIGKILL) and started again on the same port, with or without its AOF
 """
 
 from __future__ import annotations
@@ -51,15 +51,21 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 class FaultySite:
-    def __init__(self, directory: Path, plan: dict[str, Iterable[str]] | None = None, *, delay: float = 0.0) -> None:
+    def __init__(
+        self, directory: Path, plan: dict[str, Iterable[str]] | None = None, *, delay: float = 0.0
+    ) -> None:
         self.plans = {path: list(answers) for path, answers in (plan or {}).items()}
         self.delay = delay
         self.served: Counter[str] = Counter()
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"site": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+        self.server = ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(handler, directory=str(directory))
+        )
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, name="faulty-site", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name="faulty-site", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -90,12 +96,18 @@ class Tmpfs:
 
     def __enter__(self) -> Path:
         self.path.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.size}", "tmpfs", str(self.path)],
-                       check=True, capture_output=True, timeout=30)
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={self.size}", "tmpfs", str(self.path)],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
         return self.path
 
     def __exit__(self, *exc: object) -> None:
-        subprocess.run(["umount", "-l", str(self.path)], check=False, capture_output=True, timeout=30)
+        subprocess.run(
+            ["umount", "-l", str(self.path)], check=False, capture_output=True, timeout=30
+        )
 
 
 def fill_disk(directory: Path) -> Path:
@@ -143,8 +155,20 @@ class RedisProcess:
         self.directory.mkdir(parents=True, exist_ok=True)
         aof = ["--appendonly", "yes"] if self.persist else ["--appendonly", "no"]
         self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *aof, "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                *aof,
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

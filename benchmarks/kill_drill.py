@@ -45,18 +45,40 @@ class DrillResult:
 
     @property
     def ok(self) -> bool:
-        return self.corrupt == 0 and self.duplicate == 0 and self.interrupted > 0 and self.missing == 0 and self.final_returncode == 0
+        return (
+            self.corrupt == 0
+            and self.duplicate == 0
+            and self.interrupted > 0
+            and self.missing == 0
+            and self.final_returncode == 0
+        )
 
     def line(self) -> str:
-        return (f"signals: {self.kills} ({self.interrupted} mid-crawl), corrupt: {self.corrupt}, duplicate: {self.duplicate}, "
-                f"missing: {self.missing} of {self.total}")
+        return (
+            f"signals: {self.kills} ({self.interrupted} mid-crawl), corrupt: {self.corrupt}, duplicate: {self.duplicate}, "
+            f"missing: {self.missing} of {self.total}"
+        )
 
 
 def crawl_command(url: str, archive: Path) -> list[str]:
     return [
-        sys.executable, "-m", "scrapy", "crawl", "articles", "-a", f"start_url={url}",
-        "-s", f"ARCHIVE_DIR={archive}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=WARNING",
-        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "STATE_COMMIT_INTERVAL=0.2",
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "articles",
+        "-a",
+        f"start_url={url}",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "LOG_LEVEL=WARNING",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+        "-s",
+        "STATE_COMMIT_INTERVAL=0.2",
     ]
 
 
@@ -68,7 +90,9 @@ def count_archive(archive: Path) -> tuple[Counter[str], int]:
     for path in sorted(archive.iterdir()):
         if not path.name.endswith((".jsonl.gz", ".jsonl")):
             continue
-        data = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+        data = (
+            gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+        )
         for line in data.splitlines():
             try:
                 seen[json.loads(line)["canonical_url"]] += 1
@@ -77,8 +101,17 @@ def count_archive(archive: Path) -> tuple[Counter[str], int]:
     return seen, corrupt
 
 
-def run_drill(site: Path, archive: Path, ids: list[int], *, kills: int, sig: int, seed: int = 1,
-              min_delay: float = 0.8, max_delay: float = 2.2) -> DrillResult:
+def run_drill(
+    site: Path,
+    archive: Path,
+    ids: list[int],
+    *,
+    kills: int,
+    sig: int,
+    seed: int = 1,
+    min_delay: float = 0.8,
+    max_delay: float = 2.2,
+) -> DrillResult:
     rng = random.Random(seed)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with StaticSite(site) as server:
@@ -87,13 +120,17 @@ def run_drill(site: Path, archive: Path, ids: list[int], *, kills: int, sig: int
         # Count only signals that hit a running crawl; give up after 3x attempts.
         while interrupted < kills and attempts < 3 * kills:
             attempts += 1
-            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             time.sleep(rng.uniform(min_delay, max_delay))
             if proc.poll() is None:
                 proc.send_signal(sig)
                 interrupted += 1
             proc.wait(timeout=120)
-        final = subprocess.run(cmd, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        final = subprocess.run(
+            cmd, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+        )
     seen, corrupt = count_archive(archive)
     expected = {f"https://www.devnews-mirror.test/news/{i}.html" for i in ids}
     return DrillResult(
@@ -108,7 +145,9 @@ def run_drill(site: Path, archive: Path, ids: list[int], *, kills: int, sig: int
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--signal", choices=("KILL", "TERM", "INT"), default="KILL")
@@ -117,7 +156,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         site, archive = Path(tmp) / "site", Path(tmp) / "archive"
         ids = generate(site, args.articles)
-        result = run_drill(site, archive, ids, kills=args.kills, sig=getattr(signal, f"SIG{args.signal}"), seed=args.seed)
+        result = run_drill(
+            site,
+            archive,
+            ids,
+            kills=args.kills,
+            sig=getattr(signal, f"SIG{args.signal}"),
+            seed=args.seed,
+        )
     print(f"SIG{args.signal} drill: {result.line()}")
     return 0 if result.ok else 1
 

@@ -24,8 +24,13 @@ class ListingScore:
         return self.next_expected == self.next_got
 
 
-def score_listing(name: str, expected: Sequence[str], got: Sequence[str],
-                  next_expected: str | None, next_got: str | None) -> ListingScore:
+def score_listing(
+    name: str,
+    expected: Sequence[str],
+    got: Sequence[str],
+    next_expected: str | None,
+    next_got: str | None,
+) -> ListingScore:
     given = set(got)
     wanted = set(expected)
     return ListingScore(

@@ -42,8 +42,15 @@ def fixture_scores(root: Path = LISTINGS) -> list[ListingScore]:
             continue
         listing = parse_listing(golden.read_bytes(case.page), case.input["url"])
         expected = case.expected
-        scores.append(score_listing(case.page.stem, expected["article_urls"], listing.article_urls,
-                                    expected["next_page_url"], listing.next_page_url))
+        scores.append(
+            score_listing(
+                case.page.stem,
+                expected["article_urls"],
+                listing.article_urls,
+                expected["next_page_url"],
+                listing.next_page_url,
+            )
+        )
     return scores
 
 
@@ -56,8 +63,16 @@ def derived_scores(datasets: Path) -> Iterator[tuple[str, ListingScore]]:
             page, url, expected, next_url = made
             # Generic layer only: a template profile would read the article page's own markup.
             listing = parse_listing_page(page, url, profiles=())
-            yield suite.name, score_listing(f"{suite.name}/{case.id}", expected, listing.article_urls,
-                                            next_url, listing.next_page_url)
+            yield (
+                suite.name,
+                score_listing(
+                    f"{suite.name}/{case.id}",
+                    expected,
+                    listing.article_urls,
+                    next_url,
+                    listing.next_page_url,
+                ),
+            )
 
 
 def _derive(html: bytes, article_url: str, name: str) -> tuple[bytes, str, list[str], str] | None:
@@ -68,8 +83,14 @@ def _derive(html: bytes, article_url: str, name: str) -> tuple[bytes, str, list[
         root = lxml_html.document_fromstring(html)
     except (ValueError, lxml_html.etree.ParserError):
         return None
-    holder = max(root.iter("div", "section", "article", "td", "main"), default=None, key=_paragraph_text)
-    if holder is None or not _paragraph_text(holder) or any(_furniture(a) for a in holder.iterancestors()):
+    holder = max(
+        root.iter("div", "section", "article", "td", "main"), default=None, key=_paragraph_text
+    )
+    if (
+        holder is None
+        or not _paragraph_text(holder)
+        or any(_furniture(a) for a in holder.iterancestors())
+    ):
         return None  # no paragraphs, or the longest are in a header, a sidebar or hidden: no main list to make
     section = article_url.split("?")[0].rsplit("/", 1)[0] + "/"
     shape = sum(name.encode()) % 3
@@ -108,14 +129,20 @@ def _synthetic_url(section: str, shape: int, i: int) -> str:
 
 
 def row(label: str, t: Totals) -> str:
-    return (f"| {label} | {t.pages} | {t.recall:.3f} ({t.tp}/{t.tp + t.fn}) | "
-            f"{t.precision:.3f} ({t.tp}/{t.tp + t.fp}) | {t.next_right}/{t.pages} |")
+    return (
+        f"| {label} | {t.pages} | {t.recall:.3f} ({t.tp}/{t.tp + t.fn}) | "
+        f"{t.precision:.3f} ({t.tp}/{t.tp + t.fp}) | {t.next_right}/{t.pages} |"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="list missed and extra URLs, wrong next pages")
-    parser.add_argument("--derived", action="store_true", help="also listings derived from the dev sets (in memory)")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="list missed and extra URLs, wrong next pages"
+    )
+    parser.add_argument(
+        "--derived", action="store_true", help="also listings derived from the dev sets (in memory)"
+    )
     parser.add_argument("--datasets", type=Path, default=DATASETS)
     args = parser.parse_args(argv)
     print("| pages | n | recall | precision | next right |\n|---|---|---|---|---|")

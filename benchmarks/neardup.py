@@ -75,8 +75,12 @@ def write_store(path: Path, n: int) -> None:
     store = SQLiteSignatureStore(path)
     rng = np.random.default_rng(n)
     for start in range(0, n, WRITE_CHUNK):
-        signatures = rng.integers(0, 1 << 16, size=(min(WRITE_CHUNK, n - start), BINS), dtype=np.uint16)
-        store.append_many((f"https://background.test/{start + i}.html", sig) for i, sig in enumerate(signatures))
+        signatures = rng.integers(
+            0, 1 << 16, size=(min(WRITE_CHUNK, n - start), BINS), dtype=np.uint16
+        )
+        store.append_many(
+            (f"https://background.test/{start + i}.html", sig) for i, sig in enumerate(signatures)
+        )
     store.close()
 
 
@@ -96,8 +100,13 @@ def measure(path: Path, n: int, seed: int) -> dict[str, float]:
     index, _store = open_neardup_index(path, NEARDUP_THRESHOLD)
     traced = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    result = {"open_s": opened, "rss_per_doc": grown / n, "traced_per_doc": traced / n,
-              "bands_per_doc": bands / n, "disk_per_doc": path.stat().st_size / n}
+    result = {
+        "open_s": opened,
+        "rss_per_doc": grown / n,
+        "traced_per_doc": traced / n,
+        "bands_per_doc": bands / n,
+        "disk_per_doc": path.stat().st_size / n,
+    }
     result.update(throughput(index, docs))
     index.close()
     return result
@@ -124,26 +133,53 @@ def throughput(index: LshIndex, docs: list[CorpusDoc]) -> dict[str, float]:
             index.find(signature, url)
     lookups = len(signatures) / (time.perf_counter() - started)
     chars = sum(len(doc.body) for doc in docs) / len(docs)
-    return {"checks_per_s": checks, "lookups_per_s": lookups, "adds_per_s": adds, "flagged": flagged,
-            "checked": len(docs), "mean_chars": chars}
+    return {
+        "checks_per_s": checks,
+        "lookups_per_s": lookups,
+        "adds_per_s": adds,
+        "flagged": flagged,
+        "checked": len(docs),
+        "mean_chars": chars,
+    }
 
 
 def scale_row(n: int, seed: int) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "neardup.sqlite"
         write_store(path, n)
-        out = subprocess.run([sys.executable, __file__, "--child", str(n), "--store", str(path), "--seed", str(seed)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                str(n),
+                "--store",
+                str(path),
+                "--seed",
+                str(seed),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     r = json.loads(out.stdout)
-    return (f"{n:>10,} {r['rss_per_doc']:>9.0f} {r['traced_per_doc']:>8.0f} {r['bands_per_doc']:>7.0f} "
-            f"{r['disk_per_doc']:>7.0f} {r['open_s']:>7.1f} {r['checks_per_s']:>9,.0f} {r['lookups_per_s']:>9,.0f} "
-            f"{r['adds_per_s']:>7,.0f}   {r['checked']:,} articles, mean {r['mean_chars']:,.0f} chars")
+    return (
+        f"{n:>10,} {r['rss_per_doc']:>9.0f} {r['traced_per_doc']:>8.0f} {r['bands_per_doc']:>7.0f} "
+        f"{r['disk_per_doc']:>7.0f} {r['open_s']:>7.1f} {r['checks_per_s']:>9,.0f} {r['lookups_per_s']:>9,.0f} "
+        f"{r['adds_per_s']:>7,.0f}   {r['checked']:,} articles, mean {r['mean_chars']:,.0f} chars"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--topics", type=int, default=2000, help="corpus size for precision / recall")
-    parser.add_argument("--sizes", default="100000,1000000", help="indexed signatures, comma-separated")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--topics", type=int, default=2000, help="corpus size for precision / recall"
+    )
+    parser.add_argument(
+        "--sizes", default="100000,1000000", help="indexed signatures, comma-separated"
+    )
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
@@ -152,13 +188,17 @@ def main() -> None:
         print(json.dumps(measure(args.store, args.child, args.seed)))
         return
     print(f"Quality, generated corpus (seed {args.seed}, {args.topics} topics)")
-    print(f"{'':<26} {'docs':>7} {'copies':>7} {'TP':>7} {'FP':>5} {'FN':>5} {'precision':>9} {'recall':>7}")
+    print(
+        f"{'':<26} {'docs':>7} {'copies':>7} {'TP':>7} {'FP':>5} {'FN':>5} {'precision':>9} {'recall':>7}"
+    )
     for row in quality_rows(args.seed, args.topics):
         print(row)
     print()
     print("Scale: SQLite store opened in a fresh process; bytes per indexed document")
-    print(f"{'signatures':>10} {'RSS B/doc':>9} {'traced':>8} {'bands':>7} {'disk':>7} {'open s':>7} "
-          f"{'checks/s':>9} {'lookups/s':>9} {'adds/s':>7}")
+    print(
+        f"{'signatures':>10} {'RSS B/doc':>9} {'traced':>8} {'bands':>7} {'disk':>7} {'open s':>7} "
+        f"{'checks/s':>9} {'lookups/s':>9} {'adds/s':>7}"
+    )
     for n in (int(x) for x in args.sizes.split(",")):
         print(scale_row(n, args.seed), flush=True)
 

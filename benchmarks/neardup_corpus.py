@@ -16,8 +16,138 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-FUNCTION_WORDS = ["the", "of", "and", "to", "a", "in", "is", "that", "for", "it", "as", "was", "with", "be", "by", "on", "not", "he", "this", "are", "or", "his", "from", "at", "which", "but", "have", "an", "they", "you", "were", "her", "she", "there", "been", "one", "all", "we", "their", "has", "would", "when", "if", "so", "no", "will", "more", "can", "about", "its", "also", "into", "only", "other", "new", "some", "could", "time", "these", "two", "may", "then", "do", "first", "any", "my", "now", "such", "like", "our", "over", "man", "me", "even", "most", "made", "after", "many", "before", "must", "through", "back", "years", "where", "much", "your", "way", "well", "down", "should", "because", "each", "just", "those", "how", "too", "little", "state", "good", "very", "make", "world", "still", "own", "see", "men", "work", "long", "get", "here", "between", "both", "life", "being", "under", "never", "day", "same", "another", "know", "while", "last", "might", "us", "great", "old", "year"]
-_SYLLABLES = [c + v for c in "bcdfghjklmnprstvwz" for v in ("a", "e", "i", "o", "u", "ai", "ou", "ea")]
+FUNCTION_WORDS = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "a",
+    "in",
+    "is",
+    "that",
+    "for",
+    "it",
+    "as",
+    "was",
+    "with",
+    "be",
+    "by",
+    "on",
+    "not",
+    "he",
+    "this",
+    "are",
+    "or",
+    "his",
+    "from",
+    "at",
+    "which",
+    "but",
+    "have",
+    "an",
+    "they",
+    "you",
+    "were",
+    "her",
+    "she",
+    "there",
+    "been",
+    "one",
+    "all",
+    "we",
+    "their",
+    "has",
+    "would",
+    "when",
+    "if",
+    "so",
+    "no",
+    "will",
+    "more",
+    "can",
+    "about",
+    "its",
+    "also",
+    "into",
+    "only",
+    "other",
+    "new",
+    "some",
+    "could",
+    "time",
+    "these",
+    "two",
+    "may",
+    "then",
+    "do",
+    "first",
+    "any",
+    "my",
+    "now",
+    "such",
+    "like",
+    "our",
+    "over",
+    "man",
+    "me",
+    "even",
+    "most",
+    "made",
+    "after",
+    "many",
+    "before",
+    "must",
+    "through",
+    "back",
+    "years",
+    "where",
+    "much",
+    "your",
+    "way",
+    "well",
+    "down",
+    "should",
+    "because",
+    "each",
+    "just",
+    "those",
+    "how",
+    "too",
+    "little",
+    "state",
+    "good",
+    "very",
+    "make",
+    "world",
+    "still",
+    "own",
+    "see",
+    "men",
+    "work",
+    "long",
+    "get",
+    "here",
+    "between",
+    "both",
+    "life",
+    "being",
+    "under",
+    "never",
+    "day",
+    "same",
+    "another",
+    "know",
+    "while",
+    "last",
+    "might",
+    "us",
+    "great",
+    "old",
+    "year",
+]
+_SYLLABLES = [
+    c + v for c in "bcdfghjklmnprstvwz" for v in ("a", "e", "i", "o", "u", "ai", "ou", "ea")
+]
 _ZH_SPLIT = re.compile(r"[\s，。、；：！？（）“”‘’《》,.;:!?()\[\]]+")
 
 
@@ -49,7 +179,13 @@ class Vocabulary:
         if language == "zh":
             chunks = [p[i : i + rng.randint(2, 4)] for p in phrases for i in range(0, len(p), 3)]
             self.general = sorted({c for c in chunks if len(c) >= 2})
-            self.function = list("的了是在和与对中为而及也将等") + ["我们", "因此", "可以", "通过", "进行"]
+            self.function = list("的了是在和与对中为而及也将等") + [
+                "我们",
+                "因此",
+                "可以",
+                "通过",
+                "进行",
+            ]
         else:
             self.general = sorted({self.word(2, 4) for _ in range(3000)})
             self.function = list(FUNCTION_WORDS)
@@ -67,8 +203,11 @@ class Vocabulary:
         for _ in range(self.rng.randint(6, 20)):
             roll = self.rng.random()
             pool = self.function if roll < 0.4 else topic if roll < 0.8 else self.general
-            words.append(pool[min(int(self.rng.paretovariate(1.1)) - 1, len(pool) - 1)]
-                         if pool is self.function else self.rng.choice(pool))
+            words.append(
+                pool[min(int(self.rng.paretovariate(1.1)) - 1, len(pool) - 1)]
+                if pool is self.function
+                else self.rng.choice(pool)
+            )
         if self.language == "zh":
             cut = self.rng.randint(2, max(2, len(words) - 2))
             return "".join(words[:cut]) + "，" + "".join(words[cut:]) + "。"
@@ -87,16 +226,20 @@ def _farms(rng: random.Random, vocab: dict[str, Vocabulary], count: int) -> dict
     farms: dict[str, list[Farm]] = {"zh": [], "en": []}
     for i in range(count):
         name = vocab["en"].word(2, 3).capitalize()
-        farms["en"].append(Farm(
-            header=f"{name} Daily | Originally published on {name.lower()}.example, shared for readers.",
-            footer=f"Subscribe to {name} Daily for more stories like this. "
-                   f"All rights belong to the original author; contact us to remove. Ref {i}.",
-        ))
-        farms["zh"].append(Farm(
-            header=f"本文转载自{name}网，原文链接见文末，仅供学习交流。",
-            footer=f"免责声明：本文来源于网络，版权归原作者所有，如有侵权请联系{name}删除。"
-                   f"关注{name}公众号，获取更多精彩内容。编号{i}。",
-        ))
+        farms["en"].append(
+            Farm(
+                header=f"{name} Daily | Originally published on {name.lower()}.example, shared for readers.",
+                footer=f"Subscribe to {name} Daily for more stories like this. "
+                f"All rights belong to the original author; contact us to remove. Ref {i}.",
+            )
+        )
+        farms["zh"].append(
+            Farm(
+                header=f"本文转载自{name}网，原文链接见文末，仅供学习交流。",
+                footer=f"免责声明：本文来源于网络，版权归原作者所有，如有侵权请联系{name}删除。"
+                f"关注{name}公众号，获取更多精彩内容。编号{i}。",
+            )
+        )
     return farms
 
 
@@ -113,7 +256,9 @@ class CopyMaker:
 
     def edited(self, body: str, topic: Sequence[str]) -> str:
         rng = self.rng
-        ops = [op for op in ("swap", "paragraph") if rng.random() < 0.7] or [rng.choice(("swap", "paragraph"))]
+        ops = [op for op in ("swap", "paragraph") if rng.random() < 0.7] or [
+            rng.choice(("swap", "paragraph"))
+        ]
         if "paragraph" in ops:
             body = self.paragraph_change(body, topic)
         if "swap" in ops:
@@ -167,7 +312,9 @@ def generate_corpus(seed: int, topics: int, fixture_bodies: Sequence[str] = ()) 
     docs: list[CorpusDoc] = []
     for t in range(topics):
         language = "zh" if t % 2 == 0 else "en"
-        fixture = fixture_bodies[t // 2] if language == "zh" and t // 2 < len(fixture_bodies) else None
+        fixture = (
+            fixture_bodies[t // 2] if language == "zh" and t // 2 < len(fixture_bodies) else None
+        )
         topic = _topic_words(vocab[language], fixture)
         maker = CopyMaker(rng, vocab[language], farms[language])
         for a in range(rng.randint(1, 3)):
@@ -187,8 +334,14 @@ def _topic_words(vocab: Vocabulary, fixture: str | None) -> list[str]:
     return sorted(w for w in words if len(w) >= 2)
 
 
-def _cluster(rng: random.Random, maker: CopyMaker, topic: Sequence[str], original: str,
-             where: tuple[str, int, int], kind: str) -> list[CorpusDoc]:
+def _cluster(
+    rng: random.Random,
+    maker: CopyMaker,
+    topic: Sequence[str],
+    original: str,
+    where: tuple[str, int, int],
+    kind: str,
+) -> list[CorpusDoc]:
     """The original and 0-4 copies; a copy is sometimes made from an earlier copy."""
     bodies = [(original, kind)]
     for _ in range(rng.randint(0, 4)):
@@ -199,6 +352,13 @@ def _cluster(rng: random.Random, maker: CopyMaker, topic: Sequence[str], origina
             bodies.append((maker.edited(source, topic), "edited"))
     language, topic_id, cluster = where
     return [
-        CorpusDoc(f"https://{language}{cluster}-{i}.farm.test/a.html", body, language, cluster, topic_id, kind)
+        CorpusDoc(
+            f"https://{language}{cluster}-{i}.farm.test/a.html",
+            body,
+            language,
+            cluster,
+            topic_id,
+            kind,
+        )
         for i, (body, kind) in enumerate(bodies)
     ]

@@ -45,7 +45,11 @@ def run_scrapy(n: int) -> dict[str, float]:
     start = time.perf_counter()
     for u in probe:
         dupefilter.request_seen(Request(u))
-    return {"bytes_per_url": grown / n, "learn_per_s": n / learn, "lookups_per_s": len(probe) / (time.perf_counter() - start)}
+    return {
+        "bytes_per_url": grown / n,
+        "learn_per_s": n / learn,
+        "lookups_per_s": len(probe) / (time.perf_counter() - start),
+    }
 
 
 def run_archiver(n: int) -> dict[str, float]:
@@ -73,7 +77,9 @@ def run_archiver(n: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--urls", type=int, default=1_000_000)
     parser.add_argument("--child", choices=("scrapy", "archiver"))
     args = parser.parse_args()
@@ -83,15 +89,26 @@ def main() -> None:
         return
     rows = {}
     for name in ("scrapy", "archiver"):
-        out = subprocess.run([sys.executable, __file__, "--urls", str(args.urls), "--child", name],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--urls", str(args.urls), "--child", name],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         rows[name] = json.loads(out.stdout)
     base = rows["scrapy"]["bytes_per_url"]
-    print(f"{'state for N=' + format(args.urls, ','):<40} {'RSS bytes/URL':>14} {'vs scrapy':>10} {'learn/s':>10} {'lookups/s':>10}")
-    labels = {"scrapy": "Scrapy RFPDupeFilter (in-memory set)", "archiver": "archiver CrawlState (SQLite WAL)"}
+    print(
+        f"{'state for N=' + format(args.urls, ','):<40} {'RSS bytes/URL':>14} {'vs scrapy':>10} {'learn/s':>10} {'lookups/s':>10}"
+    )
+    labels = {
+        "scrapy": "Scrapy RFPDupeFilter (in-memory set)",
+        "archiver": "archiver CrawlState (SQLite WAL)",
+    }
     for name, row in rows.items():
         ratio = row["bytes_per_url"] / base if base else float("nan")
-        print(f"{labels[name]:<40} {row['bytes_per_url']:>14.1f} {ratio:>9.2f}x {row['learn_per_s']:>10,.0f} {row['lookups_per_s']:>10,.0f}")
+        print(
+            f"{labels[name]:<40} {row['bytes_per_url']:>14.1f} {ratio:>9.2f}x {row['learn_per_s']:>10,.0f} {row['lookups_per_s']:>10,.0f}"
+        )
 
 
 if __name__ == "__main__":

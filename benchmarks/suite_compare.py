@@ -18,7 +18,7 @@ def _delta(label: str, old: float | None, new: float | None, digits: int = 3) ->
     if old is None or new is None:
         return None
     change = new - old
-    mark = "" if abs(change) < 10 ** -digits / 2 else f" ({change:+.{digits}f})"
+    mark = "" if abs(change) < 10**-digits / 2 else f" ({change:+.{digits}f})"
     return f"{label} {old:.{digits}f} -> {new:.{digits}f}{mark}"
 
 
@@ -27,7 +27,10 @@ def summary_deltas(old: dict[str, Any], new: dict[str, Any]) -> str:
         _delta("F1", old["body"]["f1"], new["body"]["f1"]),
         _delta("P", old["body"]["precision"], new["body"]["precision"]),
         _delta("R", old["body"]["recall"], new["body"]["recall"]),
-        *(_delta(f"{field} %", _pct(old[field]), _pct(new[field]), 1) for field in ("title", "date", "author")),
+        *(
+            _delta(f"{field} %", _pct(old[field]), _pct(new[field]), 1)
+            for field in ("title", "date", "author")
+        ),
         _delta("not article", old["not_article"], new["not_article"], 0),
         _delta("junk authors", old["junk_authors"], new["junk_authors"], 0),
     ]
@@ -38,9 +41,13 @@ def summary_deltas(old: dict[str, Any], new: dict[str, Any]) -> str:
 
 def page_change(old: dict[str, Any], new: dict[str, Any]) -> int:
     """-1 worse, +1 better, 0 neither (or both at once: a mix counts as worse, to be looked at)."""
-    worse = new["score"] < old["score"] - EPSILON or any(old[f] is True and new[f] is False for f in FIELDS)
+    worse = new["score"] < old["score"] - EPSILON or any(
+        old[f] is True and new[f] is False for f in FIELDS
+    )
     worse = worse or (old["verdict"] is None and new["verdict"] is not None)
-    better = new["score"] > old["score"] + EPSILON or any(old[f] is False and new[f] is True for f in FIELDS)
+    better = new["score"] > old["score"] + EPSILON or any(
+        old[f] is False and new[f] is True for f in FIELDS
+    )
     better = better or (old["verdict"] is not None and new["verdict"] is None)
     return -1 if worse else 1 if better else 0
 
@@ -51,18 +58,24 @@ def _fields(record: dict[str, Any]) -> str:
 
 
 def _line(page_id: str, url: str, old: dict[str, Any], new: dict[str, Any]) -> str:
-    return (f"  {page_id[:20]:<20} {url}\n      score {old['score']:.3f} -> {new['score']:.3f}; "
-            f"{_fields(old)} -> {_fields(new)}\n      now: {new['diagnosis']}")
+    return (
+        f"  {page_id[:20]:<20} {url}\n      score {old['score']:.3f} -> {new['score']:.3f}; "
+        f"{_fields(old)} -> {_fields(new)}\n      now: {new['diagnosis']}"
+    )
 
 
 def compare(old: dict[str, Any], new: dict[str, Any], extractor: str = "archiver") -> list[str]:
-    lines = [f"Compared with the earlier run (fetched_at {old.get('fetched_at')}; now {new.get('fetched_at')}):"]
+    lines = [
+        f"Compared with the earlier run (fetched_at {old.get('fetched_at')}; now {new.get('fetched_at')}):"
+    ]
     for name, suite in new["suites"].items():
         before = old["suites"].get(name)
         if before is None or extractor not in before["summary"]:
             lines.append(f"\n{name}: not in the earlier run")
             continue
-        lines.append(f"\n{name}: {summary_deltas(before['summary'][extractor], suite['summary'][extractor])}")
+        lines.append(
+            f"\n{name}: {summary_deltas(before['summary'][extractor], suite['summary'][extractor])}"
+        )
         changes: dict[int, list[str]] = {-1: [], 1: []}
         silent = 0
         for page_id, page in suite["pages"].items():
@@ -73,8 +86,10 @@ def compare(old: dict[str, Any], new: dict[str, Any], extractor: str = "archiver
             if change:
                 changes[change].append(_line(page_id, page["url"], earlier, page[extractor]))
             silent += not change and earlier["body_sha1"] != page[extractor]["body_sha1"]
-        lines.append(f" worse: {len(changes[-1])} pages, better: {len(changes[1])}, "
-                     f"body changed with the same score: {silent}")
+        lines.append(
+            f" worse: {len(changes[-1])} pages, better: {len(changes[1])}, "
+            f"body changed with the same score: {silent}"
+        )
         for change, label in ((-1, "worse"), (1, "better")):
             if changes[change]:
                 lines.append(f" {label}:")

@@ -53,14 +53,24 @@ def _or_none(value: Any) -> str | None:
 
 def _aeb(folder: Path) -> list[Case]:
     truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
-    return [Case(folder.name, key, entry["url"], _html(folder, f"{key}.html"), Truth(body=entry["articleBody"]))
-            for key, entry in sorted(truth.items())]
+    return [
+        Case(
+            folder.name,
+            key,
+            entry["url"],
+            _html(folder, f"{key}.html"),
+            Truth(body=entry["articleBody"]),
+        )
+        for key, entry in sorted(truth.items())
+    ]
 
 
 def _truth_json(folder: Path, truth_of: Callable[[dict[str, Any]], Truth]) -> list[Case]:
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
-    return [Case(folder.name, name, entry["url"], _html(folder, name), truth_of(entry))
-            for name, entry in sorted(truth.items())]
+    return [
+        Case(folder.name, name, entry["url"], _html(folder, name), truth_of(entry))
+        for name, entry in sorted(truth.items())
+    ]
 
 
 def _magic_html(entry: dict[str, Any]) -> Truth:
@@ -69,13 +79,23 @@ def _magic_html(entry: dict[str, Any]) -> Truth:
 
 def _readability(entry: dict[str, Any]) -> Truth:
     meta = entry["meta"]
-    return Truth(body=entry["text"], title=_or_none(meta.get("title")), author=_or_none(meta.get("byline")),
-                 date=_or_none(meta.get("publishedTime")), readerable=meta.get("readerable") is not False)
+    return Truth(
+        body=entry["text"],
+        title=_or_none(meta.get("title")),
+        author=_or_none(meta.get("byline")),
+        date=_or_none(meta.get("publishedTime")),
+        readerable=meta.get("readerable") is not False,
+    )
 
 
 def _trafilatura(entry: dict[str, Any]) -> Truth:
-    return Truth(with_=tuple(entry["with"]), without=tuple(entry["without"]), title=_or_none(entry.get("title")),
-                 author=_or_none(entry.get("author")), date=_or_none(entry.get("date")))
+    return Truth(
+        with_=tuple(entry["with"]),
+        without=tuple(entry["without"]),
+        title=_or_none(entry.get("title")),
+        author=_or_none(entry.get("author")),
+        date=_or_none(entry.get("date")),
+    )
 
 
 @dataclass(frozen=True, slots=True)

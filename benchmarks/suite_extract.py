@@ -66,10 +66,22 @@ def archiver(case: Case) -> Prediction:
     if article is None:
         # `not_article (listing)`: the page object's own why; a profile that missed says so too.
         missed = f", profile {result.profile} missed" if result.profile_missed else ""  # type: ignore[attr-defined]
-        return Prediction("", verdict=result.message + missed,  # type: ignore[attr-defined]
-                          extractor=result.extractor, seconds=seconds)  # type: ignore[attr-defined]
-    return Prediction(article.body, article.title, article.published, article.author, None,
-                      article.extractor, asdict(article.field_sources), seconds)
+        return Prediction(
+            "",
+            verdict=result.message + missed,  # type: ignore[attr-defined]
+            extractor=result.extractor,
+            seconds=seconds,
+        )  # type: ignore[attr-defined]
+    return Prediction(
+        article.body,
+        article.title,
+        article.published,
+        article.author,
+        None,
+        article.extractor,
+        asdict(article.field_sources),
+        seconds,
+    )
 
 
 # -- trafilatura ----------------------------------------------------------------------
@@ -83,14 +95,23 @@ def trafilatura(case: Case) -> Prediction:
     import trafilatura
 
     try:
-        doc, seconds = _cpu(lambda: trafilatura.bare_extraction(
-            case.html, url=case.url, include_comments=False, with_metadata=True))
+        doc, seconds = _cpu(
+            lambda: trafilatura.bare_extraction(
+                case.html, url=case.url, include_comments=False, with_metadata=True
+            )
+        )
     except Exception as error:  # noqa: BLE001 - its failure is an empty prediction, as archiver's
         return Prediction("", verdict=f"error: {type(error).__name__}")
     if doc is None:
         return Prediction("", verdict="no result", seconds=seconds)
-    return Prediction(doc.text or "", doc.title, doc.date, doc.author, None,  # type: ignore[attr-defined]
-                      seconds=seconds)
+    return Prediction(
+        doc.text or "",
+        doc.title,
+        doc.date,
+        doc.author,
+        None,  # type: ignore[attr-defined]
+        seconds=seconds,
+    )
 
 
 class TrafilaturaCache:
@@ -124,8 +145,12 @@ class TrafilaturaCache:
 
 
 # -- running --------------------------------------------------------------------------
-def run(cases: Sequence[Case], with_trafilatura: bool, cache: TrafilaturaCache | None,
-        progress: Callable[[int], None] = lambda done: None) -> dict[str, list[Prediction]]:
+def run(
+    cases: Sequence[Case],
+    with_trafilatura: bool,
+    cache: TrafilaturaCache | None,
+    progress: Callable[[int], None] = lambda done: None,
+) -> dict[str, list[Prediction]]:
     """Both extractors on every page, interleaved page by page so that a shared machine's
     load falls on both alike; imports and first-call set-up are done on a tiny page first."""
     warm = Case("", "", "https://example.com/warm-up", WARM_UP, cases[0].truth) if cases else None

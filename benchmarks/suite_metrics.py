@@ -93,7 +93,9 @@ def with_without_page(body: str, with_: Iterable[str], without: Iterable[str]) -
     total = tp + fp + fn + tn
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
-    return BodyScore((tp + tn) / total if total else 1.0, precision, recall, fp == fn == 0, (tp, fp, fn, tn))
+    return BodyScore(
+        (tp + tn) / total if total else 1.0, precision, recall, fp == fn == 0, (tp, fp, fn, tn)
+    )
 
 
 # -- AEB: 4-token shingles ----------------------------------------------------------
@@ -139,8 +141,12 @@ class MeanOfPages:
     name: str = "bag of tokens"
 
     def suite(self, pages: Sequence[BodyScore]) -> SuiteBody:
-        return SuiteBody(_mean([p.score for p in pages]), _mean([p.precision or 0.0 for p in pages]),
-                         _mean([p.recall or 0.0 for p in pages]), None)
+        return SuiteBody(
+            _mean([p.score for p in pages]),
+            _mean([p.precision or 0.0 for p in pages]),
+            _mean([p.recall or 0.0 for p in pages]),
+            None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +158,9 @@ class AebMetric:
     def suite(self, pages: Sequence[BodyScore]) -> SuiteBody:
         precision = _mean([p.precision for p in pages if p.precision is not None])
         recall = _mean([p.recall for p in pages if p.recall is not None])
-        return SuiteBody(f1_of(precision, recall), precision, recall, sum(bool(p.passed) for p in pages))
+        return SuiteBody(
+            f1_of(precision, recall), precision, recall, sum(bool(p.passed) for p in pages)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +175,9 @@ class ChecksMetric:
         fn = sum(p.checks[2] for p in pages if p.checks)
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
-        return SuiteBody(f1_of(precision, recall), precision, recall, sum(bool(p.passed) for p in pages))
+        return SuiteBody(
+            f1_of(precision, recall), precision, recall, sum(bool(p.passed) for p in pages)
+        )
 
 
 def aeb_score(pairs: Iterable[tuple[str, str]]) -> SuiteBody:
@@ -217,4 +227,6 @@ _JUNK_AUTHOR = re.compile(
 def is_junk_author(author: str | None) -> bool:
     """Emails, all-digit ids, values starting "Posted by" / "Author" / "By", URL-ish values."""
     value = collapse(author or "")
-    return bool(value) and (_EMAIL.search(value) is not None or _JUNK_AUTHOR.fullmatch(value) is not None)
+    return bool(value) and (
+        _EMAIL.search(value) is not None or _JUNK_AUTHOR.fullmatch(value) is not None
+    )

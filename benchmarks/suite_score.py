@@ -59,9 +59,14 @@ def score_page(suite: Suite, case: Case, prediction: Prediction) -> PageResult:
         scored = aeb_page(truth.body or "", body)
     else:
         scored = bag_page(truth.body or "", body)
-    return PageResult(case, prediction, scored, _check(truth.title, prediction.title, title_matches),
-                      _check(truth.date, prediction.date, date_matches),
-                      _check(truth.author, prediction.author, author_matches))
+    return PageResult(
+        case,
+        prediction,
+        scored,
+        _check(truth.title, prediction.title, title_matches),
+        _check(truth.date, prediction.date, date_matches),
+        _check(truth.author, prediction.author, author_matches),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +92,15 @@ def _rate(values: list[bool | None]) -> tuple[int, int]:
 
 def summarise(suite: Suite, results: Sequence[PageResult]) -> Summary:
     return Summary(
-        len(results), suite.metric.suite([r.body for r in results]),
-        _rate([r.title_ok for r in results]), _rate([r.date_ok for r in results]),
+        len(results),
+        suite.metric.suite([r.body for r in results]),
+        _rate([r.title_ok for r in results]),
+        _rate([r.date_ok for r in results]),
         _rate([r.author_ok for r in results]),
         sum(r.prediction.verdict is not None and r.case.truth.readerable for r in results),
         sum(is_junk_author(r.prediction.author) for r in results),
-        sum(r.prediction.seconds for r in results), sum(r.prediction.cached for r in results),
+        sum(r.prediction.seconds for r in results),
+        sum(r.prediction.cached for r in results),
     )
 
 
@@ -112,14 +120,32 @@ def _body_notes(result: PageResult) -> list[Note]:
         text = collapse(result.prediction.body)
         missing = [s for s in truth.with_ if collapse(s) not in text]
         kept = [s for s in truth.without if collapse(s) in text]
-        return ([("cut body", f"missing {len(missing)} with {_short(missing[0], 36)}: cut body")] if missing
-                else []) + ([("boilerplate kept", f"kept {len(kept)} without {_short(kept[0], 36)}: boilerplate kept")]
-                            if kept else [])
+        return (
+            [("cut body", f"missing {len(missing)} with {_short(missing[0], 36)}: cut body")]
+            if missing
+            else []
+        ) + (
+            [
+                (
+                    "boilerplate kept",
+                    f"kept {len(kept)} without {_short(kept[0], 36)}: boilerplate kept",
+                )
+            ]
+            if kept
+            else []
+        )
     p, r = body.precision or 0.0, body.recall or 0.0
     if body.score >= 0.95:
         return []
-    kind = ("boilerplate kept" if p < 0.8 <= r else "cut body" if r < 0.8 <= p
-            else "wrong block" if p < 0.8 and r < 0.8 else "slightly off")
+    kind = (
+        "boilerplate kept"
+        if p < 0.8 <= r
+        else "cut body"
+        if r < 0.8 <= p
+        else "wrong block"
+        if p < 0.8 and r < 0.8
+        else "slightly off"
+    )
     return [(kind, f"body P={p:.2f} R={r:.2f}: {kind}")]
 
 
@@ -128,7 +154,10 @@ def _title_note(truth: str, predicted: str | None, source: str | None) -> Note:
         return "no title", f"no title (truth {_short(truth)})"
     t, p = normal_title(truth), normal_title(predicted)
     if p.startswith(t):
-        return "title has site suffix", f"title has site suffix {_short(p[len(t):])} (source: {source})"
+        return (
+            "title has site suffix",
+            f"title has site suffix {_short(p[len(t) :])} (source: {source})",
+        )
     if p.endswith(t):
         return "title has prefix", f"title has prefix {_short(p[: -len(t)])} (source: {source})"
     kind = "title has extra text" if t in p else "title cut" if p in t else "title differs"
@@ -141,13 +170,23 @@ def _field_notes(result: PageResult) -> list[Note]:
     if result.title_ok is False and truth.title:
         notes.append(_title_note(truth.title, pred.title, sources.get("title")))
     if result.date_ok is False:
-        notes.append((f"date wrong ({sources.get('published')})",
-                      f"date {day(pred.date)} vs truth {day(truth.date)} (source: {sources.get('published')})")
-                     if pred.date else ("no date", f"no date (truth {day(truth.date)})"))
+        notes.append(
+            (
+                f"date wrong ({sources.get('published')})",
+                f"date {day(pred.date)} vs truth {day(truth.date)} (source: {sources.get('published')})",
+            )
+            if pred.date
+            else ("no date", f"no date (truth {day(truth.date)})")
+        )
     if result.author_ok is False:
-        notes.append((f"author wrong ({sources.get('author')})",
-                      f"author {_short(pred.author)} vs truth {_short(truth.author)} (source: {sources.get('author')})")
-                     if pred.author else ("no author", f"no author (truth {_short(truth.author)})"))
+        notes.append(
+            (
+                f"author wrong ({sources.get('author')})",
+                f"author {_short(pred.author)} vs truth {_short(truth.author)} (source: {sources.get('author')})",
+            )
+            if pred.author
+            else ("no author", f"no author (truth {_short(truth.author)})")
+        )
     if is_junk_author(pred.author):
         notes.append(("junk author", f"junk author {_short(pred.author)}"))
     return notes
@@ -157,7 +196,12 @@ def notes(result: PageResult) -> list[Note]:
     """What is wrong with one page, each with its class."""
     verdict = result.prediction.verdict
     if verdict is not None:
-        return [("not article", verdict + ("" if result.case.truth.readerable else " (readerable: false)"))]
+        return [
+            (
+                "not article",
+                verdict + ("" if result.case.truth.readerable else " (readerable: false)"),
+            )
+        ]
     return _body_notes(result) + _field_notes(result)
 
 
@@ -173,10 +217,21 @@ def page_record(result: PageResult) -> dict[str, Any]:
     """What --json keeps of one page and one extractor: enough to diff two runs."""
     pred, body = result.prediction, result.body
     return {
-        "score": round(body.score, 6), "precision": body.precision, "recall": body.recall,
-        "passed": body.passed, "checks": body.checks, "title_ok": result.title_ok,
-        "date_ok": result.date_ok, "author_ok": result.author_ok, "verdict": pred.verdict,
-        "title": pred.title, "date": pred.date, "author": pred.author, "extractor": pred.extractor,
-        "sources": pred.sources, "body_chars": len(pred.body),
-        "body_sha1": hashlib.sha1(pred.body.encode()).hexdigest(), "diagnosis": diagnose(result),
+        "score": round(body.score, 6),
+        "precision": body.precision,
+        "recall": body.recall,
+        "passed": body.passed,
+        "checks": body.checks,
+        "title_ok": result.title_ok,
+        "date_ok": result.date_ok,
+        "author_ok": result.author_ok,
+        "verdict": pred.verdict,
+        "title": pred.title,
+        "date": pred.date,
+        "author": pred.author,
+        "extractor": pred.extractor,
+        "sources": pred.sources,
+        "body_chars": len(pred.body),
+        "body_sha1": hashlib.sha1(pred.body.encode()).hexdigest(),
+        "diagnosis": diagnose(result),
     }

@@ -40,17 +40,23 @@ Results = dict[str, dict[str, list[PageResult]]]
 """suite name -> extractor name -> one result per page, in the suite's page order."""
 
 
-def evaluate(suites: Sequence[Suite], datasets: Path, with_trafilatura: bool,
-             cache: TrafilaturaCache | None) -> Results:
+def evaluate(
+    suites: Sequence[Suite], datasets: Path, with_trafilatura: bool, cache: TrafilaturaCache | None
+) -> Results:
     results: Results = {}
     for suite in suites:
         started = time.monotonic()
         cases = suite.load(datasets / suite.name)
         _warn_future_truth(cases)
         predictions = run(cases, with_trafilatura, cache)
-        results[suite.name] = {name: [score_page(suite, c, p) for c, p in zip(cases, preds, strict=True)]
-                               for name, preds in predictions.items()}
-        print(f"{suite.name}: {len(cases)} pages in {time.monotonic() - started:.0f} s", file=sys.stderr)
+        results[suite.name] = {
+            name: [score_page(suite, c, p) for c, p in zip(cases, preds, strict=True)]
+            for name, preds in predictions.items()
+        }
+        print(
+            f"{suite.name}: {len(cases)} pages in {time.monotonic() - started:.0f} s",
+            file=sys.stderr,
+        )
     return results
 
 
@@ -73,9 +79,11 @@ def _speed(pages: int, seconds: float) -> float:
 def _row(label: str, name: str, metric: str, s: Summary) -> str:
     exact = f"{s.body.passed}/{s.pages}" if s.body.passed is not None else "–"
     speed = f"{_speed(s.pages, s.seconds):.1f}" + ("*" if s.cached else "")
-    return (f"| {label} | {name} | {metric} | {s.body.f1:.3f} | {s.body.precision:.3f} | {s.body.recall:.3f} "
-            f"| {exact} | {_rate(s.title)} | {_rate(s.date)} | {_rate(s.author)} | {s.not_article} "
-            f"| {s.junk_authors} | {speed} |")
+    return (
+        f"| {label} | {name} | {metric} | {s.body.f1:.3f} | {s.body.precision:.3f} | {s.body.recall:.3f} "
+        f"| {exact} | {_rate(s.title)} | {_rate(s.date)} | {_rate(s.author)} | {s.not_article} "
+        f"| {s.junk_authors} | {speed} |"
+    )
 
 
 def _total(summaries: list[Summary]) -> dict[str, Any]:
@@ -83,18 +91,29 @@ def _total(summaries: list[Summary]) -> dict[str, Any]:
         pairs = [getattr(s, field) for s in summaries]
         return sum(p[0] for p in pairs), sum(p[1] for p in pairs)
 
-    return {"pages": sum(s.pages for s in summaries), "title": add("title"), "date": add("date"),
-            "author": add("author"), "not_article": sum(s.not_article for s in summaries),
-            "junk": sum(s.junk_authors for s in summaries), "seconds": sum(s.seconds for s in summaries),
-            "cached": sum(s.cached for s in summaries)}
+    return {
+        "pages": sum(s.pages for s in summaries),
+        "title": add("title"),
+        "date": add("date"),
+        "author": add("author"),
+        "not_article": sum(s.not_article for s in summaries),
+        "junk": sum(s.junk_authors for s in summaries),
+        "seconds": sum(s.seconds for s in summaries),
+        "cached": sum(s.cached for s in summaries),
+    }
 
 
-def print_table(results: Results, summaries: dict[str, dict[str, Summary]], version: str | None) -> None:
-    print(f"\nDev suites: archiver (parse_page, fetched_at {FETCHED_AT})"
-          + (f" vs trafilatura {version} (bare_extraction, {TRAFILATURA_OPTIONS})"
-             if version else ""))
-    print("\n| suite (pages) | extractor | body metric | F1 | P | R | exact | title | date | author "
-          "| not article | junk authors | pages/s |")
+def print_table(
+    results: Results, summaries: dict[str, dict[str, Summary]], version: str | None
+) -> None:
+    print(
+        f"\nDev suites: archiver (parse_page, fetched_at {FETCHED_AT})"
+        + (f" vs trafilatura {version} (bare_extraction, {TRAFILATURA_OPTIONS})" if version else "")
+    )
+    print(
+        "\n| suite (pages) | extractor | body metric | F1 | P | R | exact | title | date | author "
+        "| not article | junk authors | pages/s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     names = list(next(iter(summaries.values())))
     for suite_name, by_extractor in summaries.items():
@@ -110,15 +129,21 @@ def print_table(results: Results, summaries: dict[str, dict[str, Summary]], vers
         if name == "archiver" and "trafilatura" in totals:
             base = _speed(totals["trafilatura"]["pages"], totals["trafilatura"]["seconds"])
             ratio = f" ({speed / base:.2f}x)" if base else ""
-        print(f"| {'all (' + str(t['pages']) + ')' if i == 0 else ''} | {name} | | | | | | {_rate(t['title'])} "
-              f"| {_rate(t['date'])} | {_rate(t['author'])} | {t['not_article']} | {t['junk']} "
-              f"| {speed:.1f}{'*' if t['cached'] else ''}{ratio} |")
-    print("\nbody metric: the datasets README's; exact = AEB pages whose tokens are identical, "
-          "trafilatura-dev pages passing every check. title / date / author: right of the pages whose "
-          "truth has one. pages/s: CPU time of the extraction call alone.")
+        print(
+            f"| {'all (' + str(t['pages']) + ')' if i == 0 else ''} | {name} | | | | | | {_rate(t['title'])} "
+            f"| {_rate(t['date'])} | {_rate(t['author'])} | {t['not_article']} | {t['junk']} "
+            f"| {speed:.1f}{'*' if t['cached'] else ''}{ratio} |"
+        )
+    print(
+        "\nbody metric: the datasets README's; exact = AEB pages whose tokens are identical, "
+        "trafilatura-dev pages passing every check. title / date / author: right of the pages whose "
+        "truth has one. pages/s: CPU time of the extraction call alone."
+    )
     if any(t["cached"] for t in totals.values()):
-        print("* trafilatura's answers and CPU times from the cache (measured when it was written); "
-              "--no-cache re-runs and re-times it.")
+        print(
+            "* trafilatura's answers and CPU times from the cache (measured when it was written); "
+            "--no-cache re-runs and re-times it."
+        )
     print_chinese(results)
     print_verdicts(results, totals)
 
@@ -126,19 +151,27 @@ def print_table(results: Results, summaries: dict[str, dict[str, Summary]], vers
 def print_chinese(results: Results) -> None:
     """The Chinese pages on their own: the seed's kind of page, a quarter of one suite."""
     for suite_name, by in results.items():
-        scores = {name: summarise(suite_named(suite_name), [r for r in rows if r.case.truth.chinese])
-                  for name, rows in by.items()}
+        scores = {
+            name: summarise(suite_named(suite_name), [r for r in rows if r.case.truth.chinese])
+            for name, rows in by.items()
+        }
         if scores["archiver"].pages:
-            print(f"\n{suite_name}, its {scores['archiver'].pages} Chinese pages alone: body F1 "
-                  + ", ".join(f"{name} {s.body.f1:.3f} (P {s.body.precision:.3f}, R {s.body.recall:.3f})"
-                              for name, s in scores.items()))
+            print(
+                f"\n{suite_name}, its {scores['archiver'].pages} Chinese pages alone: body F1 "
+                + ", ".join(
+                    f"{name} {s.body.f1:.3f} (P {s.body.precision:.3f}, R {s.body.recall:.3f})"
+                    for name, s in scores.items()
+                )
+            )
 
 
 def print_verdicts(results: Results, totals: dict[str, dict[str, Any]]) -> None:
     articles = sum(sum(r.case.truth.readerable for r in by["archiver"]) for by in results.values())
     count = totals["archiver"]["not_article"]
-    print(f"\narchiver called {count} of {articles} article pages not an article "
-          f"({100 * count / articles if articles else 0:.1f}%; the budget is 1%).")
+    print(
+        f"\narchiver called {count} of {articles} article pages not an article "
+        f"({100 * count / articles if articles else 0:.1f}%; the budget is 1%)."
+    )
     for name in totals:
         empty = [r for by in results.values() for r in by[name] if r.prediction.verdict is not None]
         print(f"\n{name}: {len(empty)} empty predictions" + (":" if empty else "."))
@@ -147,7 +180,9 @@ def print_verdicts(results: Results, totals: dict[str, dict[str, Any]]) -> None:
     by = results.get("readability-dev", {})
     unreadable = [i for i, r in enumerate(by.get("archiver", [])) if not r.case.truth.readerable]
     if unreadable:
-        print(f"\nreadability-dev pages whose truth is readerable: false ({len(unreadable)}), not counted above:")
+        print(
+            f"\nreadability-dev pages whose truth is readerable: false ({len(unreadable)}), not counted above:"
+        )
         for i in unreadable:
             verdicts = ", ".join(f"{n}: {by[n][i].prediction.verdict or 'article'}" for n in by)
             print(f"- {by['archiver'][i].case.id} -- {verdicts}")
@@ -159,48 +194,70 @@ def print_worst(results: Results, n: int) -> None:
     for suite_name, by in results.items():
         records = [r for r in by["archiver"] if r.prediction.verdict is None]
         worst = sorted(records, key=lambda r: r.rank)[:n]
-        print(f"\narchiver's {len(worst)} worst records on {suite_name} ({len(by['archiver']) - len(records)} "
-              "empty predictions listed above; rank: body score, less 0.25 per wrong title / date / author):")
+        print(
+            f"\narchiver's {len(worst)} worst records on {suite_name} ({len(by['archiver']) - len(records)} "
+            "empty predictions listed above; rank: body score, less 0.25 per wrong title / date / author):"
+        )
         tally = Counter(kind for r in by["archiver"] for kind in {kind for kind, _ in notes(r)})
-        print("pages per class: " + ", ".join(f"{kind} {count}" for kind, count in tally.most_common()))
+        print(
+            "pages per class: "
+            + ", ".join(f"{kind} {count}" for kind, count in tally.most_common())
+        )
         for r in worst:
             print(f"{r.rank:6.3f}  {r.case.id[:20]:<20}  {r.case.url}\n        {diagnose(r)}")
 
 
 # -- per-page JSON ----------------------------------------------------------------------
-def as_json(results: Results, summaries: dict[str, dict[str, Summary]], version: str | None) -> dict[str, Any]:
+def as_json(
+    results: Results, summaries: dict[str, dict[str, Summary]], version: str | None
+) -> dict[str, Any]:
     suites: dict[str, Any] = {}
     for suite_name, by in results.items():
         pages: dict[str, dict[str, Any]] = {r.case.id: {"url": r.case.url} for r in by["archiver"]}
         for name, rows in by.items():
             for r in rows:
                 pages[r.case.id][name] = page_record(r)
-        suites[suite_name] = {"summary": {n: asdict(s) for n, s in summaries[suite_name].items()}, "pages": pages}
+        suites[suite_name] = {
+            "summary": {n: asdict(s) for n, s in summaries[suite_name].items()},
+            "pages": pages,
+        }
     return {"fetched_at": FETCHED_AT, "trafilatura": version, "suites": suites}
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", type=Path, default=DATASETS, help="the folder holding the dev sets")
-    parser.add_argument("--suite", action="append", choices=[s.name for s in SUITES], help="only this suite")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--datasets", type=Path, default=DATASETS, help="the folder holding the dev sets"
+    )
+    parser.add_argument(
+        "--suite", action="append", choices=[s.name for s in SUITES], help="only this suite"
+    )
     parser.add_argument("--only", choices=["archiver"], help="archiver alone (no trafilatura)")
     parser.add_argument("--worst", type=int, default=0, help="archiver's N worst pages per suite")
     parser.add_argument("--no-cache", action="store_true", help="re-run and re-time trafilatura")
     parser.add_argument("--json", type=Path, help="write per-page results here")
-    parser.add_argument("--compare", type=Path, help="a --json file of an earlier run: print what changed")
+    parser.add_argument(
+        "--compare", type=Path, help="a --json file of an earlier run: print what changed"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     suites = [s for s in SUITES if not args.suite or s.name in args.suite]
     missing = [s.name for s in suites if not (args.datasets / s.name).is_dir()]
     if missing:
-        sys.exit(f"no data set {', '.join(missing)} in {args.datasets} (expected ../shared/datasets "
-                 "beside the project; --datasets DIR points elsewhere)")
+        sys.exit(
+            f"no data set {', '.join(missing)} in {args.datasets} (expected ../shared/datasets "
+            "beside the project; --datasets DIR points elsewhere)"
+        )
     with_trafilatura = args.only != "archiver"
     version = trafilatura_version() if with_trafilatura else None
     cache = TrafilaturaCache(read=not args.no_cache) if with_trafilatura else None
     results = evaluate(suites, args.datasets, with_trafilatura, cache)
-    summaries = {name: {n: summarise(suite_named(name), rows) for n, rows in by.items()}
-                 for name, by in results.items()}
+    summaries = {
+        name: {n: summarise(suite_named(name), rows) for n, rows in by.items()}
+        for name, by in results.items()
+    }
     print_table(results, summaries, version)
     if args.worst:
         print_worst(results, args.worst)
@@ -208,7 +265,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.compare:
-        print("\n" + "\n".join(compare(json.loads(args.compare.read_text(encoding="utf-8")), report)))
+        print(
+            "\n" + "\n".join(compare(json.loads(args.compare.read_text(encoding="utf-8")), report))
+        )
     print(f"\nrun took {time.monotonic() - started:.0f} s (wall clock)", file=sys.stderr)
 
 

@@ -37,8 +37,9 @@ class TrafilaturaSpider(BareSpider):
         if is_listing(response.url):
             yield from super().parse(response)
             return
-        record = trafilatura.extract(response.text, url=response.url, output_format="json",
-                                     with_metadata=self.with_metadata)
+        record = trafilatura.extract(
+            response.text, url=response.url, output_format="json", with_metadata=self.with_metadata
+        )
         if record is None:
             self.crawler.stats.inc_value("trafilatura/empty")
             return

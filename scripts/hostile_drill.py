@@ -40,7 +40,14 @@ def run_case(name: str) -> dict[str, object]:
     seconds = time.perf_counter() - start
     outcome = "record" if result.article is not None else str(result.reason)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    return {"case": name, "bytes": len(page), "expect": case.expect, "got": outcome, "seconds": seconds, "peak_mb": peak_mb}
+    return {
+        "case": name,
+        "bytes": len(page),
+        "expect": case.expect,
+        "got": outcome,
+        "seconds": seconds,
+        "peak_mb": peak_mb,
+    }
 
 
 def drill() -> bool:
@@ -51,24 +58,42 @@ def drill() -> bool:
     ok = True
     for case in CASES:
         proc = subprocess.run(
-            [sys.executable, __file__, "--case", case.name], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False
+            [sys.executable, __file__, "--case", case.name],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+            check=False,
         )
         if proc.returncode != 0:
             print(f"{case.name:30} FAILED\n{proc.stderr[-2000:]}")
             ok = False
             continue
         row = json.loads(proc.stdout.splitlines()[-1])
-        good = row["got"] == row["expect"] and row["seconds"] < TIME_BUDGET_S and row["peak_mb"] < MEMORY_BUDGET_MB
+        good = (
+            row["got"] == row["expect"]
+            and row["seconds"] < TIME_BUDGET_S
+            and row["peak_mb"] < MEMORY_BUDGET_MB
+        )
         ok &= good
         mark = "" if good else "  <-- expected " + str(row["expect"])
-        print(f"{row['case']:30} {row['bytes']:>11} {row['got']:>18} {row['seconds']:>8.2f} {row['peak_mb']:>8}{mark}")
+        print(
+            f"{row['case']:30} {row['bytes']:>11} {row['got']:>18} {row['seconds']:>8.2f} {row['peak_mb']:>8}{mark}"
+        )
     return ok
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--case", help=argparse.SUPPRESS)
-    parser.add_argument("--examples", type=int, default=0, help="also run the property-based tests with this many examples")
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=0,
+        help="also run the property-based tests with this many examples",
+    )
     args = parser.parse_args()
     if args.case:
         print(json.dumps(run_case(args.case)))
@@ -77,7 +102,15 @@ def main() -> int:
     if args.examples:
         env = {**os.environ, "HOSTILE_EXAMPLES": str(args.examples)}
         selection = "mutated or any_text"
-        ok &= subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/test_hostile.py", "-k", selection], cwd=ROOT, env=env, check=False).returncode == 0
+        ok &= (
+            subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "tests/test_hostile.py", "-k", selection],
+                cwd=ROOT,
+                env=env,
+                check=False,
+            ).returncode
+            == 0
+        )
     return 0 if ok else 1
 
 

@@ -33,9 +33,20 @@ def fixture_site() -> Iterator[StaticSite]:
 
 def run_crawl(archive: Path, *extra: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """`scrapy crawl articles` in a child process, as a user runs it, from the project root."""
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", "-s", f"ARCHIVE_DIR={archive}", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "articles",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        *extra,
+    ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run(cmd, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        cmd, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def seed_article() -> Article:
@@ -77,8 +88,21 @@ def redis_server(tmp_path: Path) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     from redis import Redis
 

@@ -40,7 +40,11 @@ def write_records(directory: Path, n: int, **kwargs: object) -> ArchiveWriter:
 def test_shards_rotate_by_size_as_well_as_count(tmp_path: Path) -> None:
     size = len(record(0))
     writer = write_records(tmp_path, 7, max_records=100, max_bytes=3 * size)
-    assert [p.name for p in writer.closed_shards] == ["t-00001.jsonl", "t-00002.jsonl", "t-00003.jsonl"]
+    assert [p.name for p in writer.closed_shards] == [
+        "t-00001.jsonl",
+        "t-00002.jsonl",
+        "t-00003.jsonl",
+    ]
     assert [len(p.read_bytes().splitlines()) for p in writer.closed_shards] == [3, 3, 1]
     assert [r["i"] for r in iter_archive_records(tmp_path)] == list(range(7))
     by_count = write_records(tmp_path / "count", 5, max_records=2, max_bytes=10**9)
@@ -53,15 +57,25 @@ def test_gzipped_shards_with_manifests(tmp_path: Path) -> None:
         writer.write(record(i))
     writer.close()
     assert names(tmp_path) == [
-        "t-00001.jsonl.gz", "t-00001.jsonl.gz.manifest.json", "t-00002.jsonl.gz", "t-00002.jsonl.gz.manifest.json",
+        "t-00001.jsonl.gz",
+        "t-00001.jsonl.gz.manifest.json",
+        "t-00002.jsonl.gz",
+        "t-00002.jsonl.gz.manifest.json",
     ]
     shard = tmp_path / "t-00001.jsonl.gz"
     assert gzip.decompress(shard.read_bytes()) == record(5) + record(2) + record(9)
     manifest = json.loads(manifest_path(shard).read_bytes())
-    assert manifest["shard"] == shard.name and manifest["records"] == 3 and manifest["compression"] == "gzip"
+    assert (
+        manifest["shard"] == shard.name
+        and manifest["records"] == 3
+        and manifest["compression"] == "gzip"
+    )
     assert manifest["bytes"] == shard.stat().st_size
     assert manifest["sha256"] == hashlib.sha256(shard.read_bytes()).hexdigest()
-    assert (manifest["first_fetched_at"], manifest["last_fetched_at"]) == ("2024-09-30T08:00:02Z", "2024-09-30T08:00:09Z")
+    assert (manifest["first_fetched_at"], manifest["last_fetched_at"]) == (
+        "2024-09-30T08:00:02Z",
+        "2024-09-30T08:00:09Z",
+    )
     assert manifest["created"].endswith("Z")
     assert [r["i"] for r in iter_archive_records(tmp_path)] == [5, 2, 9, 1]
     assert verify_archive(tmp_path) == []
@@ -135,23 +149,34 @@ def crashed_before_unlinking_plain(d: Path) -> None:
 
 
 def crashed_mid_shard(d: Path) -> None:
-    (d / "t-00001.jsonl.open").write_bytes(b"".join(record(i) for i in range(4)) + b'{"i": 4, "fetch')
+    (d / "t-00001.jsonl.open").write_bytes(
+        b"".join(record(i) for i in range(4)) + b'{"i": 4, "fetch'
+    )
 
 
 def crashed_during_earlier_recovery(d: Path) -> None:
     """The cut copy became the .jsonl, but the .open it came from was not yet removed."""
     (d / "t-00001.jsonl").write_bytes(b"".join(record(i) for i in range(4)))
-    (d / "t-00001.jsonl.open").write_bytes(b"".join(record(i) for i in range(4)) + b'{"i": 4, "fetch')
+    (d / "t-00001.jsonl.open").write_bytes(
+        b"".join(record(i) for i in range(4)) + b'{"i": 4, "fetch'
+    )
 
 
 CRASHES = [
-    crashed_mid_shard, crashed_during_earlier_recovery, crashed_before_gzip, crashed_while_gzipping,
-    crashed_before_manifest, crashed_while_writing_manifest, crashed_before_unlinking_plain,
+    crashed_mid_shard,
+    crashed_during_earlier_recovery,
+    crashed_before_gzip,
+    crashed_while_gzipping,
+    crashed_before_manifest,
+    crashed_while_writing_manifest,
+    crashed_before_unlinking_plain,
 ]
 
 
 @pytest.mark.parametrize("crash", CRASHES, ids=[c.__name__ for c in CRASHES])
-def test_every_crash_state_reads_each_record_once_and_recovers(tmp_path: Path, crash: Callable[[Path], None]) -> None:
+def test_every_crash_state_reads_each_record_once_and_recovers(
+    tmp_path: Path, crash: Callable[[Path], None]
+) -> None:
     crash(tmp_path)
     # Before recovery (a consumer reading a crashed archive), each record is read once.
     assert [r["i"] for r in iter_archive_records(tmp_path)] == [0, 1, 2, 3]
@@ -168,7 +193,8 @@ def test_recovery_without_gzip_keeps_plain_shards_and_adds_manifests(tmp_path: P
     (tmp_path / "legacy-00001.jsonl").write_bytes(record(7))  # closed before manifests existed
     recovered = recover_open_shards(tmp_path)
     assert [(p.name, kept, cut) for p, kept, cut in recovered] == [
-        ("legacy-00001.jsonl", 1, 0), ("t-00001.jsonl", 4, len(b'{"i": 4, "fetch')),
+        ("legacy-00001.jsonl", 1, 0),
+        ("t-00001.jsonl", 4, len(b'{"i": 4, "fetch')),
     ]
     assert verify_archive(tmp_path) == []
     # A finished plain shard stays plain even when a later run gzips its own.

@@ -81,9 +81,15 @@ def test_a_chinese_byline_names_the_reporter_not_the_source_or_the_editor() -> N
 
 
 def test_a_chinese_editor_line_alone_gives_no_author() -> None:
-    assert author(header="<div class='info'><span>责任编辑：王五</span> <span>2021-03-14</span></div>") is None
+    assert (
+        author(header="<div class='info'><span>责任编辑：王五</span> <span>2021-03-14</span></div>")
+        is None
+    )
 
 
 def test_an_author_named_teaser_beside_the_article_is_no_byline() -> None:
     teaser = "<li class='author-follow'><a href='/x'>Ann Berg</a> <a href='/y'>The real problem behind ferry fares</a></li>"
-    assert author(header=f"<ul>{teaser}</ul><p><span class='author-name'>Tom Lind</span></p>") == "Tom Lind"
+    assert (
+        author(header=f"<ul>{teaser}</ul><p><span class='author-name'>Tom Lind</span></p>")
+        == "Tom Lind"
+    )

@@ -37,19 +37,28 @@ def test_a_row_with_a_page_not_found_or_fetched_twice_stops_the_benchmark() -> N
 
 
 def test_counters_under_a_prefix_are_summed_from_the_last_stats_dump() -> None:
-    output = ("Dumping Scrapy stats:\n{'archiver/skipped/not_article': 9}\n"
-              "Dumping Scrapy stats:\n{'archiver/skipped/not_article': 2,\n 'archiver/skipped/too_large': 1,\n"
-              " 'archiver/failed/parse_error': 4}\n")
+    output = (
+        "Dumping Scrapy stats:\n{'archiver/skipped/not_article': 9}\n"
+        "Dumping Scrapy stats:\n{'archiver/skipped/not_article': 2,\n 'archiver/skipped/too_large': 1,\n"
+        " 'archiver/failed/parse_error': 4}\n"
+    )
     assert final_stats(output, "archiver/skipped/") == 3
     assert final_stats(output, "archiver/dropped/") == 0
 
 
-@pytest.mark.skipif(not (DATASETS / "trafilatura-dev").is_dir() or not (DATASETS / "magic-html-dev").is_dir(),
-                    reason="the dev data sets are not here")
+@pytest.mark.skipif(
+    not (DATASETS / "trafilatura-dev").is_dir() or not (DATASETS / "magic-html-dev").is_dir(),
+    reason="the dev data sets are not here",
+)
 @pytest.mark.skipif(nginx_binary() is None, reason="nginx is not installed")
 def test_one_round_on_three_real_pages_crawls_the_whole_site_with_every_crawler() -> None:
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "realsite.py"), "--pages", "3", "--repeat", "1"],
-                          check=False, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "realsite.py"), "--pages", "3", "--repeat", "1"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "site: 3 article pages, 1 listing pages" in proc.stdout
     two_cpus = len(os.sched_getaffinity(0)) > 1

@@ -39,5 +39,7 @@ def test_a_ratio_is_the_median_of_the_rounds_and_a_row_its_median_round() -> Non
     rows = {"bare": _rows("bare", [200, 100, 300]), "crawl": _rows("crawl", [100, 70, 120])}
     assert round_ratios(rows, "crawl") == pytest.approx([0.5, 0.7, 0.4])
     assert median_run(rows["crawl"]).rate == pytest.approx(100)
-    assert median_run(_rows("parse", [5, 1, 9, 3])).rate == pytest.approx(3), "the lower middle of an even count"
+    assert median_run(_rows("parse", [5, 1, 9, 3])).rate == pytest.approx(3), (
+        "the lower middle of an even count"
+    )
     assert round_ratios({"crawl": rows["crawl"]}, "crawl") == [], "no base row, no ratio"

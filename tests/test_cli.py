@@ -21,11 +21,20 @@ from archiver.serialize import json_line
 from archiver.tools import golden
 from archiver.tools.offline import CHUNK, WINDOW, WorkerPool, run_jobs
 
-SITE_CASES = [c for c in golden.cases(FIXTURES) if c.kind == "article" and c.page.is_relative_to(SITE)]
+SITE_CASES = [
+    c for c in golden.cases(FIXTURES) if c.kind == "article" and c.page.is_relative_to(SITE)
+]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archiver", *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "archiver", *args],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_parse_directory_gives_the_library_records(tmp_path: Path) -> None:
@@ -38,7 +47,9 @@ def test_parse_directory_gives_the_library_records(tmp_path: Path) -> None:
     by_url = {json.loads(line)["url"]: line for line in lines}
     for case in articles:
         # Fixture pages carry a canonical link, which the CLI takes as the page URL.
-        expected = parse_article(golden.read_bytes(case.page), case.expected["canonical_url"], fetched_at=FETCHED_AT)
+        expected = parse_article(
+            golden.read_bytes(case.page), case.expected["canonical_url"], fetched_at=FETCHED_AT
+        )
         assert by_url[case.expected["canonical_url"]] == json_line(expected)
     assert f"{len(articles)} articles written" in proc.stderr
     assert "about.html: not_article" in proc.stderr
@@ -47,16 +58,25 @@ def test_parse_directory_gives_the_library_records(tmp_path: Path) -> None:
 
 def test_url_from_base_url_or_file_path_and_gzip_input(tmp_path: Path) -> None:
     page = (SITE / "news" / "2024092701.html").read_text(encoding="utf-8")
-    bare = page.replace('<link rel="canonical" href="https://www.devnews-mirror.test/news/2024092701.html">', "")
+    bare = page.replace(
+        '<link rel="canonical" href="https://www.devnews-mirror.test/news/2024092701.html">', ""
+    )
     (tmp_path / "in" / "a").mkdir(parents=True)
     (tmp_path / "in" / "a" / "x.html.gz").write_bytes(gzip.compress(bare.encode("utf-8")))
     (tmp_path / "in" / "y.htm").write_text(bare, encoding="utf-8")
     out = tmp_path / "o.jsonl"
-    assert run_cli("parse", str(tmp_path / "in"), "-o", str(out), "--base-url", "https://s.test/root").returncode == 0
+    assert (
+        run_cli(
+            "parse", str(tmp_path / "in"), "-o", str(out), "--base-url", "https://s.test/root"
+        ).returncode
+        == 0
+    )
     urls = sorted(json.loads(x)["url"] for x in out.read_text(encoding="utf-8").splitlines())
     assert urls == ["https://s.test/root/a/x.html", "https://s.test/root/y.htm"]
     assert run_cli("parse", str(tmp_path / "in" / "y.htm"), "-o", str(out)).returncode == 0
-    assert json.loads(out.read_text(encoding="utf-8"))["url"] == (tmp_path / "in" / "y.htm").as_uri()
+    assert (
+        json.loads(out.read_text(encoding="utf-8"))["url"] == (tmp_path / "in" / "y.htm").as_uri()
+    )
 
 
 def test_bad_pages_are_skipped_with_a_reason(tmp_path: Path) -> None:
@@ -75,7 +95,9 @@ def test_bad_pages_are_skipped_with_a_reason(tmp_path: Path) -> None:
 
 def test_a_fifo_is_skipped_and_a_symlink_is_its_target(tmp_path: Path) -> None:
     page = (SITE / "news" / "2024092701.html").read_text(encoding="utf-8")
-    bare = page.replace('<link rel="canonical" href="https://www.devnews-mirror.test/news/2024092701.html">', "")
+    bare = page.replace(
+        '<link rel="canonical" href="https://www.devnews-mirror.test/news/2024092701.html">', ""
+    )
     target = tmp_path / "real" / "page.html"
     target.parent.mkdir()
     target.write_text(bare, encoding="utf-8")
@@ -97,7 +119,9 @@ def test_bad_command_line_exits_2_without_traceback(tmp_path: Path) -> None:
     missing = run_cli("parse", str(tmp_path / "nope"), "-o", str(tmp_path / "o.jsonl"))
     assert missing.returncode == 2 and "no such file or directory" in missing.stderr
     assert "Traceback" not in missing.stderr
-    bad_date = run_cli("parse", str(SITE), "-o", str(tmp_path / "o.jsonl"), "--fetched-at", "yesterday")
+    bad_date = run_cli(
+        "parse", str(SITE), "-o", str(tmp_path / "o.jsonl"), "--fetched-at", "yesterday"
+    )
     assert bad_date.returncode == 2 and "Traceback" not in bad_date.stderr
 
 
@@ -106,9 +130,25 @@ def test_parse_output_is_the_same_for_any_number_of_workers(tmp_path: Path) -> N
     for jobs in ("1", "3"):
         out = tmp_path / f"jobs{jobs}.jsonl"
         proc = subprocess.run(
-            [sys.executable, "-m", "archiver", "parse", str(SITE), str(FIXTURES / "generic"), "-o", str(out),
-             "--jobs", jobs, "--fetched-at", "2024-09-30T08:00:00Z"],
-            cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+            [
+                sys.executable,
+                "-m",
+                "archiver",
+                "parse",
+                str(SITE),
+                str(FIXTURES / "generic"),
+                "-o",
+                str(out),
+                "--jobs",
+                jobs,
+                "--fetched-at",
+                "2024-09-30T08:00:00Z",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         assert proc.returncode == 0, proc.stderr
         # The summary names the output file, which differs: the rest of stderr may not.
@@ -120,7 +160,10 @@ def test_parse_output_is_the_same_for_any_number_of_workers(tmp_path: Path) -> N
 def test_worker_outcomes_come_back_in_input_order_past_many_windows() -> None:
     # More jobs than the workers hold at once (CHUNK x WINDOW x workers), so the window
     # refills many times; each job's outcome names it.
-    jobs = [(f"page{i}", partial(ParseResult, None, f"reason{i}", "", False)) for i in range(3 * CHUNK * WINDOW * 3 + 7)]
+    jobs = [
+        (f"page{i}", partial(ParseResult, None, f"reason{i}", "", False))
+        for i in range(3 * CHUNK * WINDOW * 3 + 7)
+    ]
     outcomes = list(run_jobs(iter(jobs), 3))
     assert [o.label for o in outcomes] == [label for label, _ in jobs]
     assert [o.key for o in outcomes] == [f"reason{i}" for i in range(len(jobs))]
@@ -132,14 +175,18 @@ def _kill_own_process() -> ParseResult:
 
 
 def test_a_page_that_kills_its_worker_is_reported_and_no_other_is_lost() -> None:
-    jobs = [(f"page{i}", partial(ParseResult, None, f"reason{i}", "", False)) for i in range(CHUNK * 5)]
+    jobs = [
+        (f"page{i}", partial(ParseResult, None, f"reason{i}", "", False)) for i in range(CHUNK * 5)
+    ]
     jobs[CHUNK + 3] = ("killer", _kill_own_process)  # inside a chunk, with pages after it
     with WorkerPool(2) as pool:
         outcomes = list(pool.run(iter(jobs)))
     assert [o.label for o in outcomes] == [label for label, _ in jobs]
     killed = outcomes[CHUNK + 3]
     assert killed.key == "failed:worker_died" and "signal 9" in str(killed.message)
-    assert [o.key for i, o in enumerate(outcomes) if i != CHUNK + 3] == [f"reason{i}" for i in range(len(jobs)) if i != CHUNK + 3]
+    assert [o.key for i, o in enumerate(outcomes) if i != CHUNK + 3] == [
+        f"reason{i}" for i in range(len(jobs)) if i != CHUNK + 3
+    ]
     # Every worker saw the end of its input and exited by itself, the replacement included.
     assert [w.process.exitcode for w in pool.workers] == [0, 0]
 

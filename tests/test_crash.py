@@ -28,14 +28,20 @@ def big_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[int]]
     return site, generate(site, 500)
 
 
-@pytest.mark.parametrize("sig, kills", [(signal.SIGKILL, 3), (signal.SIGTERM, 2)], ids=["SIGKILL", "SIGTERM"])
-def test_killed_crawl_resumes_with_every_article_exactly_once(big_site, tmp_path: Path, sig: int, kills: int) -> None:
+@pytest.mark.parametrize(
+    "sig, kills", [(signal.SIGKILL, 3), (signal.SIGTERM, 2)], ids=["SIGKILL", "SIGTERM"]
+)
+def test_killed_crawl_resumes_with_every_article_exactly_once(
+    big_site, tmp_path: Path, sig: int, kills: int
+) -> None:
     site, ids = big_site
     result = run_drill(site, tmp_path / "archive", ids, kills=kills, sig=sig, seed=sig)
     assert result.interrupted >= 1, "no signal hit a running crawl"
     assert result.final_returncode == 0
     assert (result.corrupt, result.duplicate, result.missing) == (0, 0, 0), result.line()
-    assert not list((tmp_path / "archive").glob("*.open")), "a shard was left open after the final run"
+    assert not list((tmp_path / "archive").glob("*.open")), (
+        "a shard was left open after the final run"
+    )
 
 
 # A process that indexes signatures 0, 1, 2, ... (deterministic per number) into the
@@ -69,7 +75,13 @@ def test_near_duplicate_bands_lose_nothing_when_killed_mid_rewrite(tmp_path: Pat
     rng = random.Random(7)
     # Killed inside a rewrite (after some rows of the new table were written), twice; then at
     # random moments; then left to finish.
-    for die_at, after in ((12, None), (30, None), (0, rng.uniform(0.8, 1.4)), (0, rng.uniform(0.8, 1.4)), (0, None)):
+    for die_at, after in (
+        (12, None),
+        (30, None),
+        (0, rng.uniform(0.8, 1.4)),
+        (0, rng.uniform(0.8, 1.4)),
+        (0, None),
+    ):
         proc = subprocess.Popen([sys.executable, "-c", INDEXER, str(path), str(die_at)], cwd=ROOT)
         if after is not None:
             time.sleep(after)

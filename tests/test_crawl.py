@@ -14,7 +14,9 @@ from archiver import parse_article
 from archiver.serialize import json_line
 from archiver.tools import golden
 
-ARTICLE_CASES = [c for c in golden.cases(FIXTURES) if c.kind == "article" and c.page.is_relative_to(SITE)]
+ARTICLE_CASES = [
+    c for c in golden.cases(FIXTURES) if c.kind == "article" and c.page.is_relative_to(SITE)
+]
 EXPECTED_TITLES = sorted(c.expected["title"] for c in ARTICLE_CASES if c.expected)
 
 
@@ -22,10 +24,16 @@ def archive_lines(archive: Path) -> list[bytes]:
     assert not list(archive.glob("*.open")), "a shard was left open"
     shards = sorted(archive.glob("*.jsonl.gz"))
     assert shards and all(s.with_name(s.name + ".manifest.json").exists() for s in shards)
-    return [line for shard in shards for line in gzip.decompress(shard.read_bytes()).splitlines(keepends=True)]
+    return [
+        line
+        for shard in shards
+        for line in gzip.decompress(shard.read_bytes()).splitlines(keepends=True)
+    ]
 
 
-def test_crawl_archives_each_article_once_and_matches_offline_parse(fixture_site, tmp_path: Path) -> None:
+def test_crawl_archives_each_article_once_and_matches_offline_parse(
+    fixture_site, tmp_path: Path
+) -> None:
     archive = tmp_path / "archive"
     proc = run_crawl(archive, "-a", f"start_url={fixture_site.url}")
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -38,11 +46,18 @@ def test_crawl_archives_each_article_once_and_matches_offline_parse(fixture_site
     # Parity: the same bytes through the library give the same line, byte for byte.
     for line, record in zip(lines, records):
         page = SITE / urlsplit(record["url"]).path.lstrip("/")
-        offline = parse_article(page.read_bytes(), record["url"], fetched_at=record["fetched_at"], content_type="text/html")
+        offline = parse_article(
+            page.read_bytes(),
+            record["url"],
+            fetched_at=record["fetched_at"],
+            content_type="text/html",
+        )
         assert offline is not None and json_line(offline) == line, record["url"]
 
 
-def test_default_crawl_serves_the_fixture_site_and_a_rerun_fetches_no_article(tmp_path: Path) -> None:
+def test_default_crawl_serves_the_fixture_site_and_a_rerun_fetches_no_article(
+    tmp_path: Path,
+) -> None:
     archive = tmp_path / "archive"
     port = free_port()  # the default (8639) may be another crawl's on a shared machine
     first = run_crawl(archive, "-s", f"ARCHIVER_FIXTURE_SITE_PORT={port}")

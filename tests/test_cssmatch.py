@@ -23,7 +23,11 @@ from archiver.extract.select import compiled
 
 # Selectors the code writes itself, beside the profiles' and the generic layer's tuples.
 CODE_SELECTORS = (
-    'link[rel~="canonical"]::attr(href)', "base::attr(href)", 'a[href^="#"]', "a[href]", "a",
+    'link[rel~="canonical"]::attr(href)',
+    "base::attr(href)",
+    'a[href^="#"]',
+    "a[href]",
+    "a",
     "time[datetime]::attr(datetime), [itemprop=datePublished]::attr(content)",
     'meta[property="article:tag"]::attr(content)',
 )
@@ -66,7 +70,9 @@ def test_the_profiles_selectors_are_mostly_answered_in_python() -> None:
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_every_selector_on_every_fixture_page_matches_xpath(page: Path) -> None:
-    doc = Document.parse(page.read_bytes(), "https://example.test/page.html", "2024-09-30T08:00:00Z")
+    doc = Document.parse(
+        page.read_bytes(), "https://example.test/page.html", "2024-09-30T08:00:00Z"
+    )
     index = ElementIndex(doc.root)
     # Subtrees too: the body, every list item, every element with an id (profile scopes).
     scopes = [doc.root, *doc.root.iter("body", "li", "article")][:40]
@@ -112,7 +118,11 @@ def compound(draw: st.DrawFn) -> str:
         text += draw(st.sampled_from([".x", ".y", ".x-y", ".Y", "#m", "#n"]))
     if draw(st.integers(0, 2)) == 0:
         op = draw(st.sampled_from(["", "=", "~=", "^=", "$=", "*=", "|="]))
-        text += f'[href{op}"{draw(st.sampled_from(["#", "#a", "x", "", "a b", "x-y"]))}"]' if op else "[href]"
+        text += (
+            f'[href{op}"{draw(st.sampled_from(["#", "#a", "x", "", "a b", "x-y"]))}"]'
+            if op
+            else "[href]"
+        )
     return text or "*"
 
 
@@ -125,8 +135,14 @@ def selector(draw: st.DrawFn) -> str:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(element(), min_size=1, max_size=3), st.lists(selector(), min_size=1, max_size=2), st.booleans())
-def test_random_trees_and_selectors_match_xpath(body: list[str], selectors: list[str], attr: bool) -> None:
+@given(
+    st.lists(element(), min_size=1, max_size=3),
+    st.lists(selector(), min_size=1, max_size=2),
+    st.booleans(),
+)
+def test_random_trees_and_selectors_match_xpath(
+    body: list[str], selectors: list[str], attr: bool
+) -> None:
     root = etree.fromstring(f"<html><body>{''.join(body)}</body></html>", etree.HTMLParser())
     css = ", ".join(selectors) + ("::attr(href)" if attr and len(selectors) == 1 else "")
     index = ElementIndex(root)
@@ -142,7 +158,13 @@ def test_random_trees_and_selectors_match_xpath(body: list[str], selectors: list
 @given(st.lists(element(), min_size=1, max_size=3))
 def test_author_texts_are_the_text_nodes_xpath_selects(body: list[str]) -> None:
     # generic.author_meta reads `[rel=author] ::text, [itemprop=author] ::text` as elements.
-    html = "".join(body).replace('class="', 'rel="author" class="', 2).replace('id="m"', 'itemprop="author"')
-    doc = Document.parse(f"<html><body>{html}</body></html>".encode(), "https://a.test/", "2024-09-30T08:00:00Z")
+    html = (
+        "".join(body)
+        .replace('class="', 'rel="author" class="', 2)
+        .replace('id="m"', 'itemprop="author"')
+    )
+    doc = Document.parse(
+        f"<html><body>{html}</body></html>".encode(), "https://a.test/", "2024-09-30T08:00:00Z"
+    )
     expected = compiled("[rel=author] ::text, [itemprop=author] ::text")(doc.root)
     assert _texts(doc.css("[rel=author], [itemprop=author]")) == expected  # type: ignore[arg-type]

@@ -19,8 +19,22 @@ from test_export import golden_records, write_archive
 from archiver.tools.export import archive_features, closed_shards, export_parquet
 
 # Compared as they are: pyarrow's JSON reader turns ISO dates it can parse into timestamps.
-EXACT = ("url", "canonical_url", "site", "title", "body", "body_html", "toc", "related", "breadcrumb",
-         "author", "tags", "content_hash", "extractor", "field_sources")
+EXACT = (
+    "url",
+    "canonical_url",
+    "site",
+    "title",
+    "body",
+    "body_html",
+    "toc",
+    "related",
+    "breadcrumb",
+    "author",
+    "tags",
+    "content_hash",
+    "extractor",
+    "field_sources",
+)
 
 
 @pytest.fixture()
@@ -32,7 +46,9 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def test_a_gzip_shard_loads_as_it_is(tmp_path: Path, cache: str) -> None:
     records = golden_records()
     archive = write_archive(tmp_path / "archive", records, max_records=1000)
-    ds = load_dataset("json", data_files=str(archive / "*.jsonl.gz"), split="train", cache_dir=cache)
+    ds = load_dataset(
+        "json", data_files=str(archive / "*.jsonl.gz"), split="train", cache_dir=cache
+    )
     assert ds.num_rows == len(records)
     assert ds.column_names == list(records[0])
     for name in EXACT:
@@ -45,8 +61,13 @@ def test_shards_of_many_runs_load_with_the_archive_features(tmp_path: Path, cach
     # type inference from the first shard alone would fail on it.
     records[-1] = {**records[-1], "previous_version": records[0]["content_hash"]}
     archive = write_archive(tmp_path / "archive", records)
-    ds = load_dataset("json", data_files=closed_shards(archive), split="train", cache_dir=cache,
-                      features=archive_features())
+    ds = load_dataset(
+        "json",
+        data_files=closed_shards(archive),
+        split="train",
+        cache_dir=cache,
+        features=archive_features(),
+    )
     assert ds["previous_version"] == [r["previous_version"] for r in records]
     for name in EXACT:
         assert ds[name] == [r[name] for r in records], name
@@ -61,5 +82,7 @@ def test_the_parquet_export_loads_exactly(tmp_path: Path, cache: str) -> None:
     records = golden_records()
     archive = write_archive(tmp_path / "archive", records)
     export_parquet(archive, tmp_path / "a.parquet")
-    ds = load_dataset("parquet", data_files=str(tmp_path / "a.parquet"), split="train", cache_dir=cache)
+    ds = load_dataset(
+        "parquet", data_files=str(tmp_path / "a.parquet"), split="train", cache_dir=cache
+    )
     assert ds.to_list() == records

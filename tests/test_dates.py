@@ -158,4 +158,6 @@ def test_no_date_before_1990_or_after_the_fetch(text: str, expected: str | None)
 def test_relative_ages_can_be_refused() -> None:
     assert parse_date("1 week ago", FETCHED, CST, relative=False) is None
     assert parse_date("3 小时前", FETCHED, CST, relative=False) is None
-    assert parse_date("Posted 27 Sep 2024, 3 days ago", FETCHED, CST, relative=False) == "2024-09-27"
+    assert (
+        parse_date("Posted 27 Sep 2024, 3 days ago", FETCHED, CST, relative=False) == "2024-09-27"
+    )

@@ -51,8 +51,14 @@ def test_fixture_decodes_to_its_text_without_replacement_characters(name: str) -
     assert "\ufffd" not in text
     # The crawl passes the server's Content-Type; a bare one changes nothing (parity).
     assert decode_html(data, "text/html") == (encoding, text)
-    article = parse_article(data, f"https://encodings.example.test/{name}.html", fetched_at="2024-09-30T08:00:00Z")
-    assert article is not None and phrase in article.body and "\ufffd" not in article.body + article.title
+    article = parse_article(
+        data, f"https://encodings.example.test/{name}.html", fetched_at="2024-09-30T08:00:00Z"
+    )
+    assert (
+        article is not None
+        and phrase in article.body
+        and "\ufffd" not in article.body + article.title
+    )
 
 
 def test_a_wrong_http_charset_falls_back_to_the_bytes() -> None:
@@ -91,10 +97,18 @@ def test_damaged_utf8_stays_utf8() -> None:
 
 
 def test_korean_and_japanese_are_not_taken_for_chinese() -> None:
-    korean = "<html><body><p>" + "한국어 텍스트입니다. 이것은 문자 인코딩 감지를 확인하기 위한 문장입니다. " * 4 + "</p></body></html>"
+    korean = (
+        "<html><body><p>"
+        + "한국어 텍스트입니다. 이것은 문자 인코딩 감지를 확인하기 위한 문장입니다. " * 4
+        + "</p></body></html>"
+    )
     assert guess_cjk(korean.encode("euc-kr")) == "cp949"
     assert decode_html(korean.encode("euc-kr"))[1] == korean
-    japanese = "<html><body><p>" + "日本語のテキストです。文字コードの判定を確認します。ひらがなとカタカナ。" * 4 + "</p></body></html>"
+    japanese = (
+        "<html><body><p>"
+        + "日本語のテキストです。文字コードの判定を確認します。ひらがなとカタカナ。" * 4
+        + "</p></body></html>"
+    )
     assert guess_cjk(japanese.encode("shift_jis")) is None
     assert decode_html(japanese.encode("shift_jis"))[1] == japanese
 

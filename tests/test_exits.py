@@ -51,7 +51,11 @@ def four_articles(statuses: dict[int, int]) -> Route:
             return None
         n = int(path[3:].split(".")[0])
         status = statuses.get(n, 200)
-        return status, html, article_html(n, random.Random(n), 4).encode() if status == 200 else b"no"
+        return (
+            status,
+            html,
+            article_html(n, random.Random(n), 4).encode() if status == 200 else b"no",
+        )
 
     return answer
 
@@ -62,6 +66,7 @@ def site_factory(serve: Callable[..., RoutedSite]) -> Callable[..., RoutedSite]:
 
 
 # -- the crawl's exit status ---------------------------------------------------
+
 
 def test_an_unreachable_start_url_exits_1_in_one_line(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{closed_port()}/"
@@ -84,23 +89,41 @@ def test_more_failed_pages_than_the_ratio_exit_1(site_factory, tmp_path: Path) -
     proc = run_crawl(tmp_path / "a1", "-a", f"start_url={site.url}", *FAST)
     # robots.txt, the listing and one article answered; three articles failed: 3 of 6.
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert "Crawl failed: 3 of 6 pages failed, more than CRAWL_MAX_FAILED_RATIO (0.25)" in proc.stderr
-    tolerant = run_crawl(tmp_path / "a2", "-a", f"start_url={site.url}", *FAST, "-s", "CRAWL_MAX_FAILED_RATIO=0.5")
+    assert (
+        "Crawl failed: 3 of 6 pages failed, more than CRAWL_MAX_FAILED_RATIO (0.25)" in proc.stderr
+    )
+    tolerant = run_crawl(
+        tmp_path / "a2", "-a", f"start_url={site.url}", *FAST, "-s", "CRAWL_MAX_FAILED_RATIO=0.5"
+    )
     assert tolerant.returncode == 0
 
 
 def test_a_close_reason_that_means_failure_exits_1(site_factory, tmp_path: Path) -> None:
     site = site_factory({}, delay=0.3)
-    memory = ("-s", "MEMUSAGE_ENABLED=1", "-s", "MEMUSAGE_LIMIT_MB=1", "-s", "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.2")
+    memory = (
+        "-s",
+        "MEMUSAGE_ENABLED=1",
+        "-s",
+        "MEMUSAGE_LIMIT_MB=1",
+        "-s",
+        "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.2",
+    )
     proc = run_crawl(tmp_path / "archive", "-a", f"start_url={site.url}", *FAST, *memory)
     assert proc.returncode == 1
     assert "Crawl failed: it stopped early (memusage_exceeded)" in proc.stderr
 
 
-@pytest.mark.parametrize("reason, failed", [
-    ("finished", False), ("shutdown", False), ("closespider_pagecount", False),
-    ("archive_write_failed", True), ("memusage_exceeded", True), ("cancelled", True),
-])
+@pytest.mark.parametrize(
+    "reason, failed",
+    [
+        ("finished", False),
+        ("shutdown", False),
+        ("closespider_pagecount", False),
+        ("archive_write_failed", True),
+        ("memusage_exceeded", True),
+        ("cancelled", True),
+    ],
+)
 def test_close_reasons(reason: str, failed: bool) -> None:
     verdict = CrawlExit.__new__(CrawlExit)
     verdict.starts_answered, verdict.max_failed_ratio = 1, 0.25
@@ -111,12 +134,23 @@ def test_close_reasons(reason: str, failed: bool) -> None:
 
 # -- before the crawl: settings, paths, profiles, a busy state -------------------
 
-@pytest.mark.parametrize("setting", [
-    "NEARDUP_POLICY=dorp", "NEARDUP_THRESHOLD=2", "CONCURRENT_REQUESTS=many", "DOWNLOAD_TIMEOUT=soon",
-    "ARCHIVE_GZIP=maybe", "TRAP_MAX_SITEMAPS=-1", "CRAWL_MAX_FAILED_RATIO=2", "STATE_TAKE_BATCH=0",
-    "ARCHIVER_ALLOWED_PRIVATE_HOSTS=10.0.0.0/99", "ARCHIVER_ALLOWED_PRIVATE_HOSTS=not_a_host:xx",
-    "ARCHIVER_REDIS_URL=http://redis",
-])
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "NEARDUP_POLICY=dorp",
+        "NEARDUP_THRESHOLD=2",
+        "CONCURRENT_REQUESTS=many",
+        "DOWNLOAD_TIMEOUT=soon",
+        "ARCHIVE_GZIP=maybe",
+        "TRAP_MAX_SITEMAPS=-1",
+        "CRAWL_MAX_FAILED_RATIO=2",
+        "STATE_TAKE_BATCH=0",
+        "ARCHIVER_ALLOWED_PRIVATE_HOSTS=10.0.0.0/99",
+        "ARCHIVER_ALLOWED_PRIVATE_HOSTS=not_a_host:xx",
+        "ARCHIVER_REDIS_URL=http://redis",
+    ],
+)
 def test_a_bad_setting_is_one_line_and_exit_2(tmp_path: Path, setting: str) -> None:
     proc = run_crawl(tmp_path / "archive", "-s", setting)
     assert proc.returncode == 2
@@ -133,19 +167,28 @@ def test_an_unwritable_archive_dir_is_named(tmp_path: Path) -> None:
         proc = run_crawl(tmp_path / "archive", "-s", f"{name}={target}")
         assert proc.returncode == 2
         line = one_line(proc.stderr)
-        assert str(blocker / "sub") in line and name.split("_")[0] in line and "OperationalError" not in line
+        assert (
+            str(blocker / "sub") in line
+            and name.split("_")[0] in line
+            and "OperationalError" not in line
+        )
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a read-only tmpfs needs root")
 def test_a_read_only_archive_dir_is_named(tmp_path: Path) -> None:
     mount = tmp_path / "ro"
     mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount)], check=False).returncode:
+    if subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount)], check=False
+    ).returncode:
         pytest.skip("cannot mount a tmpfs here")
     try:
         proc = run_crawl(mount)
         assert proc.returncode == 2
-        assert f"ARCHIVE_DIR '{mount}' is not a writable directory: Read-only file system" in one_line(proc.stderr)
+        assert (
+            f"ARCHIVE_DIR '{mount}' is not a writable directory: Read-only file system"
+            in one_line(proc.stderr)
+        )
     finally:
         subprocess.run(["umount", str(mount)], check=False)
 
@@ -155,34 +198,68 @@ def project_with_a_broken_profile(tmp_path: Path) -> Path:
     """The project (package and scrapy.cfg) copied, with one site profile that is not TOML:
     run from there, its package is the one imported (the current directory comes first)."""
     copy = tmp_path / "project"
-    shutil.copytree(ROOT / "archiver", copy / "archiver", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "archiver", copy / "archiver", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copy(ROOT / "scrapy.cfg", copy)
-    (copy / "archiver" / "profiles" / "broken.toml").write_text('name = "broken"\n[match\nhosts = ["x"]\n')
+    (copy / "archiver" / "profiles" / "broken.toml").write_text(
+        'name = "broken"\n[match\nhosts = ["x"]\n'
+    )
     return copy
 
 
-def test_a_broken_site_profile_stops_the_crawl_and_parse_before_they_start(project_with_a_broken_profile: Path, tmp_path: Path) -> None:
+def test_a_broken_site_profile_stops_the_crawl_and_parse_before_they_start(
+    project_with_a_broken_profile: Path, tmp_path: Path
+) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", *args], cwd=project_with_a_broken_profile, capture_output=True, text=True, timeout=120, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", *args],
+            cwd=project_with_a_broken_profile,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
     crawl = run("scrapy", "crawl", "articles", "-s", f"ARCHIVE_DIR={tmp_path / 'a'}")
     assert crawl.returncode == 2 and "site profile broken.toml: " in one_line(crawl.stderr)
-    parse = run("archiver", "parse", str(ROOT / "fixtures" / "site"), "-o", str(tmp_path / "o.jsonl"))
+    parse = run(
+        "archiver", "parse", str(ROOT / "fixtures" / "site"), "-o", str(tmp_path / "o.jsonl")
+    )
     assert parse.returncode == 2 and "site profile broken.toml: " in one_line(parse.stderr)
 
 
-def test_a_second_crawl_into_a_busy_archive_is_one_line_and_exit_75(site_factory, tmp_path: Path) -> None:
+def test_a_second_crawl_into_a_busy_archive_is_one_line_and_exit_75(
+    site_factory, tmp_path: Path
+) -> None:
     site = site_factory({}, delay=0.5)
     archive = tmp_path / "archive"
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", "-a", f"start_url={site.url}", "-s", f"ARCHIVE_DIR={archive}", *FAST]
-    first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "articles",
+        "-a",
+        f"start_url={site.url}",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        *FAST,
+    ]
+    first = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + 60
         # The lock is taken before the crawl state is created.
         while not (archive / "crawl-state.sqlite").exists():
-            assert time.monotonic() < deadline and first.poll() is None, "the first crawl never started"
+            assert time.monotonic() < deadline and first.poll() is None, (
+                "the first crawl never started"
+            )
             time.sleep(0.05)
-        second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+        second = subprocess.run(
+            cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+        )
         assert second.returncode == 75
         assert f"another crawl is using the crawl state in {archive}" in one_line(second.stderr)
         _, stderr = first.communicate(timeout=120)
@@ -193,16 +270,32 @@ def test_a_second_crawl_into_a_busy_archive_is_one_line_and_exit_75(site_factory
 
 # -- scripts/daily-crawl.sh ------------------------------------------------------
 
-def test_daily_crawl_passes_the_status_on_and_still_writes_the_report(site_factory, tmp_path: Path) -> None:
+
+def test_daily_crawl_passes_the_status_on_and_still_writes_the_report(
+    site_factory, tmp_path: Path
+) -> None:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     script = str(ROOT / "scripts" / "daily-crawl.sh")
-    down = subprocess.run([script, f"http://127.0.0.1:{closed_port()}/", str(tmp_path / "down"), *FAST],
-                          env=env, capture_output=True, text=True, timeout=180, check=False)
+    down = subprocess.run(
+        [script, f"http://127.0.0.1:{closed_port()}/", str(tmp_path / "down"), *FAST],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert down.returncode == 1 and (tmp_path / "down" / "report.html").is_file()
     assert "exited with status 1" in down.stderr and "Traceback" not in down.stderr
     # A relative ARCHIVE_DIR is the caller's directory, not the checkout's.
-    up = subprocess.run([script, site_factory({}).url, "up", *FAST], cwd=tmp_path,
-                        env=env, capture_output=True, text=True, timeout=180, check=False)
+    up = subprocess.run(
+        [script, site_factory({}).url, "up", *FAST],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert up.returncode == 0 and (tmp_path / "up" / "report.html").is_file()
     assert not (ROOT / "up").exists()
     # The run summary is readable like the shards beside it (mkstemp alone made it 0600).
@@ -212,8 +305,16 @@ def test_daily_crawl_passes_the_status_on_and_still_writes_the_report(site_facto
 
 # -- python -m archiver parse / report ----------------------------------------------
 
+
 def archiver_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archiver", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "archiver", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_parse_of_an_empty_directory_is_one_line_and_exit_2(tmp_path: Path) -> None:
@@ -229,7 +330,9 @@ def test_report_skips_a_run_summary_of_the_wrong_shape_in_one_line(tmp_path: Pat
     runs.mkdir(parents=True)
     good = {"run": "r1", "started": "2024-09-30T08:00:00Z", "stats": {"archived": 1}, "sites": {}}
     (runs / "r1.json").write_text(json.dumps(good))
-    (runs / "r2.json").write_text(json.dumps({"run": "r2", "stats": ["archived", 3], "sites": {"a": {"records": "many"}}}))
+    (runs / "r2.json").write_text(
+        json.dumps({"run": "r2", "stats": ["archived", 3], "sites": {"a": {"records": "many"}}})
+    )
     proc = archiver_cli("report", str(tmp_path), "-o", str(tmp_path / "report.html"))
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
     line = one_line(proc.stderr)
@@ -238,10 +341,16 @@ def test_report_skips_a_run_summary_of_the_wrong_shape_in_one_line(tmp_path: Pat
 
 
 def test_report_names_an_archive_line_that_is_not_utf8(tmp_path: Path) -> None:
-    record = json.loads((ROOT / "fixtures" / "site" / "news" / "2024092701.article.json").read_text(encoding="utf-8"))
+    record = json.loads(
+        (ROOT / "fixtures" / "site" / "news" / "2024092701.article.json").read_text(
+            encoding="utf-8"
+        )
+    )
     good = json.dumps(record, ensure_ascii=False).encode()
     shard = tmp_path / "articles-20240930T080000Z-host-1-00001.jsonl"
-    shard.write_bytes(good + b"\n" + good.replace(b'"title": "', b'"title": "\xc2\xff', 1) + b"\n" + good + b"\n")
+    shard.write_bytes(
+        good + b"\n" + good.replace(b'"title": "', b'"title": "\xc2\xff', 1) + b"\n" + good + b"\n"
+    )
     proc = archiver_cli("report", str(tmp_path), "-o", str(tmp_path / "report.html"))
     assert proc.returncode == 0
     line = one_line(proc.stderr)

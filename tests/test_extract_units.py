@@ -62,10 +62,15 @@ def test_iso_date_keeps_its_own_offset() -> None:
 def test_tracking_params_and_fragment_are_stripped() -> None:
     url = "https://a.test/news/1.html?utm_source=home&id=3&spm=1001.2014#comments"
     assert strip_tracking(url) == "https://a.test/news/1.html?id=3"
-    assert dedup_key("https://a.test/news/1.html?utm_source=x") == dedup_key("https://a.test/news/1.html#c")
+    assert dedup_key("https://a.test/news/1.html?utm_source=x") == dedup_key(
+        "https://a.test/news/1.html#c"
+    )
 
 
-@pytest.mark.parametrize("href", ["javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "http://[bad", "#top", ""])
+@pytest.mark.parametrize(
+    "href",
+    ["javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "http://[bad", "#top", ""],
+)
 def test_resolve_refuses_non_web_links(href: str) -> None:
     assert resolve("https://a.test/x/", href) is None
 
@@ -98,11 +103,16 @@ test can check paragraph boundaries and the handling of inline <b>bold</b> <i>wo
 
 
 def test_code_blocks_keep_every_line_break_and_leading_space() -> None:
-    article = parse_article(PAGE, "https://blog.test/p/code.html", fetched_at="2024-09-30T08:00:00Z")
+    article = parse_article(
+        PAGE, "https://blog.test/p/code.html", fetched_at="2024-09-30T08:00:00Z"
+    )
     assert article is not None
     code = "def f(x):\n    if x:\n        return 1\n\n    return 2"
     assert code in article.body
-    assert '<pre><code class="language-python">def f(x):\n    if x:\n        return 1\n\n    return 2\n</code></pre>' in article.body_html
+    assert (
+        '<pre><code class="language-python">def f(x):\n    if x:\n        return 1\n\n    return 2\n</code></pre>'
+        in article.body_html
+    )
     assert "Line one\nline two" in article.body
     assert "<b>bold</b> <i>words</i>" in article.body_html
     assert "var x" not in article.body and "<script" not in article.body_html
@@ -136,18 +146,31 @@ def test_listing_generic_links_and_number_pagination() -> None:
 
 def test_listing_next_word() -> None:
     html = '<html><body><a href="?page=3">下一页</a><a href="?page=1">上一页</a></body></html>'
-    assert parse_listing(html, "https://blog.test/news/?page=2").next_page_url == "https://blog.test/news/?page=3"
+    assert (
+        parse_listing(html, "https://blog.test/news/?page=2").next_page_url
+        == "https://blog.test/news/?page=3"
+    )
     assert parse_listing("<html></html>", "https://blog.test/").next_page_url is None
 
 
 def _nfkc_reference(body: str) -> str:
     """The definition archives were hashed with: NFKC, casefold, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", body).casefold().replace("\u200b", " ").replace("\ufeff", " ").split())
+    return " ".join(
+        unicodedata.normalize("NFKC", body)
+        .casefold()
+        .replace("\u200b", " ")
+        .replace("\ufeff", " ")
+        .split()
+    )
 
 
-@given(st.text(alphabet=st.sampled_from(
-    "aAＡｚ，：（）\u3000 \t\n\u2002\u00a0\u0301\u0308\u30ab\u3099\uff76\uff9e\u00bd\u2474中文\u00a8\ufb01\u200b"
-)))
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            "aAＡｚ，：（）\u3000 \t\n\u2002\u00a0\u0301\u0308\u30ab\u3099\uff76\uff9e\u00bd\u2474中文\u00a8\ufb01\u200b"
+        )
+    )
+)
 def test_hash_normalisation_is_nfkc_casefold_collapse(body: str) -> None:
     assert normalised_for_hash(body) == _nfkc_reference(body)
 
@@ -155,7 +178,9 @@ def test_hash_normalisation_is_nfkc_casefold_collapse(body: str) -> None:
 def test_a_document_moved_to_another_url_keeps_tree_answers_and_redoes_url_ones() -> None:
     page = b'<html lang="zh"><head><base href="sub/"><meta name="author" content="A"></head><body><p class="x">t</p></body></html>'
     doc = Document.parse(page, "https://a.test/dir/page.html", "2024-09-30T08:00:00Z")
-    assert doc.base_url == "https://a.test/dir/sub/" and doc.css(".x") and doc.meta == {"author": "A"}
+    assert (
+        doc.base_url == "https://a.test/dir/sub/" and doc.css(".x") and doc.meta == {"author": "A"}
+    )
     moved = doc.with_url("https://b.test/other/p.html")
     assert moved.url == "https://b.test/other/p.html"
     assert moved.base_url == "https://b.test/other/sub/"

@@ -47,23 +47,44 @@ def small_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[int
     return root, generate(root, 40)
 
 
-def test_a_retry_is_the_same_request_coming_back(small_site: tuple[Path, list[int]], tmp_path: Path) -> None:
+def test_a_retry_is_the_same_request_coming_back(
+    small_site: tuple[Path, list[int]], tmp_path: Path
+) -> None:
     root, ids = small_site
     # 503 once, the connection dropped once, a listing page 503 once: each archived once on
     # its retry. Article 7 answers 503 past RETRY_TIMES: counted failed.
-    plan = {"/news/3.html": ["503"], "/news/5.html": ["drop"], "/news/list_2.html": ["503"], "/news/7.html": ["503"] * 5}
+    plan = {
+        "/news/3.html": ["503"],
+        "/news/5.html": ["drop"],
+        "/news/list_2.html": ["503"],
+        "/news/7.html": ["503"] * 5,
+    }
     archive = tmp_path / "archive"
     with FaultySite(root, plan) as site:
-        done = run_crawl(archive, "-a", f"start_url={site.url}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=2",
-                         timeout=120)
+        done = run_crawl(
+            archive,
+            "-a",
+            f"start_url={site.url}",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+            "-s",
+            "RETRY_TIMES=2",
+            timeout=120,
+        )
     assert done.returncode == 0, done.stderr[-2000:]
     seen, corrupt = count_archive(archive)
     assert corrupt == 0 and max(seen.values()) == 1
     assert set(seen) == {article(i) for i in ids} - {article(7)}
     stats = crawl_stats(done.stderr)
-    assert stats["archiver/failed/http_503"] == 1, "the article that never recovered is counted failed"
+    assert stats["archiver/failed/http_503"] == 1, (
+        "the article that never recovered is counted failed"
+    )
     assert stats["retry/count"] == 1 + 1 + 1 + 2  # 3, 5, list_2 once each; 7 RETRY_TIMES times
-    assert (site.served["/news/3.html"], site.served["/news/5.html"], site.served["/news/7.html"]) == (2, 2, 3)
+    assert (
+        site.served["/news/3.html"],
+        site.served["/news/5.html"],
+        site.served["/news/7.html"],
+    ) == (2, 2, 3)
 
 
 @pytest.fixture()
@@ -84,7 +105,9 @@ def test_a_write_the_full_disk_cut_short_leaves_no_glued_line(small_disk: Path) 
     with pytest.raises(OSError) as raised:
         writer.write(json_line({"n": 2, "pad": "b" * 6000}))
     assert raised.value.errno == errno.ENOSPC
-    assert writer.open_path is not None and writer.open_path.read_bytes() == first, "cut back to the last whole line"
+    assert writer.open_path is not None and writer.open_path.read_bytes() == first, (
+        "cut back to the last whole line"
+    )
     filler.unlink()
     writer.write(json_line({"n": 3}))
     writer.close()
@@ -100,13 +123,20 @@ def test_a_state_commit_the_full_disk_refused_is_retried_whole(small_disk: Path)
     state.add(fingerprint("https://a.test/1"), ARTICLE, 0, {"url": "https://a.test/1"})
     state.commit()
     state.take(1)
-    state.add(fingerprint("https://a.test/2"), ARTICLE, 0, {"url": "https://a.test/2", "pad": "x" * 20_000})
+    state.add(
+        fingerprint("https://a.test/2"),
+        ARTICLE,
+        0,
+        {"url": "https://a.test/2", "pad": "x" * 20_000},
+    )
     state.done(SimpleNamespace(url="https://a.test/1", meta={}))
     assert state.claim_record("https://a.test/1", "ab" * 32, "r").outcome == "new"
     filler = fill_disk(small_disk)
     with pytest.raises(sqlite3.OperationalError, match="full"):
         state.commit()
-    assert state.status_of(fingerprint("https://a.test/1")) == DONE, "the rolled-back writes are done again"
+    assert state.status_of(fingerprint("https://a.test/1")) == DONE, (
+        "the rolled-back writes are done again"
+    )
     assert state.pending_count() == 1 and state.record_hash("https://a.test/1") == "ab" * 32
     filler.unlink()
     state.commit()
@@ -117,7 +147,9 @@ def test_a_state_commit_the_full_disk_refused_is_retried_whole(small_disk: Path)
     again.close()
 
 
-def test_the_periodic_commit_survives_a_failed_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_periodic_commit_survives_a_failed_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     crawler = get_crawler(ArticlesSpider, settings_dict=project_settings(ARCHIVE_DIR=str(tmp_path)))
     crawler.stats = MemoryStatsCollector(crawler)
     ledger = crawl_context(crawler).ledger
@@ -139,9 +171,27 @@ def test_the_periodic_commit_survives_a_failed_commit(tmp_path: Path, monkeypatc
 
 
 def slow_site_crawl(site: FaultySite, archive: Path, *extra: str) -> subprocess.Popen[str]:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "articles", "-a", f"start_url={site.url}", "-s", f"ARCHIVE_DIR={archive}",
-           "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS=4", "-s", "STATE_COMMIT_INTERVAL=0.2", *extra]
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "articles",
+        "-a",
+        f"start_url={site.url}",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        "-s",
+        "CONCURRENT_REQUESTS=4",
+        "-s",
+        "STATE_COMMIT_INTERVAL=0.2",
+        *extra,
+    ]
+    return subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
 
 
 def lines_written(archive: Path) -> int:
@@ -176,7 +226,9 @@ def slow_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Faulty
         yield site, ids
 
 
-def test_a_disk_full_for_a_moment_waits_and_archives_every_article_once(small_disk: Path, slow_site) -> None:
+def test_a_disk_full_for_a_moment_waits_and_archives_every_article_once(
+    small_disk: Path, slow_site
+) -> None:
     site, ids = slow_site
     crawl = slow_site_crawl(site, small_disk)
     try:
@@ -189,13 +241,17 @@ def test_a_disk_full_for_a_moment_waits_and_archives_every_article_once(small_di
         crawl.kill()
     assert crawl.returncode == 0, stderr[-3000:]
     stats = crawl_stats(stderr)
-    assert stats["archiver/archive/waited_for_space"] >= 1, "the disk was full while records were written"
+    assert stats["archiver/archive/waited_for_space"] >= 1, (
+        "the disk was full while records were written"
+    )
     seen, corrupt = count_archive(small_disk)
     assert corrupt == 0 and set(seen) == {article(i) for i in ids} and max(seen.values()) == 1
     assert verify_archive(small_disk) == []
 
 
-def test_a_disk_that_stays_full_stops_the_crawl_and_the_next_run_finishes(small_disk: Path, slow_site) -> None:
+def test_a_disk_that_stays_full_stops_the_crawl_and_the_next_run_finishes(
+    small_disk: Path, slow_site
+) -> None:
     site, ids = slow_site
     crawl = slow_site_crawl(site, small_disk, "-s", "ARCHIVE_DISK_FULL_WAIT=2")
     try:
@@ -205,14 +261,22 @@ def test_a_disk_that_stays_full_stops_the_crawl_and_the_next_run_finishes(small_
     finally:
         crawl.kill()
     assert "Closing spider (archive_write_failed)" in stderr
-    errors = [line for line in stderr.splitlines() if "ERROR" in line and "Cannot write the archive" in line]
-    assert len(errors) == 1 and str(small_disk) in errors[0] and "No space left on device" in errors[0]
+    errors = [
+        line
+        for line in stderr.splitlines()
+        if "ERROR" in line and "Cannot write the archive" in line
+    ]
+    assert (
+        len(errors) == 1 and str(small_disk) in errors[0] and "No space left on device" in errors[0]
+    )
     assert not list(small_disk.glob(".*.lock")), "the worker's lock is released"
     every_line_whole(small_disk)
     seen, _ = count_archive(small_disk)
     assert max(seen.values(), default=1) == 1
     filler.unlink()
-    again = run_crawl(small_disk, "-a", f"start_url={site.url}", "-s", "AUTOTHROTTLE_ENABLED=0", timeout=120)
+    again = run_crawl(
+        small_disk, "-a", f"start_url={site.url}", "-s", "AUTOTHROTTLE_ENABLED=0", timeout=120
+    )
     assert again.returncode == 0, again.stderr[-3000:]
     assert crawl_stats(again.stderr)["archiver/resumed"] == 1
     seen, corrupt = count_archive(small_disk)

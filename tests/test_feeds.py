@@ -26,7 +26,10 @@ def test_index_gzip_rss_and_atom() -> None:
     index = parse_discovery(gzip.compress((SITE / "sitemap_index.xml").read_bytes()), BASE)
     assert index.sitemaps == ("http://127.0.0.1:8000/sitemap.xml",)
     rss = parse_discovery((SITE / "feed.xml").read_bytes(), "http://127.0.0.1:8000/feed.xml")
-    assert [e.url.rsplit("/", 1)[1] for e in rss.entries][:2] == ["2024092701.html", "2024092702.html"]
+    assert [e.url.rsplit("/", 1)[1] for e in rss.entries][:2] == [
+        "2024092701.html",
+        "2024092702.html",
+    ]
     assert rss.entries[0].modified == datetime(2024, 9, 27, 2, 0, tzinfo=UTC)
     atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><link rel="alternate" href="https://a.test/p/1"/>
     <updated>2024-01-02T03:04:05Z</updated></entry></feed>"""
@@ -34,7 +37,9 @@ def test_index_gzip_rss_and_atom() -> None:
 
 
 def test_robots_sitemap_lines() -> None:
-    text = (SITE / "robots.txt").read_text() + "\nsitemap: https://b.test/s.xml\nSitemap: javascript:alert(1)\n"
+    text = (
+        SITE / "robots.txt"
+    ).read_text() + "\nsitemap: https://b.test/s.xml\nSitemap: javascript:alert(1)\n"
     assert robots_sitemaps(text, "http://127.0.0.1:8000/robots.txt") == (
         "http://127.0.0.1:8000/sitemap_index.xml",
         "https://b.test/s.xml",

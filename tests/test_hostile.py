@@ -90,11 +90,16 @@ def test_entities_and_surrogates_become_replacement_characters() -> None:
 
 def test_only_web_links_survive() -> None:
     article = _record("malformed-and-unsafe-links")
-    urls = HREF.findall(article.body_html) + [r.url for r in article.related] + [article.canonical_url]
+    urls = (
+        HREF.findall(article.body_html) + [r.url for r in article.related] + [article.canonical_url]
+    )
     assert urls and all(re.match(r"https?://[^\s/?#%]+[/?#]?", u) for u in urls), urls
     assert [r.title for r in article.related] == ["good related entry"]
     bad_base = _record("bad-base-href")
-    assert HREF.findall(bad_base.body_html) == ["https://hostile.example.test/ok.html", "https://hostile.example.test/img.png"]
+    assert HREF.findall(bad_base.body_html) == [
+        "https://hostile.example.test/ok.html",
+        "https://hostile.example.test/img.png",
+    ]
 
 
 def test_caps_on_toc_and_links() -> None:
@@ -122,7 +127,11 @@ def test_every_cap_refuses_with_its_reason() -> None:
 
 
 def test_text_input_with_lone_surrogates() -> None:
-    html = "<html><head><title>T\ud800itle</title></head><body><article><p>" + "Body text \udfff. " * 30 + "</p></article></body></html>"
+    html = (
+        "<html><head><title>T\ud800itle</title></head><body><article><p>"
+        + "Body text \udfff. " * 30
+        + "</p></article></body></html>"
+    )
     article = parse_article(html, URL, fetched_at=FETCHED_AT)
     assert article is not None
     check_record(article)
@@ -143,7 +152,14 @@ def _write_corpus(directory: Path) -> dict[str, str]:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "archiver", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "archiver", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_cli_parses_the_corpus_without_a_traceback(tmp_path: Path) -> None:
@@ -159,7 +175,10 @@ def test_cli_parses_the_corpus_without_a_traceback(tmp_path: Path) -> None:
     assert len(lines) == sum(1 for v in expected.values() if v == RECORD)
     for name, outcome in expected.items():
         if outcome != RECORD:
-            assert re.search(rf"skipped \S*/{re.escape(name)}: {outcome}", proc.stderr), (name, proc.stderr[-3000:])
+            assert re.search(rf"skipped \S*/{re.escape(name)}: {outcome}", proc.stderr), (
+                name,
+                proc.stderr[-3000:],
+            )
     assert f"parsed {len(expected)} pages: {len(lines)} articles written" in proc.stderr
 
 
@@ -173,7 +192,9 @@ def test_sources_have_no_hostile_regexes() -> None:
 # -- a short crawl of hostile pages served from 127.0.0.1 ---------------------------------
 CRAWL_CAP = 1_000_000
 # Traditional Chinese (a different body from the GBK page) as UTF-16 with a BOM.
-UTF16 = b"\xff\xfe" + (ROOT / "fixtures/encodings/big5-undeclared.html").read_bytes().decode("big5hkscs").encode("utf-16-le")
+UTF16 = b"\xff\xfe" + (ROOT / "fixtures/encodings/big5-undeclared.html").read_bytes().decode(
+    "big5hkscs"
+).encode("utf-16-le")
 
 
 def _routes(port: int) -> dict[str, tuple[int, dict[str, str], bytes]]:
@@ -186,10 +207,18 @@ def _routes(port: int) -> dict[str, tuple[int, dict[str, str], bytes]]:
         "/empty.html": (200, html, b""),
         "/deep.html": (200, html, BY_NAME["nesting-600"].build()),
         # GBK bytes, and the server says UTF-8.
-        "/gbk.html": (200, {"Content-Type": "text/html; charset=utf-8"}, BY_NAME["gbk-undeclared"].build()),
+        "/gbk.html": (
+            200,
+            {"Content-Type": "text/html; charset=utf-8"},
+            BY_NAME["gbk-undeclared"].build(),
+        ),
         "/utf16.html": (200, html, UTF16),
         # 3 MB of page in a few kB of gzip: stopped while inflating.
-        "/bomb.html": (200, {**html, "Content-Encoding": "gzip"}, gzip.compress(b"<html><body><p>" + b"a" * 3_000_000)),
+        "/bomb.html": (
+            200,
+            {**html, "Content-Encoding": "gzip"},
+            gzip.compress(b"<html><body><p>" + b"a" * 3_000_000),
+        ),
         # Larger than the cap on the wire.
         "/big.html": (200, html, b"<html><body><p>" + b"b" * (CRAWL_CAP + 1000)),
         # A redirect to a host the user did not name (localhost, not 127.0.0.1).
@@ -213,7 +242,9 @@ def hostile_site() -> Iterator[tuple[str, list[str]]]:
             seen.append(f"{self.headers.get('Host')}{self.path}")
             routes = _routes(port[0])
             listed = [p for p in routes if p != "/secret.html"]
-            status, headers, body = routes.get(self.path, (200, {"Content-Type": "text/html"}, _listing(listed)))
+            status, headers, body = routes.get(
+                self.path, (200, {"Content-Type": "text/html"}, _listing(listed))
+            )
             if self.path == "/robots.txt":
                 status, headers, body = 404, {}, b""
             self.send_response(status)
@@ -242,15 +273,28 @@ def _shard_lines(archive: Path) -> list[bytes]:
     lines = []
     for shard in sorted(archive.glob("*.jsonl*")):
         if shard.name.endswith((".jsonl", ".jsonl.gz")):
-            data = gzip.decompress(shard.read_bytes()) if shard.name.endswith(".gz") else shard.read_bytes()
+            data = (
+                gzip.decompress(shard.read_bytes())
+                if shard.name.endswith(".gz")
+                else shard.read_bytes()
+            )
             lines += data.splitlines()
     return lines
 
 
-def test_crawl_of_a_hostile_site_counts_every_page(hostile_site: tuple[str, list[str]], tmp_path: Path) -> None:
+def test_crawl_of_a_hostile_site_counts_every_page(
+    hostile_site: tuple[str, list[str]], tmp_path: Path
+) -> None:
     url, seen = hostile_site
     archive = tmp_path / "archive"
-    caps = ("-s", f"ARCHIVER_MAX_PAGE_BYTES={CRAWL_CAP}", "-s", "RETRY_TIMES=0", "-s", "NEARDUP_ENABLED=False")
+    caps = (
+        "-s",
+        f"ARCHIVER_MAX_PAGE_BYTES={CRAWL_CAP}",
+        "-s",
+        "RETRY_TIMES=0",
+        "-s",
+        "NEARDUP_ENABLED=False",
+    )
     proc = run_crawl(archive, "-a", f"start_url={url}", *caps)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
@@ -269,7 +313,10 @@ def test_crawl_of_a_hostile_site_counts_every_page(hostile_site: tuple[str, list
         "archiver/refused/loopback": 1,
         "archiver/failed/refused": 1,
     }.items():
-        assert stats.get(key) == count, (key, {k: v for k, v in stats.items() if k.startswith("archiver/")})
+        assert stats.get(key) == count, (
+            key,
+            {k: v for k, v in stats.items() if k.startswith("archiver/")},
+        )
     # The refused redirect target was never asked for.
     assert not [s for s in seen if "secret" in s]
 
@@ -277,11 +324,33 @@ def test_crawl_of_a_hostile_site_counts_every_page(hostile_site: tuple[str, list
 # -- property-based: mutated fixture pages keep the invariants ---------------------------
 FIXTURE_PAGES = tuple(p.read_bytes() for p in sorted(FIXTURES.rglob("*.html")))
 SNIPPETS = (
-    b"<div>" * 300, b"</div>" * 50, b"<base href='http://[bad'>", b"<a href='javascript:x'>j</a>",
-    b"<a href='http://[bad'>b</a>", b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b"<!--", b"<script>", b"<title>",
-    "\u202e\u2066".encode(), "\u2028\u2029".encode(), b"<![CDATA[", b"<?xml version='1.0' encoding='utf-16'?>",
-    b'<meta charset="utf-16">', b'<meta charset="big5">', b"<svg><foreignObject>", b"<table><td>",
-    b"&#xD800;", b"&#99999999;", b"&#0;", b"&#x110000;", b"&#55296;", b"&", b"&#x;", b"\xed\xa0\x80",
+    b"<div>" * 300,
+    b"</div>" * 50,
+    b"<base href='http://[bad'>",
+    b"<a href='javascript:x'>j</a>",
+    b"<a href='http://[bad'>b</a>",
+    b"\x00",
+    b"\xff\xfe",
+    b"\xef\xbb\xbf",
+    b"<!--",
+    b"<script>",
+    b"<title>",
+    "\u202e\u2066".encode(),
+    "\u2028\u2029".encode(),
+    b"<![CDATA[",
+    b"<?xml version='1.0' encoding='utf-16'?>",
+    b'<meta charset="utf-16">',
+    b'<meta charset="big5">',
+    b"<svg><foreignObject>",
+    b"<table><td>",
+    b"&#xD800;",
+    b"&#99999999;",
+    b"&#0;",
+    b"&#x110000;",
+    b"&#55296;",
+    b"&",
+    b"&#x;",
+    b"\xed\xa0\x80",
     b'<script type="application/ld+json">' + b"[" * 2000,
 )
 CODECS = ("utf-16-le", "utf-16-be", "gb18030", "big5hkscs", "cp1252", "utf-8")
@@ -318,9 +387,15 @@ def mutate(page: bytes, mutations: list[tuple[Any, ...]]) -> bytes:
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "80"))
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(page=st.sampled_from(FIXTURE_PAGES), mutations=st.lists(MUTATION, min_size=1, max_size=4))
-def test_mutated_fixture_pages_keep_the_invariants(page: bytes, mutations: list[tuple[Any, ...]]) -> None:
+def test_mutated_fixture_pages_keep_the_invariants(
+    page: bytes, mutations: list[tuple[Any, ...]]
+) -> None:
     html = mutate(page, mutations)
     result = parse_page(html, URL, fetched_at=FETCHED_AT)
     if result.article is None:
@@ -346,7 +421,11 @@ PAGE_ENDS = st.sampled_from(["", " ", "\n\t", "\u3000", "\xa0", "\u2028", "\ufef
 
 
 @settings(max_examples=max(EXAMPLES * 5 // 8, 1), deadline=None)
-@given(text=st.text(alphabet=st.characters(exclude_categories=()), max_size=200), lead=PAGE_ENDS, trail=PAGE_ENDS)
+@given(
+    text=st.text(alphabet=st.characters(exclude_categories=()), max_size=200),
+    lead=PAGE_ENDS,
+    trail=PAGE_ENDS,
+)
 def test_page_bytes_give_the_tree_of_their_decoded_text(text: str, lead: str, trail: str) -> None:
     # Document.parse hands lxml the page's own bytes when they are its text's UTF-8.
     data = f"{lead}<html><body><p>{text}</p></body></html>{trail}".encode("utf-8", "surrogatepass")
@@ -387,7 +466,15 @@ def test_a_refused_listing_page_is_counted(tmp_path: Path, monkeypatch: pytest.M
 def test_depth_cap_holds_on_both_sides_of_the_shallow_probe(depth: int) -> None:
     # html > body > div^n > p: the p is n + 3 deep.
     divs = depth - 3
-    page = ("<html><body>" + "<div>" * divs + "<p>" + "Deep text here. " * 20 + "</p>" + "</div>" * divs + "</body></html>").encode()
+    page = (
+        "<html><body>"
+        + "<div>" * divs
+        + "<p>"
+        + "Deep text here. " * 20
+        + "</p>"
+        + "</div>" * divs
+        + "</body></html>"
+    ).encode()
     for cap, refused in ((depth - 1, True), (depth, False)):
         result = parse_page(page, URL, fetched_at=FETCHED_AT, limits=PageLimits(max_depth=cap))
         assert (result.reason == "too_deep") is refused, (depth, cap, result.reason)

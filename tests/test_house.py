@@ -46,7 +46,9 @@ def imports_of(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("archiver"))
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("archiver"):
+        elif (
+            isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("archiver")
+        ):
             found.add(node.module)
             found.update(f"{node.module}.{a.name}" for a in node.names)
     known = {module_name(p) for p in modules()}
@@ -83,7 +85,9 @@ def test_known_long_modules_are_still_long() -> None:
     # An entry that no longer applies is removed, so the exception list cannot outlive its cause.
     for name in KNOWN_LONG_MODULES:
         path = PACKAGE / name
-        assert path.exists() and len(path.read_text(encoding="utf-8").splitlines()) > MAX_MODULE_LINES, name
+        assert (
+            path.exists() and len(path.read_text(encoding="utf-8").splitlines()) > MAX_MODULE_LINES
+        ), name
 
 
 def test_imports_run_down_the_flow() -> None:
@@ -111,7 +115,7 @@ def test_no_import_circle() -> None:
         state[node] = 1
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                circles.append(" -> ".join([*path[path.index(nxt):], nxt]))
+                circles.append(" -> ".join([*path[path.index(nxt) :], nxt]))
             elif nxt not in state:
                 visit(nxt, [*path, nxt])
         state[node] = 2

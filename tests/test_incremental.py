@@ -49,12 +49,16 @@ def test_second_run_over_unchanged_site_fetches_no_article(site_copy, tmp_path: 
     assert len(records(archive)) == ARTICLES
 
 
-def test_conditional_recheck_and_new_version_of_a_changed_article(site_copy, tmp_path: Path) -> None:
+def test_conditional_recheck_and_new_version_of_a_changed_article(
+    site_copy, tmp_path: Path
+) -> None:
     site, url = site_copy
     archive = tmp_path / "archive"
     run_crawl(archive, "-a", f"start_url={url}")
     page = site / "news" / "2024092704.html"
-    page.write_text(page.read_text(encoding="utf-8").replace("总之，", "更新：总之，"), encoding="utf-8")
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("总之，", "更新：总之，"), encoding="utf-8"
+    )
     os.utime(page, (page.stat().st_atime, page.stat().st_mtime + 3600))
     second = run_crawl(archive, "-a", f"start_url={url}", "-s", "RECRAWL_AFTER=0")
     stats = crawl_stats(second.stderr)

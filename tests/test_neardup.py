@@ -39,7 +39,9 @@ from neardup_corpus import generate_corpus
 from neardup_evaluate import evaluate
 
 FARM_HEADER = "本文转载自某某资讯网，原文链接见文末，仅供学习交流。"
-FARM_FOOTER = "免责声明：本文来源于网络，版权归原作者所有，如有侵权请联系删除。关注公众号，获取更多精彩内容。"
+FARM_FOOTER = (
+    "免责声明：本文来源于网络，版权归原作者所有，如有侵权请联系删除。关注公众号，获取更多精彩内容。"
+)
 
 
 def fixture_bodies() -> list[str]:
@@ -51,14 +53,21 @@ def mirror_of(article: Article, url: str = "https://farm.test/copy/1.html") -> A
     """A content farm's copy: other URL and title, its header and footer around the body."""
     body = f"{FARM_HEADER}\n\n{article.body}\n\n{FARM_FOOTER}"
     return dataclasses.replace(
-        article, url=url, canonical_url=url, title=f"【转载】{article.title}", body=body, content_hash="f" * 64
+        article,
+        url=url,
+        canonical_url=url,
+        title=f"【转载】{article.title}",
+        body=body,
+        content_hash="f" * 64,
     )
 
 
 def reference_normalise(text: str) -> str:
     """The definition the table-driven normaliser must match: unicodedata, char by char."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join("".join(c if unicodedata.category(c)[0] in "LNM" else " " for c in folded).split())
+    return " ".join(
+        "".join(c if unicodedata.category(c)[0] in "LNM" else " " for c in folded).split()
+    )
 
 
 # Characters that defeat a per-character table: combining marks, decomposed accents,
@@ -91,7 +100,7 @@ def test_band_index_finds_every_document_through_merges_and_skew() -> None:
     index = BandIndex()
     loaded = rng.integers(0, 1 << 16, size=(2000, 128), dtype=np.uint16)
     # Many documents sharing one band value: a bucket wider than a lookup window.
-    loaded[:WINDOW_CAP * 3, :2] = 7
+    loaded[: WINDOW_CAP * 3, :2] = 7
     index.add_bulk([(np.arange(2000, dtype=np.uint32), loaded)], expected=2000)
     added = rng.integers(0, 1 << 16, size=(RUN_DOCS * 3 + 5, 128), dtype=np.uint16)
     for i, signature in enumerate(added):
@@ -106,9 +115,14 @@ def test_band_index_finds_every_document_through_merges_and_skew() -> None:
 def test_precision_and_recall_on_generated_corpus() -> None:
     docs = generate_corpus(seed=7, topics=300, fixture_bodies=fixture_bodies())
     kinds = {doc.kind for doc in docs}
-    assert {"original", "distinct", "mirror", "edited"} <= kinds and {d.language for d in docs} == {"zh", "en"}
+    assert {"original", "distinct", "mirror", "edited"} <= kinds and {d.language for d in docs} == {
+        "zh",
+        "en",
+    }
     scores = evaluate(docs, LshIndex(MemorySignatureStore(), NEARDUP_THRESHOLD))
-    print(f"near-duplicates: precision {scores.precision:.4f}, recall {scores.recall:.4f}, {scores}")
+    print(
+        f"near-duplicates: precision {scores.precision:.4f}, recall {scores.recall:.4f}, {scores}"
+    )
     assert scores.true_positives > 500
     assert scores.precision >= 0.99
     assert scores.recall >= 0.95
@@ -128,7 +142,11 @@ def test_index_persists_across_runs(tmp_path: Path) -> None:
     assert len(index) == 1 and not store.created
     mirror = mirror_of(article)
     found = index.find(body_signature(mirror.body, mirror.language), mirror.canonical_url)  # type: ignore[arg-type]
-    assert found is not None and found.canonical_url == article.canonical_url and found.similarity >= 0.5
+    assert (
+        found is not None
+        and found.canonical_url == article.canonical_url
+        and found.similarity >= 0.5
+    )
     # The article's own next version is not a copy of it.
     assert index.find(body_signature(mirror.body, mirror.language), article.canonical_url) is None  # type: ignore[arg-type]
     index.close()
@@ -175,12 +193,18 @@ def test_unusable_store_is_set_aside_and_a_new_one_started(tmp_path: Path, damag
         db.close()
     index, store = open_neardup_index(path, NEARDUP_THRESHOLD)
     assert len(index) == 0 and store.created
-    assert [p.name for p in tmp_path.glob(f"{NEARDUP_FILE}.unusable-*") if not p.name.endswith(("-wal", "-shm"))]
+    assert [
+        p.name
+        for p in tmp_path.glob(f"{NEARDUP_FILE}.unusable-*")
+        if not p.name.endswith(("-wal", "-shm"))
+    ]
     index.close()
 
 
 def crawler_for(tmp_path: Path, **settings: object):
-    crawler = get_crawler(ArticlesSpider, settings_dict=project_settings(ARCHIVE_DIR=str(tmp_path), **settings))
+    crawler = get_crawler(
+        ArticlesSpider, settings_dict=project_settings(ARCHIVE_DIR=str(tmp_path), **settings)
+    )
     crawler.stats = MemoryStatsCollector(crawler)
     return crawler
 
@@ -198,7 +222,9 @@ def test_drop_policy_drops_mirror_and_keeps_new_version(tmp_path: Path) -> None:
     assert pipeline.process_item(article) is article
     with pytest.raises(DropItem, match="near_duplicate"):
         pipeline.process_item(mirror_of(article))
-    edited = dataclasses.replace(article, body=article.body + "\n\n更新：补充说明。", content_hash="2" * 64)
+    edited = dataclasses.replace(
+        article, body=article.body + "\n\n更新：补充说明。", content_hash="2" * 64
+    )
     assert pipeline.process_item(edited) is edited
     pipeline.close_spider()
     assert crawler.stats.get_value("archiver/dropped/near_duplicate") == 1
@@ -219,8 +245,13 @@ def test_mark_policy_keeps_mirror_with_duplicate_of(tmp_path: Path) -> None:
     article = seed_article()
     assert pipeline.process_item(article).duplicate_of is None
     kept = pipeline.process_item(mirror_of(article))
-    assert kept.duplicate_of == article.canonical_url and kept.url == "https://farm.test/copy/1.html"
-    distinct = parse_article((SITE / "news" / "2024092702.html").read_bytes(), "https://www.devnews-mirror.test/news/2024092702.html")
+    assert (
+        kept.duplicate_of == article.canonical_url and kept.url == "https://farm.test/copy/1.html"
+    )
+    distinct = parse_article(
+        (SITE / "news" / "2024092702.html").read_bytes(),
+        "https://www.devnews-mirror.test/news/2024092702.html",
+    )
     assert distinct is not None and pipeline.process_item(distinct).duplicate_of is None
     pipeline.close_spider()
     assert crawler.stats.get_value("archiver/marked/near_duplicate") == 1
@@ -232,11 +263,15 @@ def test_fixture_site_articles_are_not_near_duplicates_of_each_other(tmp_path: P
     pipeline = opened_pipeline(crawler)
     for page in sorted((SITE / "news").glob("*.html")):
         if not page.name.startswith("list"):
-            article = parse_article(page.read_bytes(), f"https://www.devnews-mirror.test/news/{page.name}")
+            article = parse_article(
+                page.read_bytes(), f"https://www.devnews-mirror.test/news/{page.name}"
+            )
             assert article is not None
             pipeline.process_item(article)
     pipeline.close_spider()
-    assert crawler.stats.get_value("archiver/neardup/known") == 0  # set at open: the index was empty
+    assert (
+        crawler.stats.get_value("archiver/neardup/known") == 0
+    )  # set at open: the index was empty
     assert crawler.stats.get_value("archiver/dropped/near_duplicate") is None
 
 
@@ -264,7 +299,9 @@ def test_index_lives_in_state_dir_and_is_seeded_from_the_archive(tmp_path: Path)
         ("NEARDUP_ENABLED", "maybe", "NEARDUP_ENABLED must be a boolean"),
     ],
 )
-def test_bad_settings_fail_with_a_clear_message(tmp_path: Path, setting: str, value: object, message: str) -> None:
+def test_bad_settings_fail_with_a_clear_message(
+    tmp_path: Path, setting: str, value: object, message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         NearDuplicatePipeline.from_crawler(crawler_for(tmp_path, **{setting: value}))
 
@@ -273,5 +310,8 @@ def test_disabled_and_ordered_between_dedup_and_archive(tmp_path: Path) -> None:
     with pytest.raises(NotConfigured):
         NearDuplicatePipeline.from_crawler(crawler_for(tmp_path, NEARDUP_ENABLED=False))
     order = sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.__getitem__)
-    assert order.index("archiver.crawl.pipelines.neardup.NearDuplicatePipeline") == order.index("archiver.crawl.pipelines.dedup.DedupPipeline") + 1
+    assert (
+        order.index("archiver.crawl.pipelines.neardup.NearDuplicatePipeline")
+        == order.index("archiver.crawl.pipelines.dedup.DedupPipeline") + 1
+    )
     assert ITEM_PIPELINES["archiver.crawl.pipelines.neardup.NearDuplicatePipeline"] == 250

@@ -21,7 +21,9 @@ from archiver.serialize import json_line
 
 
 def crawler_for(tmp_path: Path, **settings: object):
-    crawler = get_crawler(ArticlesSpider, settings_dict=project_settings(ARCHIVE_DIR=str(tmp_path), **settings))
+    crawler = get_crawler(
+        ArticlesSpider, settings_dict=project_settings(ARCHIVE_DIR=str(tmp_path), **settings)
+    )
     crawler.stats = MemoryStatsCollector(crawler)
     return crawler
 
@@ -44,13 +46,17 @@ def test_dedup_by_canonical_url_and_by_content(tmp_path: Path) -> None:
     pipeline = DedupPipeline.from_crawler(crawler)
     article = seed_article()
     assert pipeline.process_item(article) is article
-    tracked = dataclasses.replace(article, canonical_url=article.canonical_url + "?utm_source=home#comments")
+    tracked = dataclasses.replace(
+        article, canonical_url=article.canonical_url + "?utm_source=home#comments"
+    )
     with pytest.raises(DropItem, match="duplicate_url"):
         pipeline.process_item(tracked)
     mirror = dataclasses.replace(article, canonical_url="https://mirror.test/copy.html")
     with pytest.raises(DropItem, match="duplicate_content"):
         pipeline.process_item(mirror)
-    other = dataclasses.replace(article, canonical_url="https://mirror.test/other.html", content_hash="1" * 64)
+    other = dataclasses.replace(
+        article, canonical_url="https://mirror.test/other.html", content_hash="1" * 64
+    )
     assert pipeline.process_item(other) is other
     assert crawler.stats.get_value("archiver/dropped/duplicate_url") == 1
     assert crawler.stats.get_value("archiver/dropped/duplicate_content") == 1
@@ -61,7 +67,9 @@ def test_changed_body_is_a_new_version_pointing_to_the_previous(tmp_path: Path) 
     pipeline = DedupPipeline.from_crawler(crawler)
     article = seed_article()
     pipeline.process_item(article)
-    edited = dataclasses.replace(article, body=article.body + "\n\n更新：补充说明。", content_hash="2" * 64)
+    edited = dataclasses.replace(
+        article, body=article.body + "\n\n更新：补充说明。", content_hash="2" * 64
+    )
     kept = pipeline.process_item(edited)
     assert kept.previous_version == article.content_hash and kept.content_hash == "2" * 64
     assert crawler.stats.get_value("archiver/new_version") == 1
@@ -95,7 +103,11 @@ def test_writer_rotates_and_renames_on_close(tmp_path: Path) -> None:
         if i == 0:
             assert [p.name for p in tmp_path.iterdir()] == ["t-00001.jsonl.open"]
     writer.close()
-    assert sorted(p.name for p in tmp_path.glob("*.jsonl")) == ["t-00001.jsonl", "t-00002.jsonl", "t-00003.jsonl"]
+    assert sorted(p.name for p in tmp_path.glob("*.jsonl")) == [
+        "t-00001.jsonl",
+        "t-00002.jsonl",
+        "t-00003.jsonl",
+    ]
     assert [r["i"] for r in iter_archive_records(tmp_path)] == [0, 1, 2, 3, 4]
     with pytest.raises(ValueError):
         writer.write(b'{"a": 1}\n{"b": 2}\n')

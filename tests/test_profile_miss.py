@@ -57,13 +57,19 @@ def test_older_csdn_layouts_use_the_profile(html: str) -> None:
     assert article is not None and result.extractor == "csdn-blog" and not result.profile_missed
     assert article.title == "Redis 持久化笔记" and article.field_sources.title == "profile"
     assert article.body == f"{PARAGRAPH * 3}\n\n{PARAGRAPH * 2}"
-    assert article.published is not None and article.published.startswith(("2017-03-08T21:15", "2019-11-02T08:30"))
+    assert article.published is not None and article.published.startswith(
+        ("2017-03-08T21:15", "2019-11-02T08:30")
+    )
     assert article.field_sources.published == "profile"
 
 
 def test_an_older_cnblogs_skin_uses_the_profile() -> None:
-    result = parse_page(CNBLOGS_OLD_SKIN, "https://www.cnblogs.com/linjian/p/7", fetched_at=FETCHED_AT)
-    assert result.article is not None and result.extractor == "cnblogs" and not result.profile_missed
+    result = parse_page(
+        CNBLOGS_OLD_SKIN, "https://www.cnblogs.com/linjian/p/7", fetched_at=FETCHED_AT
+    )
+    assert (
+        result.article is not None and result.extractor == "cnblogs" and not result.profile_missed
+    )
     assert result.article.title == "旧皮肤下的文章"
     assert result.article.published == "2016-04-01T09:05:00+08:00"
 
@@ -71,22 +77,37 @@ def test_an_older_cnblogs_skin_uses_the_profile() -> None:
 def test_a_failed_require_falls_back_to_the_generic_layer() -> None:
     result = parse_page(CSDN_UNKNOWN, CSDN_URL, fetched_at=FETCHED_AT)
     assert result.profile == "csdn-blog" and result.profile_missed and result.extractor == "generic"
-    assert result.article is not None and result.article.body == f"{PARAGRAPH * 3}\n\n{PARAGRAPH * 2}"
+    assert (
+        result.article is not None and result.article.body == f"{PARAGRAPH * 3}\n\n{PARAGRAPH * 2}"
+    )
     assert result.article.field_sources.body == "generic"
 
 
 def test_a_page_without_title_markup_is_named_by_its_url() -> None:
     html = f"<html><body><div class='text'><p>{PARAGRAPH * 3}</p><p>{PARAGRAPH * 2}</p></div></body></html>"
-    result = parse_page(html, "https://news.example/2024/05/night-buses-return.html", fetched_at=FETCHED_AT, profiles=())
+    result = parse_page(
+        html,
+        "https://news.example/2024/05/night-buses-return.html",
+        fetched_at=FETCHED_AT,
+        profiles=(),
+    )
     assert result.article is not None and result.article.title == "Night buses return"
     assert result.article.field_sources.title == "generic"
 
 
-def test_the_spider_counts_misses_and_not_articles_by_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_spider_counts_misses_and_not_articles_by_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # the crawl state goes to ./archive of the test's own folder
     spider = make_spider()
-    listing = "<html><body><ul>" + "".join(
-        f"<li><h2><a href='/p/{i}'>第 {i} 篇文章的标题</a></h2><p>{PARAGRAPH}</p></li>" for i in range(4)) + "</ul></body></html>"
+    listing = (
+        "<html><body><ul>"
+        + "".join(
+            f"<li><h2><a href='/p/{i}'>第 {i} 篇文章的标题</a></h2><p>{PARAGRAPH}</p></li>"
+            for i in range(4)
+        )
+        + "</ul></body></html>"
+    )
     for url, html in ((CSDN_URL, CSDN_UNKNOWN), ("https://news.example/list", listing)):
         response = HtmlResponse(url=url, body=html.encode(), encoding="utf-8", request=Request(url))
         list(spider.parse_article(response))
@@ -98,7 +119,12 @@ def test_the_spider_counts_misses_and_not_articles_by_why(tmp_path: Path, monkey
 
 
 def _run(name: str, **misses: int) -> dict:
-    return {"run": name, "started": name, "stats": {f"profile_miss/{p}": n for p, n in misses.items()}, "sites": {}}
+    return {
+        "run": name,
+        "started": name,
+        "stats": {f"profile_miss/{p}": n for p, n in misses.items()},
+        "sites": {},
+    }
 
 
 def test_profile_misses_of_the_latest_run_are_reported_new_or_not() -> None:
@@ -106,7 +132,10 @@ def test_profile_misses_of_the_latest_run_are_reported_new_or_not() -> None:
     misses = {m.profile: m for m in profile_misses(runs)}
     assert (misses["cnblogs"].pages, misses["cnblogs"].new) == (6, True)
     assert (misses["wordpress"].pages, misses["wordpress"].new) == (4, False)
-    assert "Profile cnblogs missed on 6 pages of run 2; none in earlier runs" in misses["cnblogs"].message()
+    assert (
+        "Profile cnblogs missed on 6 pages of run 2; none in earlier runs"
+        in misses["cnblogs"].message()
+    )
     # A first run has nothing to compare with: listed, not new.
     [first] = profile_misses([_run("1", cnblogs=2)])
     assert not first.new
@@ -115,7 +144,13 @@ def test_profile_misses_of_the_latest_run_are_reported_new_or_not() -> None:
 
 def test_the_report_shows_profile_misses() -> None:
     runs = [_run("1"), _run("2", cnblogs=6)]
-    data = ReportData(archive="a", generated="now", fields=("title",), runs=runs, profile_misses=profile_misses(runs))
+    data = ReportData(
+        archive="a",
+        generated="now",
+        fields=("title",),
+        runs=runs,
+        profile_misses=profile_misses(runs),
+    )
     html = render(data)
     assert "Profile misses" in html and "Profile cnblogs missed on 6 pages of run 2" in html
 

@@ -42,7 +42,9 @@ def test_builtin_profiles_load_host_specific_first() -> None:
     names = [p.name for p in builtin_profiles()]
     assert set(names) == {"cnblogs", "csdn-blog", "csdn-mirror", "wordpress"}
     with_hosts = [bool(p.hosts) for p in builtin_profiles()]
-    assert with_hosts == sorted(with_hosts, reverse=True), "profiles naming hosts must be tried first"
+    assert with_hosts == sorted(with_hosts, reverse=True), (
+        "profiles naming hosts must be tried first"
+    )
 
 
 def test_a_complete_profile_loads() -> None:
@@ -77,11 +79,26 @@ def test_a_complete_profile_loads() -> None:
         (MINIMAL + "[article]\ntitel = 'h1'\n", "test.toml.article: unknown keys ['titel']"),
         ('[match]\nhost = ["a.test"]\n', "test.toml.match: unknown keys ['host']"),
         (MINIMAL + "[article]\ntitle = 'h1[[x'\n", "test.toml.article.title: bad selector 'h1[[x'"),
-        (MINIMAL + "[article]\ntitle = 'h1:no-such-class'\n", "test.toml.article.title: bad selector 'h1:no-such-class'"),
-        (MINIMAL + "[article]\nbody = 'div::text'\n", "test.toml.article.body: selector 'div::text' must select elements"),
-        (MINIMAL + "[listing]\narticle_links = 'h2 a'\n", "must select an attribute (e.g. `a::attr(href)`)"),
-        (MINIMAL + "[article]\ntags = [1, 2]\n", "test.toml.article.tags: expected a CSS selector or a list of them"),
-        ("timezone = 'Mars/Olympus'\n" + MINIMAL, "test.toml.timezone: expected an offset like +08:00 or a zone"),
+        (
+            MINIMAL + "[article]\ntitle = 'h1:no-such-class'\n",
+            "test.toml.article.title: bad selector 'h1:no-such-class'",
+        ),
+        (
+            MINIMAL + "[article]\nbody = 'div::text'\n",
+            "test.toml.article.body: selector 'div::text' must select elements",
+        ),
+        (
+            MINIMAL + "[listing]\narticle_links = 'h2 a'\n",
+            "must select an attribute (e.g. `a::attr(href)`)",
+        ),
+        (
+            MINIMAL + "[article]\ntags = [1, 2]\n",
+            "test.toml.article.tags: expected a CSS selector or a list of them",
+        ),
+        (
+            "timezone = 'Mars/Olympus'\n" + MINIMAL,
+            "test.toml.timezone: expected an offset like +08:00 or a zone",
+        ),
         ("timezone = '+8'\n" + MINIMAL, "test.toml.timezone"),
         ("[article]\ntitle = 'h1'\n", "test.toml.match: give hosts, a signature, or both"),
         ("name = 'Generic'\n" + MINIMAL, "test.toml.name"),
@@ -104,9 +121,15 @@ def test_duplicate_profile_names_are_refused(tmp_path: Path) -> None:
 
 
 def test_iana_timezone_dates_get_the_zone_offset() -> None:
-    p = profile('timezone = "Asia/Shanghai"\n' + MINIMAL + "[article]\ntitle = 'h1'\nbody = '#b'\npublished = 'span.d'\n")
+    p = profile(
+        'timezone = "Asia/Shanghai"\n'
+        + MINIMAL
+        + "[article]\ntitle = 'h1'\nbody = '#b'\npublished = 'span.d'\n"
+    )
     html = f"<html><body><h1>T</h1><span class=d>2024-09-27 10:20:31</span><div id=b><p>{'正文' * 50}</p></div></body></html>"
-    article = parse_page(html, "https://example.test/a", fetched_at=FETCHED_AT, profiles=(p,)).article
+    article = parse_page(
+        html, "https://example.test/a", fetched_at=FETCHED_AT, profiles=(p,)
+    ).article
     assert article is not None and article.published == "2024-09-27T10:20:31+08:00"
 
 
@@ -146,7 +169,11 @@ def test_find_profile_takes_the_first_that_matches() -> None:
 @pytest.mark.parametrize(
     "page, url, name",
     [
-        ("csdn-blog/article-142588338.html", "https://blog.csdn.net/u/article/details/142588338", "csdn-blog"),
+        (
+            "csdn-blog/article-142588338.html",
+            "https://blog.csdn.net/u/article/details/142588338",
+            "csdn-blog",
+        ),
         ("cnblogs/p-18434567.html", "https://www.cnblogs.com/linjian/p/18434567", "cnblogs"),
         # WordPress and the CSDN-mirror CMS are recognised by their markup on any host.
         ("wordpress/backups-mit-restic.html", "https://any-host.example/post/", "wordpress"),
@@ -180,7 +207,9 @@ tags = ["div.none a", "div.alt-tags a", "div.tags a"]
 body = ["#none", "#b"]
 """
     )
-    article = parse_page(FIRST_MATCH, "https://example.test/a", fetched_at=FETCHED_AT, profiles=(p,)).article
+    article = parse_page(
+        FIRST_MATCH, "https://example.test/a", fetched_at=FETCHED_AT, profiles=(p,)
+    ).article
     assert article is not None
     assert article.title == "Second title"
     assert article.published == "2024-09-28T09:14:07"
@@ -199,7 +228,9 @@ MOVED_BODY = """<html lang="zh-cn"><head><title>新模板 - 林间小径 - 博�
 <p>{p}</p><p>{p}</p><p>{p}</p>
 </article>
 <div class="postDesc">posted @ <span id="post-date">2024-09-27 10:20</span> <a href="https://www.cnblogs.com/linjian">林间小径</a></div>
-</div></div></body></html>""".replace("{p}", "博客园改版之后，正文换到了一个新的容器里，旧的选择器找不到任何文字。" * 3)
+</div></div></body></html>""".replace(
+    "{p}", "博客园改版之后，正文换到了一个新的容器里，旧的选择器找不到任何文字。" * 3
+)
 MOVED_URL = "https://www.cnblogs.com/linjian/p/1"
 
 
@@ -211,17 +242,24 @@ def test_a_profile_without_a_body_falls_back_to_the_generic_layer() -> None:
     assert "博客园改版之后" in article.body
     # Fields the profile still finds keep coming from it.
     assert article.title == "新模板下的文章" and article.field_sources.title == "profile"
-    assert article.published == "2024-09-27T10:20:00+08:00" and article.field_sources.published == "profile"
+    assert (
+        article.published == "2024-09-27T10:20:00+08:00"
+        and article.field_sources.published == "profile"
+    )
     assert article.field_sources.body == "generic"
 
 
-def test_the_spider_counts_profile_misses_by_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_spider_counts_profile_misses_by_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # the crawl state goes to ./archive of the test's own folder
     crawler = get_crawler(ArticlesSpider, settings_dict=project_settings())
     crawler.stats = MemoryStatsCollector(crawler)
     spider = ArticlesSpider.from_crawler(crawler)
     crawler.spider = spider
-    response = HtmlResponse(url=MOVED_URL, body=MOVED_BODY.encode(), encoding="utf-8", request=Request(MOVED_URL))
+    response = HtmlResponse(
+        url=MOVED_URL, body=MOVED_BODY.encode(), encoding="utf-8", request=Request(MOVED_URL)
+    )
     out = list(spider.parse_article(response))
     assert len(out) == 1 and out[0].extractor == "generic"
     assert crawler.stats.get_value("archiver/profile_miss/cnblogs") == 1
@@ -238,7 +276,9 @@ BODY_ZH = "这是一段足够长的中文正文，通用层会把它当作文章
 
 def generic_sources(lang: str = "", meta: str = "", body: str = BODY_EN) -> dict[str, str | None]:
     html = GENERIC_PAGE.format(lang=lang, meta=meta, p=body)
-    article = parse_page(html, "https://plain.example/a", fetched_at=FETCHED_AT, profiles=()).article
+    article = parse_page(
+        html, "https://plain.example/a", fetched_at=FETCHED_AT, profiles=()
+    ).article
     assert article is not None
     return article_to_dict(article)["field_sources"]
 
@@ -268,7 +308,17 @@ def test_field_sources_credit_the_metadata_layer() -> None:
     )
     sources = generic_sources(' lang="en"', meta)
     expected = dict.fromkeys(
-        ("title", "published", "author", "tags", "description", "canonical_url", "breadcrumb", "language"), "metadata"
+        (
+            "title",
+            "published",
+            "author",
+            "tags",
+            "description",
+            "canonical_url",
+            "breadcrumb",
+            "language",
+        ),
+        "metadata",
     )
     assert {k: sources[k] for k in expected} == expected
     assert sources["body"] == "generic"
@@ -276,11 +326,15 @@ def test_field_sources_credit_the_metadata_layer() -> None:
 
 def test_schema_pins_field_source_values() -> None:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    golden = json.loads((FIXTURES / "csdn-blog" / "article-142588338.article.json").read_text(encoding="utf-8"))
+    golden = json.loads(
+        (FIXTURES / "csdn-blog" / "article-142588338.article.json").read_text(encoding="utf-8")
+    )
     record = golden["expected"]
     jsonschema.validate(record, schema)
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({**record, "field_sources": {**record["field_sources"], "title": "guess"}}, schema)
+        jsonschema.validate(
+            {**record, "field_sources": {**record["field_sources"], "title": "guess"}}, schema
+        )
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**record, "field_sources": {"title": "profile"}}, schema)
 
@@ -289,7 +343,9 @@ def test_schema_pins_field_source_values() -> None:
 def markdown(body: str, skip_css: str = "") -> str:
     root = Selector(text=f"<html><body><div id=root>{body}</div></body></html>").css("#root")[0]
     skip = {n.root for n in root.css(skip_css)} if skip_css else set()
-    return render_body(root.root, skip, lambda href: urljoin("https://site.test/a/b.html", href)).markdown
+    return render_body(
+        root.root, skip, lambda href: urljoin("https://site.test/a/b.html", href)
+    ).markdown
 
 
 def test_markdown_headings_paragraphs_and_inline_markup() -> None:
@@ -321,7 +377,10 @@ def test_markdown_code_blocks_keep_language_and_whitespace() -> None:
         "<pre><code>has ``` inside</code></pre>",
         skip_css="ul.pre-numbering",
     )
-    assert md == "```java\nif (a) {\n    b();\n}\n```\n\n```bash\nls -la\n```\n\n````\nhas ``` inside\n````"
+    assert (
+        md
+        == "```java\nif (a) {\n    b();\n}\n```\n\n```bash\nls -la\n```\n\n````\nhas ``` inside\n````"
+    )
 
 
 def test_markdown_tables_and_blockquotes() -> None:
@@ -337,12 +396,16 @@ def test_markdown_tables_and_blockquotes() -> None:
 
 
 def test_markdown_escapes_text_that_would_read_as_markup() -> None:
-    md = markdown("<p># not a heading</p><p>1. not a list</p><p>2 * 3 * 4 and snake_case and [x](y)</p>")
+    md = markdown(
+        "<p># not a heading</p><p>1. not a list</p><p>2 * 3 * 4 and snake_case and [x](y)</p>"
+    )
     assert md == "\\# not a heading\n\n1\\. not a list\n\n2 \\* 3 \\* 4 and snake_case and [x\\](y)"
 
 
 def test_golden_markdown_of_a_csdn_page_has_no_line_numbers() -> None:
-    golden = json.loads((FIXTURES / "csdn-blog" / "article-142588338.article.json").read_text(encoding="utf-8"))
+    golden = json.loads(
+        (FIXTURES / "csdn-blog" / "article-142588338.article.json").read_text(encoding="utf-8")
+    )
     md = golden["expected"]["body_markdown"]
     assert "```java\n@Component\npublic class RedisLock {" in md
     assert "\n1\n2\n3" not in md and "登录后复制" not in md and "文章目录" not in md
@@ -364,7 +427,9 @@ OTHER_THEME = """<html lang="en"><head><title>Why we moved to Restic - Home Lab<
 <main><h1 class="headline">Why we moved to Restic</h1>
 <div class="story-text"><p>{p}</p><p>{p}</p><p>{p}</p></div></main>
 <footer>© Home Lab</footer></body></html>""".replace(
-    "{p}", "Restic deduplicates every snapshot, so a nightly backup of the whole server takes minutes. " * 3
+    "{p}",
+    "Restic deduplicates every snapshot, so a nightly backup of the whole server takes minutes. "
+    * 3,
 )
 
 
@@ -376,11 +441,15 @@ def test_a_wordpress_post_in_another_theme_falls_back_to_the_generic_layer() -> 
     assert "Home Lab" not in result.article.body
 
 
-@pytest.mark.parametrize("body_class", ["home blog", "archive category", "search search-results", "error404"])
+@pytest.mark.parametrize(
+    "body_class", ["home blog", "archive category", "search search-results", "error404"]
+)
 def test_wordpress_pages_that_are_not_posts_are_rejected(body_class: str) -> None:
     page = OTHER_THEME.replace("post-template-default single single-post postid-7", body_class)
     result = parse_page(page, "https://lab.example/page/2/", fetched_at=FETCHED_AT)
-    assert result.article is None and result.reason == "not_article" and result.profile == "wordpress"
+    assert (
+        result.article is None and result.reason == "not_article" and result.profile == "wordpress"
+    )
 
 
 def test_reject_is_checked_like_every_selector() -> None:

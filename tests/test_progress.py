@@ -23,8 +23,13 @@ PAGES = sum(1 for p in SITE.rglob("*") if p.suffix in (".html", ".htm"))
 def parse_on_a_terminal(out: Path) -> tuple[int, str, str]:
     """`python -m archiver parse` with stderr on a pseudo-terminal (as in a shell), stdout piped."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "archiver", "parse", str(SITE), "-o", str(out)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archiver", "parse", str(SITE), "-o", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        stdin=subprocess.DEVNULL,
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -47,16 +52,26 @@ def test_parse_shows_a_bar_on_a_terminal(tmp_path: Path) -> None:
     assert stdout == ""
     pages, articles = re.search(r"parsed (\d+) pages: (\d+) articles", terminal).groups()  # type: ignore[union-attr]
     assert int(pages) == PAGES
-    final = re.findall(r"(\d+) pages · [\d.]+ pages/s · (\d+) articles · (\d+) skipped · (\d+) failed", terminal)
+    final = re.findall(
+        r"(\d+) pages · [\d.]+ pages/s · (\d+) articles · (\d+) skipped · (\d+) failed", terminal
+    )
     assert final and final[-1] == (pages, articles, str(PAGES - int(articles)), "0")
     # The skip reason is on a line of its own: the bar's line was cleared before it.
-    assert re.search(r"\x1b\[Kskipped \S*about\.html: not_article \(profile_reject\)\r?\n", terminal), terminal
+    assert re.search(
+        r"\x1b\[Kskipped \S*about\.html: not_article \(profile_reject\)\r?\n", terminal
+    ), terminal
     assert CLEAR_LINE in terminal
 
 
 def test_parse_is_quiet_in_a_pipe(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "archiver", "parse", str(SITE), "-o", str(tmp_path / "o.jsonl")],
-                          cwd=ROOT, check=False, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "archiver", "parse", str(SITE), "-o", str(tmp_path / "o.jsonl")],
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0
     assert "pages/s" not in proc.stderr and "\r" not in proc.stderr and "\x1b" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -69,7 +84,9 @@ def test_bar_rate_and_forced_modes() -> None:
     bar = ProgressBar(stream, enabled=True)
     bar.started -= 2.0  # as if two seconds had passed
     bar.update(10, written=7, skipped=2, failed=1)
-    assert re.fullmatch(r"\r\x1b\[K10 pages · 5\.\d pages/s · 7 articles · 2 skipped · 1 failed", stream.getvalue())
+    assert re.fullmatch(
+        r"\r\x1b\[K10 pages · 5\.\d pages/s · 7 articles · 2 skipped · 1 failed", stream.getvalue()
+    )
     bar.close()
     assert stream.getvalue().endswith("failed\n")
     quiet = io.StringIO()
@@ -77,18 +94,32 @@ def test_bar_rate_and_forced_modes() -> None:
     assert quiet.getvalue() == ""
 
 
-def test_crawl_logs_progress_with_archived_and_failed(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+def test_crawl_logs_progress_with_archived_and_failed(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
     from scrapy.statscollectors import MemoryStatsCollector
     from scrapy.utils.test import get_crawler
 
     stats = MemoryStatsCollector(get_crawler())
-    for key, value in {"response_received_count": 30, "archiver/archived": 20, "archiver/dropped/duplicate_url": 3,
-                       "archiver/skipped/not_article": 2, "archiver/failed/http_404": 4, "archiver/failed/Timeout": 1}.items():
+    for key, value in {
+        "response_received_count": 30,
+        "archiver/archived": 20,
+        "archiver/dropped/duplicate_url": 3,
+        "archiver/skipped/not_article": 2,
+        "archiver/failed/http_404": 4,
+        "archiver/failed/Timeout": 1,
+    }.items():
         stats.set_value(key, value)
     summary = CrawlSummary(stats, tmp_path, "run", progress_interval=30.0)
     summary.pages_before = 10
     with caplog.at_level(logging.INFO, logger="archiver.crawl.extensions"):
         summary.log_progress()
-    assert "Progress: 30 pages (40 pages/min), 20 archived, 3 dropped, 2 skipped, 5 failed" in caplog.text
+    assert (
+        "Progress: 30 pages (40 pages/min), 20 archived, 3 dropped, 2 skipped, 5 failed"
+        in caplog.text
+    )
     assert summary.pages_before == 30
-    assert progress_line({}, 0, 60) == "Progress: 0 pages (0 pages/min), 0 archived, 0 dropped, 0 skipped, 0 failed"
+    assert (
+        progress_line({}, 0, 60)
+        == "Progress: 0 pages (0 pages/min), 0 archived, 0 dropped, 0 skipped, 0 failed"
+    )

@@ -40,13 +40,25 @@ def published(html: str, url: str = URL, profiles: tuple = ()) -> tuple[str | No
     "header, expected",
     [
         ("<div class='info'>发布时间：2021-03-14 09:30</div>", "2021-03-14T09:30:00"),
-        ("<div class='info'><span>来源：港城日报</span><span>时间：2021年03月14日</span></div>", "2021-03-14"),
+        (
+            "<div class='info'><span>来源：港城日报</span><span>时间：2021年03月14日</span></div>",
+            "2021-03-14",
+        ),
         ("<p class='meta'><time>2021-03-14 09:30</time> · 作者：林一舟</p>", "2021-03-14T09:30:00"),
         ("<div>Veröffentlicht am 6.10.2023, 14:05 Uhr</div>", "2023-10-06T14:05:00"),
         ("<p class='byline'>Von Maria Chen · 3. Mai 2024</p>", "2024-05-03"),
-        ("<p>Hamburg, 2. November 2021 – Die Reederei kündigte am Montag an, dass sie ab Oktober fährt.</p>", "2021-11-02"),
-        ("<div class='meta'><span>By Ann Berg</span> <span>2 days ago</span></div>", None),  # a bare age: a teaser's too
-        ("<div class='meta'>Posted 2 days ago by Ann Berg</div>", "2024-09-28"),  # labelled: resolved at the fetch
+        (
+            "<p>Hamburg, 2. November 2021 – Die Reederei kündigte am Montag an, dass sie ab Oktober fährt.</p>",
+            "2021-11-02",
+        ),
+        (
+            "<div class='meta'><span>By Ann Berg</span> <span>2 days ago</span></div>",
+            None,
+        ),  # a bare age: a teaser's too
+        (
+            "<div class='meta'>Posted 2 days ago by Ann Berg</div>",
+            "2024-09-28",
+        ),  # labelled: resolved at the fetch
     ],
 )
 def test_the_dateline_beside_the_headline(header: str, expected: str | None) -> None:
@@ -68,13 +80,18 @@ def test_the_time_nearest_the_headline_beats_a_related_posts_earlier_in_the_page
 @pytest.mark.parametrize(
     "header, expected",
     [
-        ("<p class='date'>Written: 2023-11-07 15:03 / Updated: 2023-11-08 09:30</p>", "2023-11-07T15:03:00"),
+        (
+            "<p class='date'>Written: 2023-11-07 15:03 / Updated: 2023-11-08 09:30</p>",
+            "2023-11-07T15:03:00",
+        ),
         ("<p>Letzte Änderung: 31.10.2023 - 14:49 Erschienen am: 01.11.2023</p>", "2023-11-01"),
         ("<span class='entry-date updated'>5. November 2021</span>", "2021-11-05"),  # the only date
         ("<span>Aktualisiert am 17.01.2021</span>", "2021-01-17"),  # a revision's: better than none
     ],
 )
-def test_a_revision_date_is_not_the_publication_date_unless_alone(header: str, expected: str) -> None:
+def test_a_revision_date_is_not_the_publication_date_unless_alone(
+    header: str, expected: str
+) -> None:
     assert published(*page(header=header))[0] == expected
 
 
@@ -83,7 +100,10 @@ def test_modified_metadata_is_not_read_and_a_zero_timestamp_is_refused() -> None
         "<meta property='article:modified_time' content='2024-01-05T10:00:00Z'>"
         '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "1970-01-01T00:00:00Z"}</script>'
     )
-    assert published(*page(head=head, header="<time datetime='2021-03-14'>14 March</time>")) == ("2021-03-14", "generic")
+    assert published(*page(head=head, header="<time datetime='2021-03-14'>14 March</time>")) == (
+        "2021-03-14",
+        "generic",
+    )
 
 
 def test_the_json_ld_article_date_in_a_cdata_section() -> None:
@@ -97,9 +117,9 @@ def test_metadata_that_disagrees_is_settled_by_the_date_shown() -> None:
         "<meta property='article:published_time' content='2015-12-11T14:28:34Z'>"
         '<script type="application/ld+json">{"@type": "BlogPosting", "datePublished": "2015-10-15T02:19:15Z"}</script>'
     )
-    assert published(*page(head=head, header="<p><a href='/x'>Oct 15, 2015</a> · 18 min read</p>"))[0] == (
-        "2015-10-15T02:19:15+00:00"
-    )
+    assert published(*page(head=head, header="<p><a href='/x'>Oct 15, 2015</a> · 18 min read</p>"))[
+        0
+    ] == ("2015-10-15T02:19:15+00:00")
 
 
 def test_a_utc_time_is_given_in_the_zone_the_page_writes_its_times_in() -> None:
@@ -134,12 +154,17 @@ def test_the_urls_date_when_the_page_shows_none(url: str, expected: str | None) 
     [
         ('var ct = "1615680000";', "2021-03-14T08:00:00+08:00"),  # WeChat: a unix time
         ('var publish_time = "2021-03-14" || "";', "2021-03-14"),
-        ('window.__STATE__ = {"article": {"publishedAt": "2022-01-31T15:58:43+01:00"}};', "2022-01-31T15:58:43+01:00"),
+        (
+            'window.__STATE__ = {"article": {"publishedAt": "2022-01-31T15:58:43+01:00"}};',
+            "2022-01-31T15:58:43+01:00",
+        ),
     ],
 )
 def test_a_date_only_an_inline_script_holds(script: str, expected: str) -> None:
     # WeChat's visible date is filled in by a script: the page itself holds it only there.
-    profile = parse_profile('timezone = "Asia/Shanghai"\n[match]\nhosts = ["mp.example.com"]\n', "t.toml", "wx")
+    profile = parse_profile(
+        'timezone = "Asia/Shanghai"\n[match]\nhosts = ["mp.example.com"]\n', "t.toml", "wx"
+    )
     html, _ = page(after=f"<script>{script}</script>", url="https://mp.example.com/s/AbCdEf")
     assert published(html, "https://mp.example.com/s/AbCdEf", (profile,))[0] == expected
 
@@ -151,7 +176,11 @@ def test_the_articles_metadata_beats_a_templates_date_selector() -> None:
         "t.toml",
         "cms",
     )
-    related = "<div class='related'><time class='entry-date' datetime='2023-11-08'>Nov 8</time></div>"
-    html, url = page(head="<meta property='article:published_time' content='2023-11-06T08:00:15-08:00'>")
+    related = (
+        "<div class='related'><time class='entry-date' datetime='2023-11-08'>Nov 8</time></div>"
+    )
+    html, url = page(
+        head="<meta property='article:published_time' content='2023-11-06T08:00:15-08:00'>"
+    )
     html = html.replace(SIDEBAR, related)
     assert published(html, url, (profile,)) == ("2023-11-06T08:00:15-08:00", "metadata")

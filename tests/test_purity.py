@@ -16,7 +16,9 @@ def test_extract_sources_do_not_import_scrapy() -> None:
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
             if isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            assert not any(n.split(".")[0] == "scrapy" for n in names), f"{path.name} imports scrapy"
+            assert not any(n.split(".")[0] == "scrapy" for n in names), (
+                f"{path.name} imports scrapy"
+            )
 
 
 def test_parse_article_runs_without_loading_scrapy() -> None:

@@ -16,7 +16,9 @@ RECORDS = [c.expected for c in golden.cases(FIXTURES) if c.kind == "article" and
 
 
 def test_committed_schema_is_current() -> None:
-    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), "run: python -m archiver schema"
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), (
+        "run: python -m archiver schema"
+    )
 
 
 def test_schema_is_valid_draft_2020_12() -> None:
@@ -34,4 +36,6 @@ def test_schema_rejects_a_broken_record() -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, SCHEMA)
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({**RECORDS[0], "toc": [{"level": "1", "text": "x", "anchor": None}]}, SCHEMA)
+        jsonschema.validate(
+            {**RECORDS[0], "toc": [{"level": "1", "text": "x", "anchor": None}]}, SCHEMA
+        )

@@ -105,7 +105,12 @@ def test_ipv6_forms_carrying_ipv4_are_judged_by_it(address: str, reason: str | N
     assert url_refusal(f"http://[{address}]:8080/x") == reason
     # A host name resolving to the same address is refused alike (zone ids exist only in URLs).
     if "%" not in address:
-        assert url_refusal("http://rebind.example.test/", ["93.184.216.34", address.replace("%25", "%")]) == reason
+        assert (
+            url_refusal(
+                "http://rebind.example.test/", ["93.184.216.34", address.replace("%25", "%")]
+            )
+            == reason
+        )
 
 
 @pytest.mark.parametrize(
@@ -120,7 +125,9 @@ def test_ipv6_forms_carrying_ipv4_are_judged_by_it(address: str, reason: str | N
         (["64:ff9b::a9fe:a9fe"], "metadata"),
     ],
 )
-def test_host_names_are_judged_by_what_they_resolve_to(addresses: list[str], reason: str | None) -> None:
+def test_host_names_are_judged_by_what_they_resolve_to(
+    addresses: list[str], reason: str | None
+) -> None:
     assert url_refusal("http://rebind.example.test/", addresses) == reason
 
 
@@ -177,7 +184,9 @@ def test_guard_lets_the_named_site_through_and_caps_its_size() -> None:
     ],
 )
 def test_guard_refuses_and_counts(url: str, reason: str) -> None:
-    guard = _guard({"localhost": ["127.0.0.1"], "2130706433": ["127.0.0.1"], "rebind.test": ["192.168.0.10"]})
+    guard = _guard(
+        {"localhost": ["127.0.0.1"], "2130706433": ["127.0.0.1"], "rebind.test": ["192.168.0.10"]}
+    )
     with pytest.raises(RefusedRequest) as refused:
         _run(guard, url)
     assert refused.value.reason == reason and isinstance(refused.value, IgnoreRequest)
@@ -185,7 +194,9 @@ def test_guard_refuses_and_counts(url: str, reason: str) -> None:
 
 
 def test_guard_allows_private_hosts_from_the_setting() -> None:
-    guard = _guard({"wiki.corp": ["10.3.0.7"]}, ARCHIVER_ALLOWED_PRIVATE_HOSTS=["wiki.corp", "192.168.0.0/24"])
+    guard = _guard(
+        {"wiki.corp": ["10.3.0.7"]}, ARCHIVER_ALLOWED_PRIVATE_HOSTS=["wiki.corp", "192.168.0.0/24"]
+    )
     _run(guard, "http://wiki.corp/page.html")
     _run(guard, "http://192.168.0.20/page.html")
     with pytest.raises(RefusedRequest):
@@ -196,19 +207,33 @@ def test_guard_allows_private_hosts_from_the_setting() -> None:
     ("named", "url", "reason"),
     [
         ("http://127.0.0.1:8000/", "http://127.0.0.1:8000/news/1.html", None),
-        ("http://127.0.0.1:8000/", "https://127.0.0.1:8000/x", None),  # the port, whatever the scheme
-        ("http://127.0.0.1:8000/", "http://127.0.0.1:6379/", "loopback"),  # not every port of the host
+        (
+            "http://127.0.0.1:8000/",
+            "https://127.0.0.1:8000/x",
+            None,
+        ),  # the port, whatever the scheme
+        (
+            "http://127.0.0.1:8000/",
+            "http://127.0.0.1:6379/",
+            "loopback",
+        ),  # not every port of the host
         ("http://127.0.0.1:8000/", "http://127.0.0.1/", "loopback"),
         ("http://127.0.0.1:8000/", "http://[::ffff:127.0.0.1]:8000/", "loopback"),
         ("http://10.0.0.5/", "http://10.0.0.5:80/a", None),  # no port: the scheme's
         ("http://10.0.0.5/", "https://10.0.0.5/a", "private"),
-        ("https://[fd00::5]/", "https://[fd00:0::5]:443/a", None),  # an IP by value, not by spelling
+        (
+            "https://[fd00::5]/",
+            "https://[fd00:0::5]:443/a",
+            None,
+        ),  # an IP by value, not by spelling
         ("https://[fd00::5]/", "http://[fd00::5]:8443/", "private"),
         ("http://intranet.test:8080/", "http://intranet.test:8080/a", None),
         ("http://intranet.test:8080/", "http://intranet.test:22/", "private"),
     ],
 )
-def test_a_named_url_allows_its_host_on_its_own_port_only(named: str, url: str, reason: str | None) -> None:
+def test_a_named_url_allows_its_host_on_its_own_port_only(
+    named: str, url: str, reason: str | None
+) -> None:
     guard = _guard({"intranet.test": ["10.0.0.9"]})
     guard.crawler.spider.named_urls = (named,)  # type: ignore[union-attr]
     if reason is None:
@@ -253,7 +278,10 @@ def test_unresolvable_host_is_left_to_fail_as_usual() -> None:
 def test_failure_reasons() -> None:
     request = Request("http://a.test/")
     assert failure_reason(Failure(RefusedRequest("private", request.url))) == "refused"
-    assert failure_reason(Failure(HttpError(Response(request.url, status=404, request=request)))) == "http_404"
+    assert (
+        failure_reason(Failure(HttpError(Response(request.url, status=404, request=request))))
+        == "http_404"
+    )
     wire = "Received 2000000 bytes which is larger than download max size (1000000) in request <GET x>."
     assert failure_reason(Failure(RuntimeError(wire))) == "too_large"
     inflated = "Ignored response <200 x> because its body (5 B compressed, 9 B decompressed so far) exceeded DOWNLOAD_MAXSIZE (8 B)"
@@ -265,7 +293,10 @@ def test_caps_are_settings_whose_defaults_are_the_library_defaults() -> None:
     assert limits_from_settings(Settings(project_settings())) == DEFAULT_LIMITS
     assert limits_from_settings(Settings(project_settings(ARCHIVER_MAX_LINKS=5))).max_links == 5
     # Scrapy's own stop still counts when it is the smaller one.
-    assert limits_from_settings(Settings(project_settings(DOWNLOAD_MAXSIZE=1000))).max_page_bytes == 1000
+    assert (
+        limits_from_settings(Settings(project_settings(DOWNLOAD_MAXSIZE=1000))).max_page_bytes
+        == 1000
+    )
 
 
 def test_no_download_handler_for_other_schemes() -> None:
@@ -275,7 +306,21 @@ def test_no_download_handler_for_other_schemes() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["../../etc/passwd", "/etc/passwd", "..", ".", "", "a\x00b", "a/b\\c", "C:\\x", "．．／x", "CON", "nul.txt", "x" * 500]
+    "name",
+    [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "..",
+        ".",
+        "",
+        "a\x00b",
+        "a/b\\c",
+        "C:\\x",
+        "．．／x",
+        "CON",
+        "nul.txt",
+        "x" * 500,
+    ],
 )
 def test_safe_component_never_makes_a_path(name: str, tmp_path: Path) -> None:
     part = safe_component(name)
@@ -287,22 +332,40 @@ def test_safe_component_never_makes_a_path(name: str, tmp_path: Path) -> None:
 
 
 def test_safe_component_keeps_safe_names_and_separates_unsafe_ones() -> None:
-    assert safe_component("articles-20240930T080000Z-host-123") == "articles-20240930T080000Z-host-123"
+    assert (
+        safe_component("articles-20240930T080000Z-host-123") == "articles-20240930T080000Z-host-123"
+    )
     assert safe_component("例子.测试") == "例子.测试"
     assert safe_component("a/b") != safe_component("a_b")
 
 
 def test_no_shell_is_ever_given_a_url_or_file_name() -> None:
     """archiver/ runs no subprocess and no shell: nothing to inject a URL or file name into."""
-    banned_calls = {("os", "system"), ("os", "popen"), ("os", "execl"), ("os", "execv"), ("os", "spawnl")}
+    banned_calls = {
+        ("os", "system"),
+        ("os", "popen"),
+        ("os", "execl"),
+        ("os", "execv"),
+        ("os", "spawnl"),
+    }
     for path in (ROOT / "archiver").rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
-                assert not {"subprocess", "pty", "commands"} & {n.split(".")[0] for n in names}, path
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
-                assert (node.func.value.id, node.func.attr) not in banned_calls, f"{path}:{node.lineno}"
+                names = [a.name for a in node.names] + (
+                    [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+                )
+                assert not {"subprocess", "pty", "commands"} & {n.split(".")[0] for n in names}, (
+                    path
+                )
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+            ):
+                assert (node.func.value.id, node.func.attr) not in banned_calls, (
+                    f"{path}:{node.lineno}"
+                )
             if isinstance(node, ast.keyword) and node.arg == "shell":
                 raise AssertionError(f"{path}:{node.value.lineno} passes shell=")
 
@@ -313,6 +376,9 @@ def test_sitemaps_and_feeds_do_not_expand_xml_entities() -> None:
 
     laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
     bomb = f'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY l0 "lol">{laughs}<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-    sitemap = bomb + '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://a.test/p&l9;&x;</loc></url></urlset>'
+    sitemap = (
+        bomb
+        + '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://a.test/p&l9;&x;</loc></url></urlset>'
+    )
     found = parse_discovery(sitemap.encode(), "https://a.test/sitemap.xml")
     assert all(len(entry.url) < 100 and "root:" not in entry.url for entry in found.entries)

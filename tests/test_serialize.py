@@ -22,15 +22,24 @@ def stdlib_line(data: object) -> bytes:
 
 def test_every_code_point_is_written_as_the_stdlib_writes_it() -> None:
     text = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
-    record = {"text": text, "ints": [0, -1, 2**63 - 1], "flags": [True, False, None], "nested": {"k": []}}
+    record = {
+        "text": text,
+        "ints": [0, -1, 2**63 - 1],
+        "flags": [True, False, None],
+        "nested": {"k": []},
+    }
     assert json_line(record) == stdlib_line(record)
 
 
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=20,
-))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
 def test_any_json_value_matches_the_stdlib(value: object) -> None:
     assert json_line({"v": value}) == stdlib_line({"v": value})
 

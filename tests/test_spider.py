@@ -33,9 +33,13 @@ def make_spider(**kwargs: str) -> ArticlesSpider:
     return spider
 
 
-def response(path: str, body: bytes, url: str | None = None, meta: dict | None = None) -> HtmlResponse:
+def response(
+    path: str, body: bytes, url: str | None = None, meta: dict | None = None
+) -> HtmlResponse:
     url = url or BASE + path
-    return HtmlResponse(url=url, body=body, headers={"Content-Type": "text/html"}, request=Request(url, meta=meta))
+    return HtmlResponse(
+        url=url, body=body, headers={"Content-Type": "text/html"}, request=Request(url, meta=meta)
+    )
 
 
 def archived_everything(spider: ArticlesSpider, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +62,11 @@ def test_listing_yields_articles_once_then_next_page() -> None:
 
 def test_article_page_yields_the_record() -> None:
     spider = make_spider()
-    out = list(spider.parse_article(response("news/2024092701.html", (SITE / "news" / "2024092701.html").read_bytes())))
+    out = list(
+        spider.parse_article(
+            response("news/2024092701.html", (SITE / "news" / "2024092701.html").read_bytes())
+        )
+    )
     assert len(out) == 1 and isinstance(out[0], Article)
     assert out[0].title == "基于人类反馈的强化学习概述"
     assert out[0].url == BASE + "news/2024092701.html"
@@ -73,7 +81,9 @@ def test_not_article_is_counted_not_yielded() -> None:
     assert spider.crawler.stats.get_value("archiver/not_article/profile_reject") == 1
 
 
-def test_parse_error_is_logged_with_url_and_counted(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_parse_error_is_logged_with_url_and_counted(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     spider = make_spider()
 
     def boom(*args: object, **kwargs: object) -> None:
@@ -107,27 +117,42 @@ def test_bad_start_url_fails_at_start_with_a_message(bad: str) -> None:
 
 
 def test_several_start_urls_and_unknown_argument() -> None:
-    assert SpiderArgs.parse(start_url="http://a.test/, https://b.test/x").start_urls == ("http://a.test/", "https://b.test/x")
+    assert SpiderArgs.parse(start_url="http://a.test/, https://b.test/x").start_urls == (
+        "http://a.test/",
+        "https://b.test/x",
+    )
     with pytest.raises(UsageError, match="unknown spider argument"):
         SpiderArgs.parse(start_urls="http://a.test/")
 
 
-def test_listing_stop_is_counted_and_logged_with_the_listing_url(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_listing_stop_is_counted_and_logged_with_the_listing_url(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     spider = make_spider()
     archived_everything(spider, monkeypatch)
     caplog.set_level(logging.INFO)
     # LISTING_STOP_AFTER_KNOWN_PAGES = 2: the page before was known too.
-    page = response("news/list_2.html", (SITE / "news" / "list_2.html").read_bytes(), meta={KNOWN_STREAK: 1})
+    page = response(
+        "news/list_2.html", (SITE / "news" / "list_2.html").read_bytes(), meta={KNOWN_STREAK: 1}
+    )
     assert list(spider.parse_listing(page)) == []
     assert spider.crawler.stats.get_value("archiver/listing_stopped_early") == 1
-    stops = [r for r in caplog.records if r.levelno == logging.INFO and "Stopped paging" in r.getMessage()]
+    stops = [
+        r
+        for r in caplog.records
+        if r.levelno == logging.INFO and "Stopped paging" in r.getMessage()
+    ]
     assert len(stops) == 1 and BASE + "news/list_2.html" in stops[0].getMessage()
 
 
 def test_old_sitemap_entries_are_logged_once_per_sitemap(caplog: pytest.LogCaptureFixture) -> None:
     spider = make_spider(sitemap_url=BASE + "sitemap.xml", since="2024-09-25")
     caplog.set_level(logging.INFO)
-    sitemap = XmlResponse(url=BASE + "sitemap.xml", body=(SITE / "sitemap.xml").read_bytes(), request=Request(BASE + "sitemap.xml"))
+    sitemap = XmlResponse(
+        url=BASE + "sitemap.xml",
+        body=(SITE / "sitemap.xml").read_bytes(),
+        request=Request(BASE + "sitemap.xml"),
+    )
     out = list(spider.parse_sitemap(sitemap))
     # 2024-09-25T10:00+08:00 and later, and the entry without <lastmod>.
     assert len(out) == 4 and all(r.callback == spider.parse_article for r in out)
@@ -140,7 +165,11 @@ def test_old_sitemap_entries_are_logged_once_per_sitemap(caplog: pytest.LogCaptu
 def test_sitemap_without_old_entries_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
     spider = make_spider(sitemap_url=BASE + "sitemap.xml")
     caplog.set_level(logging.INFO)
-    sitemap = XmlResponse(url=BASE + "sitemap.xml", body=(SITE / "sitemap.xml").read_bytes(), request=Request(BASE + "sitemap.xml"))
+    sitemap = XmlResponse(
+        url=BASE + "sitemap.xml",
+        body=(SITE / "sitemap.xml").read_bytes(),
+        request=Request(BASE + "sitemap.xml"),
+    )
     assert len(list(spider.parse_sitemap(sitemap))) == 15
     assert "last modified before" not in caplog.text
 

@@ -71,11 +71,14 @@ def test_a_suite_of_bags_averages_each_of_p_r_f1_over_pages() -> None:
 # -- with / without -----------------------------------------------------------------------
 def test_with_and_without_strings_count_after_collapsing_whitespace() -> None:
     body = "The  council voted\non Tuesday. Read more: subscribe now"
-    scored = with_without_page(body, ["council voted on Tuesday", "night buses"],
-                               ["subscribe now", "Cookie settings"])
+    scored = with_without_page(
+        body, ["council voted on Tuesday", "night buses"], ["subscribe now", "Cookie settings"]
+    )
     assert scored.checks == (1, 1, 1, 1)  # tp, fp, fn, tn
     assert (scored.precision, scored.recall, scored.passed) == (0.5, 0.5, False)
-    assert with_without_page("alpha beta", ["alpha"], ["beta"]).passed is False, "a kept without fails the page"
+    assert with_without_page("alpha beta", ["alpha"], ["beta"]).passed is False, (
+        "a kept without fails the page"
+    )
     assert with_without_page("alpha", ["alpha"], ["beta"]).passed is True
 
 
@@ -86,8 +89,10 @@ def test_an_empty_body_misses_every_with_and_holds_no_without() -> None:
 
 
 def test_checks_are_summed_over_the_suite_and_passing_pages_counted() -> None:
-    pages = [with_without_page("alpha beta", ["alpha"], ["gamma"]),  # tp 1, tn 1: passes
-             with_without_page("gamma", ["alpha", "beta"], ["gamma"])]  # fn 2, fp 1
+    pages = [
+        with_without_page("alpha beta", ["alpha"], ["gamma"]),  # tp 1, tn 1: passes
+        with_without_page("gamma", ["alpha", "beta"], ["gamma"]),
+    ]  # fn 2, fp 1
     suite = ChecksMetric().suite(pages)
     assert (suite.precision, suite.recall) == pytest.approx((1 / 2, 1 / 3))
     assert suite.f1 == pytest.approx(2 * (1 / 2) * (1 / 3) / (1 / 2 + 1 / 3))
@@ -108,13 +113,17 @@ def test_aeb_perfect_and_empty() -> None:
     perfect = aeb_score([(truth, truth)])
     assert (perfect.f1, perfect.precision, perfect.recall, perfect.passed) == (1.0, 1.0, 1.0, 1)
     empty = aeb_page(truth, "")
-    assert (empty.precision, empty.recall, empty.passed) == (None, 0.0, False), "no precision to count"
+    assert (empty.precision, empty.recall, empty.passed) == (None, 0.0, False), (
+        "no precision to count"
+    )
     assert (aeb_score([(truth, "")]).f1, aeb_score([(truth, "")]).recall) == (0.0, 0.0)
 
 
 def test_aeb_means_precision_and_recall_over_pages_then_takes_f1() -> None:
     # Page 2 predicts 3 of the truth's 6 shingles and nothing else.
-    result = AebMetric().suite([aeb_page("a b c d", "a b c d"), aeb_page("p q r s t u v w x", "p q r s t u")])
+    result = AebMetric().suite(
+        [aeb_page("a b c d", "a b c d"), aeb_page("p q r s t u v w x", "p q r s t u")]
+    )
     assert (result.precision, result.recall) == pytest.approx((1.0, 0.75))
     assert result.f1 == pytest.approx(2 * 1.0 * 0.75 / 1.75)
     assert result.passed == 1
@@ -146,9 +155,20 @@ def test_authors_match_by_containment_without_a_leading_by() -> None:
     assert normal_author("Byron Smith") == "byron smith", "only a leading word 'by' goes"
 
 
-@pytest.mark.parametrize("author", ["jane@example.com", "Jane Doe <jane@example.com>", "123456", "Posted by Jane",
-                                    "Author: Jane", "By JANE DOE, AP Writer", "https://example.com/u/jane",
-                                    "www.example.com", "example.com"])
+@pytest.mark.parametrize(
+    "author",
+    [
+        "jane@example.com",
+        "Jane Doe <jane@example.com>",
+        "123456",
+        "Posted by Jane",
+        "Author: Jane",
+        "By JANE DOE, AP Writer",
+        "https://example.com/u/jane",
+        "www.example.com",
+        "example.com",
+    ],
+)
 def test_junk_authors(author: str) -> None:
     assert is_junk_author(author)
 
@@ -160,8 +180,13 @@ def test_names_are_not_junk(author: str | None) -> None:
 
 # -- comparing two runs ----------------------------------------------------------------------
 def _record(score: float, verdict: str | None = None, **fields: bool | None) -> dict[str, object]:
-    return {"score": score, "verdict": verdict, "title_ok": fields.get("title"), "date_ok": fields.get("date"),
-            "author_ok": fields.get("author")}
+    return {
+        "score": score,
+        "verdict": verdict,
+        "title_ok": fields.get("title"),
+        "date_ok": fields.get("date"),
+        "author_ok": fields.get("author"),
+    }
 
 
 def test_a_page_is_worse_for_a_lower_score_a_field_turned_wrong_or_a_new_verdict() -> None:
@@ -170,4 +195,6 @@ def test_a_page_is_worse_for_a_lower_score_a_field_turned_wrong_or_a_new_verdict
     assert page_change(_record(0.5), _record(0.5, verdict="not_article")) == -1
     assert page_change(_record(0.8, title=False), _record(0.8, title=True)) == 1
     assert page_change(_record(0.8, date=None), _record(0.8, date=None)) == 0
-    assert page_change(_record(0.8, title=True), _record(0.9, title=False)) == -1, "a mix is looked at"
+    assert page_change(_record(0.8, title=True), _record(0.9, title=False)) == -1, (
+        "a mix is looked at"
+    )

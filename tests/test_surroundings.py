@@ -24,12 +24,18 @@ def body_of(html: str, url: str = "https://news.example/2024/05/night-buses.html
 
 
 def test_a_chinese_portals_notes_after_the_story_are_not_its_body() -> None:
-    notes = ["免责声明：本文仅代表作者个人观点，与本网无关。", "爆料电话：010-12345678", "【纠错】",
-             "本文转载请注明出处。", "责任编辑：李明"]
+    notes = [
+        "免责声明：本文仅代表作者个人观点，与本网无关。",
+        "爆料电话：010-12345678",
+        "【纠错】",
+        "本文转载请注明出处。",
+        "责任编辑：李明",
+    ]
     html = page(
         "<div class='article'><h1>夜班公交线路延伸到东部城区</h1>"
         f"<div class='info'>2024-05-16 09:30 来源：城市日报</div>{ZH_STORY}"
-        + "".join(f"<p>{n}</p>" for n in notes) + "<p><a href='/'>返回首页</a></p></div>",
+        + "".join(f"<p>{n}</p>" for n in notes)
+        + "<p><a href='/'>返回首页</a></p></div>",
         head="<title>夜班公交线路延伸到东部城区_城市新闻网</title>",
     )
     body = body_of(html, "https://news.example.cn/a/20240516/1.shtml")
@@ -38,31 +44,53 @@ def test_a_chinese_portals_notes_after_the_story_are_not_its_body() -> None:
 
 
 def test_the_about_the_author_box_is_not_the_body() -> None:
-    box = ("<div class='author-box'><h3>About the author</h3><p>Jane Roe covers transport for City News. "
-           "She lives in the east and rides the night bus twice a week.</p></div>")
-    body = body_of(page(f"<main><article><h1>Night buses extended</h1>{STORY}{box}</article></main>"))
+    box = (
+        "<div class='author-box'><h3>About the author</h3><p>Jane Roe covers transport for City News. "
+        "She lives in the east and rides the night bus twice a week.</p></div>"
+    )
+    body = body_of(
+        page(f"<main><article><h1>Night buses extended</h1>{STORY}{box}</article></main>")
+    )
     assert body.startswith(PROSE[0]) and body.endswith(PROSE[-1]) and "Jane Roe" not in body
 
 
 def test_the_next_article_is_not_appended() -> None:
-    following = ("<div class='next'><h2>Next article</h2><article><h2>Libraries open on Sundays</h2>"
-                 "<p>The central library and its four branches will open on Sundays from March, the city said, "
-                 "after a survey in which most readers asked for weekend hours.</p></article></div>")
-    body = body_of(page(f"<main><article><h1>Night buses extended</h1>{STORY}</article>{following}</main>"))
+    following = (
+        "<div class='next'><h2>Next article</h2><article><h2>Libraries open on Sundays</h2>"
+        "<p>The central library and its four branches will open on Sundays from March, the city said, "
+        "after a survey in which most readers asked for weekend hours.</p></article></div>"
+    )
+    body = body_of(
+        page(f"<main><article><h1>Night buses extended</h1>{STORY}</article>{following}</main>")
+    )
     assert body.endswith(PROSE[-1]) and "Libraries" not in body and "Next article" not in body
 
 
 def test_a_gallery_strip_under_the_story_is_not_the_body() -> None:
-    captions = ["The first night bus leaves the depot", "Riders wait at the new stop", "The driver checks the route"]
-    gallery = "<div class='gallery'>" + "".join(
-        f"<figure><img src='{i}.jpg'><figcaption>{c}</figcaption></figure>" for i, c in enumerate(captions)) + "</div>"
-    body = body_of(page(f"<main><article><h1>Night buses extended</h1>{STORY}{gallery}</article></main>"))
+    captions = [
+        "The first night bus leaves the depot",
+        "Riders wait at the new stop",
+        "The driver checks the route",
+    ]
+    gallery = (
+        "<div class='gallery'>"
+        + "".join(
+            f"<figure><img src='{i}.jpg'><figcaption>{c}</figcaption></figure>"
+            for i, c in enumerate(captions)
+        )
+        + "</div>"
+    )
+    body = body_of(
+        page(f"<main><article><h1>Night buses extended</h1>{STORY}{gallery}</article></main>")
+    )
     assert body.endswith(PROSE[-1]) and not any(c in body for c in captions)
 
 
 def test_an_ad_blocker_notice_is_not_the_body() -> None:
-    notice = ("<div class='adblock-notice'><p>It looks like you are using an ad blocker. Please disable it to "
-              "support our journalism, or subscribe for an ad-free experience.</p></div>")
+    notice = (
+        "<div class='adblock-notice'><p>It looks like you are using an ad blocker. Please disable it to "
+        "support our journalism, or subscribe for an ad-free experience.</p></div>"
+    )
     body = body_of(page(f"{notice}<main><h1>Night buses extended</h1>{STORY}</main>"))
     assert body == "\n\n".join(PROSE)
 
@@ -73,7 +101,7 @@ def test_a_wechat_article_hidden_until_its_script_runs_is_the_body() -> None:
         "<div id='img-content'><h1 class='rich_media_title' id='activity-name'>夜班公交线路延伸到东部城区</h1>"
         "<div id='meta_content'><span id='js_author_name'>城市交通</span></div>"
         f"<div class='rich_media_content' id='js_content' style='visibility: hidden;'>{ZH_STORY}</div></div>"
-        "<script>var ct = \"1715822400\";</script>",
+        '<script>var ct = "1715822400";</script>',
         head="<meta property='og:title' content='夜班公交线路延伸到东部城区'>",
     )
     assert body_of(html, "https://mp.weixin.qq.com/s/AbCdEf123") == "\n\n".join(ZH)

@@ -64,7 +64,9 @@ def test_without_evidence_a_dash_is_part_of_the_title() -> None:
 def test_the_visible_headline_wins_when_the_metadata_agrees() -> None:
     head = "<meta property='og:title' content='Extra evening ferry from October'>"
     heading = "<h1>Extra evening ferry from October, after a crowded summer</h1>"
-    assert title_of(page(head, heading)) == "Extra evening ferry from October, after a crowded summer"
+    assert (
+        title_of(page(head, heading)) == "Extra evening ferry from October, after a crowded summer"
+    )
 
 
 def test_a_kicker_before_the_headline_is_left_out() -> None:
@@ -114,7 +116,11 @@ def test_soft_hyphens_are_dropped() -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["港口夜班渡轮十月起加开_交通_港城网", "港口夜班渡轮十月起加开-港城新闻频道", "港口夜班渡轮十月起加开_港城日报"],
+    [
+        "港口夜班渡轮十月起加开_交通_港城网",
+        "港口夜班渡轮十月起加开-港城新闻频道",
+        "港口夜班渡轮十月起加开_港城日报",
+    ],
 )
 def test_chinese_site_and_channel_suffixes(raw: str) -> None:
     assert title_of(page(f"<title>{raw}</title>")) == "港口夜班渡轮十月起加开"
@@ -130,7 +136,10 @@ def test_the_chain_without_title_or_h1() -> None:
 @pytest.mark.parametrize(
     "url, expected",
     [
-        ("https://a.example/reisen/der-historische-purzelbaum-20215/", "Der historische purzelbaum"),
+        (
+            "https://a.example/reisen/der-historische-purzelbaum-20215/",
+            "Der historische purzelbaum",
+        ),
         ("https://a.example/tipp/1918/Tomaten-richtig-schneiden.html", "Tomaten richtig schneiden"),
         ("https://a.example/news/a1b2c3d4e5f6", None),
         ("https://a.example/index.php?id=4", None),

@@ -92,7 +92,9 @@ def queue(redis_server: str) -> Iterator[LeasedPriorityQueue]:
 
 
 def _request(**fields: object) -> bytes:
-    return json.dumps({"url": GOOD_URL, "callback": "parse_article", "errback": "failed", **fields}).encode()
+    return json.dumps(
+        {"url": GOOD_URL, "callback": "parse_article", "errback": "failed", **fields}
+    ).encode()
 
 
 POISON = [
@@ -107,7 +109,10 @@ POISON = [
     (_request(method="POST", body={"__b64__": "eA=="}), "bad_shape"),
     (_request(headers=5), "bad_shape"),
     (_request(callback="parse_comments"), "unknown_callback"),  # a callback the spider lacks
-    (_request(callback="parse"), "unknown_callback"),  # scrapy.Spider.parse: raises, never acknowledged
+    (
+        _request(callback="parse"),
+        "unknown_callback",
+    ),  # scrapy.Spider.parse: raises, never acknowledged
     (_request(callback=None), "unknown_callback"),
     (_request(errback="close"), "unknown_callback"),
 ]
@@ -127,58 +132,117 @@ def test_a_value_archiver_did_not_queue_is_dead_lettered_and_the_worker_goes_on(
     assert len(queue) == 0, "the poison's lease ended with it: nothing comes back"
 
 
-def test_poison_is_logged_once_then_only_counted(queue: LeasedPriorityQueue, caplog: pytest.LogCaptureFixture) -> None:
+def test_poison_is_logged_once_then_only_counted(
+    queue: LeasedPriorityQueue, caplog: pytest.LogCaptureFixture
+) -> None:
     queue.server.zadd(queue.key, {f"not json {i}".encode(): -10 for i in range(5)})
     with caplog.at_level(logging.WARNING):
         assert queue.pop() is None
-    assert [r.levelname for r in caplog.records] == ["WARNING"] and f"{queue.key}:dead" in caplog.text
+    assert [r.levelname for r in caplog.records] == [
+        "WARNING"
+    ] and f"{queue.key}:dead" in caplog.text
     assert queue.spider.crawler.stats.get_value("archiver/redis/dead_letter/not_json") == 5
     assert len(queue) == 0
 
 
 def test_queued_meta_is_reduced_to_the_keys_archiver_sets(queue: LeasedPriorityQueue) -> None:
     steering = {
-        "proxy": "http://169.254.169.254:80", "download_timeout": 0.001, "download_maxsize": 0,
-        "dont_obey_robotstxt": True, "dont_redirect": True, "handle_httpstatus_all": True,
-        "handle_httpstatus_list": [200, 500], "download_slot": "x", "cookiejar": 2,
+        "proxy": "http://169.254.169.254:80",
+        "download_timeout": 0.001,
+        "download_maxsize": 0,
+        "dont_obey_robotstxt": True,
+        "dont_redirect": True,
+        "handle_httpstatus_all": True,
+        "handle_httpstatus_list": [200, 500],
+        "download_slot": "x",
+        "cookiejar": 2,
         LEASE_META: "forged",
     }
-    ours = {KIND_META: "article", "depth": 2, "redirect_urls": ["https://a.test/old"], "redirect_ttl": 19}
-    not_as_we_set_them = {KIND_META: "listing", "depth": -1, "retry_times": True, "handle_httpstatus_list": [304, 500]}
-    queue.server.zadd(queue.key, {_request(meta={**steering, **ours}): 0, _request(meta=not_as_we_set_them): 1})
+    ours = {
+        KIND_META: "article",
+        "depth": 2,
+        "redirect_urls": ["https://a.test/old"],
+        "redirect_ttl": 19,
+    }
+    not_as_we_set_them = {
+        KIND_META: "listing",
+        "depth": -1,
+        "retry_times": True,
+        "handle_httpstatus_list": [304, 500],
+    }
+    queue.server.zadd(
+        queue.key, {_request(meta={**steering, **ours}): 0, _request(meta=not_as_we_set_them): 1}
+    )
     first, second = queue.pop(), queue.pop()
     assert first is not None and second is not None and first.meta[LEASE_META] != "forged"
     assert {k: v for k, v in first.meta.items() if k != LEASE_META} == ours
     assert set(second.meta) == {LEASE_META}
-    assert queue.spider.crawler.stats.get_value("archiver/redis/meta_dropped") == len(steering) + len(not_as_we_set_them)
+    assert queue.spider.crawler.stats.get_value("archiver/redis/meta_dropped") == len(
+        steering
+    ) + len(not_as_we_set_them)
 
 
 def test_every_meta_key_archiver_queues_survives_the_queue(queue: LeasedPriorityQueue) -> None:
     spider, crawler = queue.spider, queue.spider.crawler
     crawler.spider = spider  # RetryMiddleware asks
     # As the downloader leaves a request it retries or redirects: those keys stay behind.
-    downloaded = {"download_slot": "a.test", "download_latency": 0.2, "download_maxsize": 1 << 24, "download_timeout": 30}
-    article = Request(GOOD_URL, callback=spider.parse_article, errback=spider.failed,
-                      meta={KIND_META: "article", "handle_httpstatus_list": [304], "depth": 1, "is_start_request": False})
-    listing = Request("https://a.test/?page=2", callback=spider.parse_listing, errback=spider.failed,
-                      meta={KNOWN_STREAK: 1, LISTING_IDLE_META: 3, LISTING_DEPTH_META: 7})
-    sitemap = Request("https://a.test/s.xml", callback=spider.parse_sitemap, errback=spider.failed, meta={SITEMAP_DEPTH_META: 2})
+    downloaded = {
+        "download_slot": "a.test",
+        "download_latency": 0.2,
+        "download_maxsize": 1 << 24,
+        "download_timeout": 30,
+    }
+    article = Request(
+        GOOD_URL,
+        callback=spider.parse_article,
+        errback=spider.failed,
+        meta={
+            KIND_META: "article",
+            "handle_httpstatus_list": [304],
+            "depth": 1,
+            "is_start_request": False,
+        },
+    )
+    listing = Request(
+        "https://a.test/?page=2",
+        callback=spider.parse_listing,
+        errback=spider.failed,
+        meta={KNOWN_STREAK: 1, LISTING_IDLE_META: 3, LISTING_DEPTH_META: 7},
+    )
+    sitemap = Request(
+        "https://a.test/s.xml",
+        callback=spider.parse_sitemap,
+        errback=spider.failed,
+        meta={SITEMAP_DEPTH_META: 2},
+    )
     retried = RetryMiddleware.from_crawler(crawler).process_response(
-        article.replace(meta={**article.meta, **downloaded}), Response(GOOD_URL, status=503))
+        article.replace(meta={**article.meta, **downloaded}), Response(GOOD_URL, status=503)
+    )
     redirected = RedirectMiddleware.from_crawler(crawler).process_response(
-        article.replace(meta={**article.meta, **downloaded}), Response(GOOD_URL, status=301, headers={"Location": "/n/2.html"}))
+        article.replace(meta={**article.meta, **downloaded}),
+        Response(GOOD_URL, status=301, headers={"Location": "/n/2.html"}),
+    )
     assert isinstance(retried, Request) and isinstance(redirected, Request)
     expected = [dict(r.meta) for r in (article, listing, sitemap)]
-    expected += [{k: v for k, v in r.meta.items() if k not in downloaded} for r in (retried, redirected)]
+    expected += [
+        {k: v for k, v in r.meta.items() if k not in downloaded} for r in (retried, redirected)
+    ]
     for priority, request in enumerate((article, listing, sitemap, retried, redirected)):
         queue.push(request.replace(priority=-priority))
     popped = [queue.pop() for _ in expected]
-    assert [{k: v for k, v in r.meta.items() if k != LEASE_META} for r in popped if r is not None] == expected
-    assert queue.spider.crawler.stats.get_value("archiver/redis/meta_dropped") is None, "nothing of ours is dropped"
+    assert [
+        {k: v for k, v in r.meta.items() if k != LEASE_META} for r in popped if r is not None
+    ] == expected
+    assert queue.spider.crawler.stats.get_value("archiver/redis/meta_dropped") is None, (
+        "nothing of ours is dropped"
+    )
 
 
 def test_the_callbacks_the_queue_accepts_are_the_spiders() -> None:
-    assert all(callable(getattr(ArticlesSpider, name, None)) for name in serializer.CALLBACKS | serializer.ERRBACKS)
+    assert all(
+        callable(getattr(ArticlesSpider, name, None))
+        for name in serializer.CALLBACKS | serializer.ERRBACKS
+    )
 
 
 @pytest.fixture(scope="module")
@@ -189,14 +253,22 @@ def small_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.url
 
 
-def test_a_poisoned_queue_costs_a_worker_nothing_but_the_poison(redis_server: str, small_site: str, tmp_path: Path) -> None:
+def test_a_poisoned_queue_costs_a_worker_nothing_but_the_poison(
+    redis_server: str, small_site: str, tmp_path: Path
+) -> None:
     """Fault 5 and 6: poison values, steering meta and a host added to the old shared
     named-URLs set, all at once; the worker archives every article once and exits 0."""
     r = Redis.from_url(redis_server)
     with Trap("127.0.0.2") as trap:
-        poison = {b"not json": "not_json", b'["wrong", "shape"]': "bad_shape",
-                  _request(url=small_site + "news/1.html", callback="parse_comments"): "unknown_callback"}
-        steered = _request(url=small_site + "news/2.html", meta={KIND_META: "article", "proxy": trap.url, "download_timeout": 5})
+        poison = {
+            b"not json": "not_json",
+            b'["wrong", "shape"]': "bad_shape",
+            _request(url=small_site + "news/1.html", callback="parse_comments"): "unknown_callback",
+        }
+        steered = _request(
+            url=small_site + "news/2.html",
+            meta={KIND_META: "article", "proxy": trap.url, "download_timeout": 5},
+        )
         fenced = _request(url=trap.url + "news/3.html", meta={KIND_META: "article"})
         r.zadd("articles:requests", {value: -10 for value in (*poison, steered, fenced)})
         r.sadd("articles:named_urls", trap.url)
@@ -234,14 +306,27 @@ def test_a_crawl_reaches_the_named_port_only_and_no_ipv6_form_of_loopback(tmp_pa
         site.mkdir()
         (site / "index.html").write_text("<html><body>index</body></html>")
         port = trap.port
-        urls = [f"http://127.0.0.1:{port}/a.html", f"http://[::ffff:127.0.0.1]:{port}/b.html",
-                f"http://[::127.0.0.1]:{port}/c.html", f"http://[64:ff9b::7f00:1]:{port}/d.html",
-                f"http://[2002:7f00:1::]:{port}/e.html", f"http://[::ffff:0:127.0.0.1]:{port}/f.html",
-                f"http://localhost:{port}/g.html"]
+        urls = [
+            f"http://127.0.0.1:{port}/a.html",
+            f"http://[::ffff:127.0.0.1]:{port}/b.html",
+            f"http://[::127.0.0.1]:{port}/c.html",
+            f"http://[64:ff9b::7f00:1]:{port}/d.html",
+            f"http://[2002:7f00:1::]:{port}/e.html",
+            f"http://[::ffff:0:127.0.0.1]:{port}/f.html",
+            f"http://localhost:{port}/g.html",
+        ]
         locs = "".join(f"<url><loc>{u}</loc></url>" for u in urls)
-        (site / "sitemap.xml").write_text(f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>')
+        (site / "sitemap.xml").write_text(
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>'
+        )
         with StaticSite(site) as server:
-            done = run_crawl(tmp_path / "archive", "-a", f"sitemap_url={server.url}sitemap.xml", "-s", "AUTOTHROTTLE_ENABLED=0")
+            done = run_crawl(
+                tmp_path / "archive",
+                "-a",
+                f"sitemap_url={server.url}sitemap.xml",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=0",
+            )
     stats = crawl_stats(done.stderr)
     assert trap.hits == []
     assert stats.get("archiver/refused/loopback") == len(urls), done.stderr[-3000:]

@@ -11,14 +11,54 @@ from w3lib.url import safe_url_string
 from archiver.extract import urls
 
 BASES = [
-    "http://b.com/x/y.html", "https://c.org/", "http://127.0.0.1:8765/news/1.html", "http://b.com/a?x=1",
-    "http://b.com", "http://u:p@b.com/x/", "https://c.org/a/b/", "http://b.com/x/y.html#f",
-    "http://B.com/x/", "http://b.com/x;p/y", "http://b.com/a//b/c", "http://b.com/a/./b/c", "http://b.com/a/..",
+    "http://b.com/x/y.html",
+    "https://c.org/",
+    "http://127.0.0.1:8765/news/1.html",
+    "http://b.com/a?x=1",
+    "http://b.com",
+    "http://u:p@b.com/x/",
+    "https://c.org/a/b/",
+    "http://b.com/x/y.html#f",
+    "http://B.com/x/",
+    "http://b.com/x;p/y",
+    "http://b.com/a//b/c",
+    "http://b.com/a/./b/c",
+    "http://b.com/a/..",
 ]
-PIECES = st.sampled_from([
-    "a", "Z9", "-", "_", ".", "..", "/", "//", "?", "#", ";", "%", "%41", "%zz", "'", " ", "\\", "é", "中",
-    "http://", "https://", "HTTP://", "a.com", "xn--fiqs8s.cn", ":80", ":99999", "@", "&", "=", "~",
-])
+PIECES = st.sampled_from(
+    [
+        "a",
+        "Z9",
+        "-",
+        "_",
+        ".",
+        "..",
+        "/",
+        "//",
+        "?",
+        "#",
+        ";",
+        "%",
+        "%41",
+        "%zz",
+        "'",
+        " ",
+        "\\",
+        "é",
+        "中",
+        "http://",
+        "https://",
+        "HTTP://",
+        "a.com",
+        "xn--fiqs8s.cn",
+        ":80",
+        ":99999",
+        "@",
+        "&",
+        "=",
+        "~",
+    ]
+)
 
 
 def reference(base: str, href: str) -> str | None:
@@ -47,10 +87,14 @@ def test_resolve_equals_the_full_round_trip(base: str, href: str) -> None:
 
 
 def test_fast_paths_are_taken_for_ordinary_links() -> None:
-    assert urls._plain_join("http://b.com/news/1.html", "/news/2.html") == "http://b.com/news/2.html"
+    assert (
+        urls._plain_join("http://b.com/news/1.html", "/news/2.html") == "http://b.com/news/2.html"
+    )
     assert urls._plain_join("http://b.com/news/1.html", "2.html") == "http://b.com/news/2.html"
     assert urls._plain_join("http://b.com/news/1.html", "../2.html") is None
-    assert urls.resolve("http://b.com/news/1.html", "https://a.com/x?y=1#z") == "https://a.com/x?y=1#z"
+    assert (
+        urls.resolve("http://b.com/news/1.html", "https://a.com/x?y=1#z") == "https://a.com/x?y=1#z"
+    )
 
 
 @given(st.sampled_from(BASES), st.lists(PIECES, max_size=8).map("".join))

@@ -20,6 +20,10 @@ from archiver.archive.reader import (
 from archiver.archive.writer import ArchiveWriter
 
 __all__ = [
-    "ArchiveWriter", "UnreadableLines", "iter_archive_entries", "iter_archive_records",
-    "recover_open_shards", "verify_archive",
+    "ArchiveWriter",
+    "UnreadableLines",
+    "iter_archive_entries",
+    "iter_archive_records",
+    "recover_open_shards",
+    "verify_archive",
 ]

@@ -41,12 +41,18 @@ def extracted_fields(schema: Mapping[str, Any] | None = None) -> tuple[str, ...]
     sources = props.get("field_sources", {}).get("properties")
     if sources:
         return tuple(name for name in sources if name in props)
-    return tuple(n for n, node in props.items() if node.get("type") == "array" or "null" in node.get("type", ()))
+    return tuple(
+        n
+        for n, node in props.items()
+        if node.get("type") == "array" or "null" in node.get("type", ())
+    )
 
 
 def has_value(value: Any) -> bool:
     """A field counts as present unless it is null or empty ("", [], {})."""
-    return value is not None and not (isinstance(value, str | list | tuple | dict) and len(value) == 0)
+    return value is not None and not (
+        isinstance(value, str | list | tuple | dict) and len(value) == 0
+    )
 
 
 @dataclass
@@ -61,17 +67,27 @@ class SiteCoverage:
         return self.present[name] / self.records if self.records else 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return {"records": self.records, "present": dict(sorted(self.present.items())), "missing_examples": self.missing}
+        return {
+            "records": self.records,
+            "present": dict(sorted(self.present.items())),
+            "missing_examples": self.missing,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SiteCoverage:
-        return cls(int(data.get("records", 0)), Counter(data.get("present", {})), dict(data.get("missing_examples", {})))
+        return cls(
+            int(data.get("records", 0)),
+            Counter(data.get("present", {})),
+            dict(data.get("missing_examples", {})),
+        )
 
 
 class CoverageCounter:
     """Counts field coverage per site over the records of one run."""
 
-    def __init__(self, fields: Iterable[str] | None = None, examples: int = EXAMPLES_PER_FIELD) -> None:
+    def __init__(
+        self, fields: Iterable[str] | None = None, examples: int = EXAMPLES_PER_FIELD
+    ) -> None:
         self.fields = tuple(fields) if fields is not None else extracted_fields()
         self.examples = examples
         self.sites: dict[str, SiteCoverage] = {}
@@ -117,15 +133,28 @@ class DriftFlag:
     examples: tuple[str, ...]
 
     def message(self) -> str:
-        return (f"Layout drift on {self.site}: {self.field} in {self.now:.0%} of {self.records} records "
-                f"(was {self.before:.0%} in earlier runs); e.g. {', '.join(self.examples) or '-'}")
+        return (
+            f"Layout drift on {self.site}: {self.field} in {self.now:.0%} of {self.records} records "
+            f"(was {self.before:.0%} in earlier runs); e.g. {', '.join(self.examples) or '-'}"
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"site": self.site, "field": self.field, "before": round(self.before, 4), "now": round(self.now, 4),
-                "records": self.records, "run": self.run, "examples": list(self.examples)}
+        return {
+            "site": self.site,
+            "field": self.field,
+            "before": round(self.before, 4),
+            "now": round(self.now, 4),
+            "records": self.records,
+            "run": self.run,
+            "examples": list(self.examples),
+        }
 
 
-def drift_flags(runs: Sequence[Mapping[str, Any]], thresholds: DriftThresholds, sites: Iterable[str] | None = None) -> list[DriftFlag]:
+def drift_flags(
+    runs: Sequence[Mapping[str, Any]],
+    thresholds: DriftThresholds,
+    sites: Iterable[str] | None = None,
+) -> list[DriftFlag]:
     """For each site (or those given), its latest run with records against its runs before."""
     per_site: dict[str, list[tuple[str, SiteCoverage]]] = {}
     for run in runs:
@@ -140,7 +169,7 @@ def drift_flags(runs: Sequence[Mapping[str, Any]], thresholds: DriftThresholds, 
             continue
         run_name, latest = history[-1]
         before = SiteCoverage()
-        for _name, cov in history[:-1][-thresholds.history:]:
+        for _name, cov in history[:-1][-thresholds.history :]:
             before.records += cov.records
             before.present.update(cov.present)
         if latest.records < thresholds.min_records or before.records < thresholds.min_records:
@@ -169,27 +198,37 @@ class ProfileMiss:
 
     def message(self) -> str:
         since = "; none in earlier runs" if self.new else ""
-        return (f"Profile {self.profile} missed on {self.pages} pages of run {self.run}{since}: its selectors no "
-                "longer match them and the generic layer answered")
+        return (
+            f"Profile {self.profile} missed on {self.pages} pages of run {self.run}{since}: its selectors no "
+            "longer match them and the generic layer answered"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {"profile": self.profile, "pages": self.pages, "run": self.run, "new": self.new}
 
 
-def profile_misses(runs: Sequence[Mapping[str, Any]], history: int = DEFAULT_THRESHOLDS.history) -> list[ProfileMiss]:
+def profile_misses(
+    runs: Sequence[Mapping[str, Any]], history: int = DEFAULT_THRESHOLDS.history
+) -> list[ProfileMiss]:
     """The latest run's profile misses (`archiver/profile_miss/<profile>` in its stats), each
     said to be new when the runs before it (at least one) never missed with that profile."""
     if not runs:
         return []
     *before, latest = runs
     earlier = before[-history:]
-    missed_before = {key for run in earlier for key, n in run.get("stats", {}).items()
-                     if key.startswith(PROFILE_MISS) and n}
+    missed_before = {
+        key
+        for run in earlier
+        for key, n in run.get("stats", {}).items()
+        if key.startswith(PROFILE_MISS) and n
+    }
     found = []
     for key, pages in sorted(latest.get("stats", {}).items()):
         if key.startswith(PROFILE_MISS) and isinstance(pages, int) and pages > 0:
             new = bool(earlier) and key not in missed_before
-            found.append(ProfileMiss(key.removeprefix(PROFILE_MISS), pages, str(latest.get("run", "?")), new))
+            found.append(
+                ProfileMiss(key.removeprefix(PROFILE_MISS), pages, str(latest.get("run", "?")), new)
+            )
     return found
 
 
@@ -251,8 +290,12 @@ def run_shape_problem(run: Any) -> str | None:
     if not isinstance(sites, dict):
         return "'sites' is not an object"
     for site, data in sites.items():
-        if not (isinstance(data, dict) and isinstance(data.get("records", 0), int)
-                and _counts(data.get("present", {})) and _url_lists(data.get("missing_examples", {}))):
+        if not (
+            isinstance(data, dict)
+            and isinstance(data.get("records", 0), int)
+            and _counts(data.get("present", {}))
+            and _url_lists(data.get("missing_examples", {}))
+        ):
             return f"site {site!r} is not {{records: int, present: {{field: int}}, missing_examples: {{field: [url]}}}}"
     return None
 

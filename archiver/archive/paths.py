@@ -14,7 +14,9 @@ from pathlib import Path
 
 MAX_COMPONENT = 100
 # Names Windows reserves in any directory (archives get copied to Windows machines).
-_WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
+_WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+)
 
 
 def safe_component(name: str, *, max_length: int = MAX_COMPONENT) -> str:

@@ -64,7 +64,9 @@ def summarise(path: Path) -> ShardSummary:
 KeepRecord = Callable[[str, dict[str, Any]], bool]
 
 
-def _cut_torn_lines(path: Path, plain: Path, *, fsync: bool, keep: KeepRecord | None = None) -> tuple[ShardSummary, int]:
+def _cut_torn_lines(
+    path: Path, plain: Path, *, fsync: bool, keep: KeepRecord | None = None
+) -> tuple[ShardSummary, int]:
     """Copy an open shard's complete JSON lines to `plain`; (their summary, bytes cut)."""
     data = path.read_bytes()
     summary = ShardSummary()
@@ -82,7 +84,13 @@ def _cut_torn_lines(path: Path, plain: Path, *, fsync: bool, keep: KeepRecord | 
 
 
 def _recover_shard(
-    directory: Path, base: str, present: set[str], *, gzip_shard: bool, fsync: bool, keep: KeepRecord | None
+    directory: Path,
+    base: str,
+    present: set[str],
+    *,
+    gzip_shard: bool,
+    fsync: bool,
+    keep: KeepRecord | None,
 ) -> tuple[Path, int, int] | None:
     """Finish one shard's interrupted close; None when it was already finished."""
     gz, plain, opened = (directory / (base + s) for s in (GZ_SUFFIX, PLAIN_SUFFIX, OPEN_SUFFIX))
@@ -98,7 +106,9 @@ def _recover_shard(
             path.unlink()
         return gz, summary.records, 0
     if PLAIN_SUFFIX in present:
-        if OPEN_SUFFIX in present:  # a crash between writing the cut copy and unlinking the open one
+        if (
+            OPEN_SUFFIX in present
+        ):  # a crash between writing the cut copy and unlinking the open one
             opened.unlink()
         elif manifest_path(plain).exists():
             return None  # a finished plain shard (written with gzip off)
@@ -107,7 +117,12 @@ def _recover_shard(
     summary, cut = _cut_torn_lines(opened, plain, fsync=fsync, keep=keep)
     opened.unlink()
     if cut:
-        logger.warning("Recovered shard %s: kept %d records, cut %d bytes of torn or corrupt lines", plain.name, summary.records, cut)
+        logger.warning(
+            "Recovered shard %s: kept %d records, cut %d bytes of torn or corrupt lines",
+            plain.name,
+            summary.records,
+            cut,
+        )
     if not summary.records:
         return plain, 0, cut
     return finish_shard(plain, summary, gzip_shard=gzip_shard, fsync=fsync), summary.records, cut
@@ -141,10 +156,14 @@ def recover_open_shards(
     recovered = []
     for base in sorted(shards):
         try:
-            result = _recover_shard(directory, base, shards[base], gzip_shard=gzip, fsync=fsync, keep=keep)
+            result = _recover_shard(
+                directory, base, shards[base], gzip_shard=gzip, fsync=fsync, keep=keep
+            )
         except OSError as exc:  # a full disk: what is whole stays as it is, for the next start
             discard_temp_files(directory / (base + PLAIN_SUFFIX))
-            logger.warning("Could not recover shard %s now (%s): left for the next start", base, exc)
+            logger.warning(
+                "Could not recover shard %s now (%s): left for the next start", base, exc
+            )
             continue
         if result is not None:
             recovered.append(result)
@@ -194,7 +213,9 @@ def _line_problem(line: bytes) -> str:
     return "not a JSON object"
 
 
-def _readable_records(fh: IO[bytes], name: str, unreadable: UnreadableLines | None) -> Iterator[dict[str, Any]]:
+def _readable_records(
+    fh: IO[bytes], name: str, unreadable: UnreadableLines | None
+) -> Iterator[dict[str, Any]]:
     """`_shard_records`, saying which whole lines it skipped: counted in `unreadable` when the
     caller collects them, else the first of the shard logged (file:line and why)."""
     bad = 0
@@ -208,10 +229,15 @@ def _readable_records(fh: IO[bytes], name: str, unreadable: UnreadableLines | No
             if unreadable is not None:
                 unreadable.note(where)
             elif bad == 1:
-                logger.warning("Skipped archive line %s (further bad lines of this shard are not logged)", where)
+                logger.warning(
+                    "Skipped archive line %s (further bad lines of this shard are not logged)",
+                    where,
+                )
 
 
-def iter_archive_entries(directory: Path, unreadable: UnreadableLines | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+def iter_archive_entries(
+    directory: Path, unreadable: UnreadableLines | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """(shard base, record) for every complete record in the archive's shards (closed, gzipped
     or still open), each once. A whole line that is not a record is counted in `unreadable`,
     or else logged (the first of each shard)."""
@@ -223,13 +249,17 @@ def iter_archive_entries(directory: Path, unreadable: UnreadableLines | None = N
             continue
         with fh:
             try:
-                for record in _readable_records(fh, Path(str(getattr(fh, "name", base))).name, unreadable):
+                for record in _readable_records(
+                    fh, Path(str(getattr(fh, "name", base))).name, unreadable
+                ):
                     yield base, record
             except (OSError, EOFError) as exc:  # a damaged .gz: keep what came before the damage
                 logger.warning("Archive shard %s is damaged: %s", base, exc)
 
 
-def iter_archive_records(directory: Path, unreadable: UnreadableLines | None = None) -> Iterator[dict[str, Any]]:
+def iter_archive_records(
+    directory: Path, unreadable: UnreadableLines | None = None
+) -> Iterator[dict[str, Any]]:
     """Every complete record in the archive's shards (closed, gzipped or still open), each once."""
     for _base, record in iter_archive_entries(directory, unreadable):
         yield record
@@ -262,7 +292,9 @@ def _check_manifest(directory: Path, manifest: Path) -> list[str]:
     if not shard.exists():
         return [f"{shard.name}: missing (its manifest is {manifest.name})"]
     if shard.stat().st_size != expected.get("bytes"):
-        return [f"{shard.name}: {shard.stat().st_size} bytes, manifest says {expected.get('bytes')}"]
+        return [
+            f"{shard.name}: {shard.stat().st_size} bytes, manifest says {expected.get('bytes')}"
+        ]
     if sha256_of(shard) != expected.get("sha256"):
         return [f"{shard.name}: sha256 differs from its manifest"]
     try:
@@ -270,5 +302,13 @@ def _check_manifest(directory: Path, manifest: Path) -> list[str]:
     except (OSError, EOFError) as exc:
         return [f"{shard.name}: unreadable: {exc}"]
     found = (summary.records, summary.first_fetched_at, summary.last_fetched_at)
-    claimed = (expected.get("records"), expected.get("first_fetched_at"), expected.get("last_fetched_at"))
-    return [] if found == claimed else [f"{shard.name}: records/fetched_at span {found}, manifest says {claimed}"]
+    claimed = (
+        expected.get("records"),
+        expected.get("first_fetched_at"),
+        expected.get("last_fetched_at"),
+    )
+    return (
+        []
+        if found == claimed
+        else [f"{shard.name}: records/fetched_at span {found}, manifest says {claimed}"]
+    )

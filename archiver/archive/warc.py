@@ -77,15 +77,21 @@ def encode_exchange(exchange: Exchange) -> bytes:
         protocol=exchange.protocol,
     )
     response = writer.create_warc_record(
-        exchange.url, "response", payload=BytesIO(exchange.body), length=len(exchange.body),
-        http_headers=http, warc_headers_dict=warc_headers,
+        exchange.url,
+        "response",
+        payload=BytesIO(exchange.body),
+        length=len(exchange.body),
+        http_headers=http,
+        warc_headers_dict=warc_headers,
     )
     target = urlsplit(exchange.url)
     path = (target.path or "/") + (f"?{target.query}" if target.query else "")
     headers = exchange.request_headers
     if not any(k.lower() == "host" for k, _ in headers):
         headers = [("Host", target.netloc), *headers]
-    request_http = StatusAndHeaders(f"{exchange.method} {path} {exchange.protocol}", headers, is_http_request=True)
+    request_http = StatusAndHeaders(
+        f"{exchange.method} {path} {exchange.protocol}", headers, is_http_request=True
+    )
     request = writer.create_warc_record(exchange.url, "request", http_headers=request_http)
     writer.write_request_response_pair(request, response)
     return out.getvalue()
@@ -197,7 +203,12 @@ def recover_open_warcs(directory: Path, *, fsync: bool = True) -> list[tuple[Pat
         if fsync:
             fsync_dir(directory)
         if size > good:
-            logger.warning("Recovered WARC %s: kept %d records, cut %d bytes of a torn record", final.name, members, size - good)
+            logger.warning(
+                "Recovered WARC %s: kept %d records, cut %d bytes of a torn record",
+                final.name,
+                members,
+                size - good,
+            )
         recovered.append((final, members, size - good))
     return recovered
 
@@ -237,8 +248,14 @@ def iter_warc_pages(path: Path, *, max_bytes: int) -> Iterator[WarcPage]:
             except StopIteration:
                 return
             except Exception as exc:  # noqa: BLE001 - warcio raises several kinds on a damaged file
-                yield WarcPage(url="", offset=offset, fetched_at="", content_type=None, body=None,
-                               error=f"unreadable WARC after the record at offset {offset}: {type(exc).__name__}: {exc}")
+                yield WarcPage(
+                    url="",
+                    offset=offset,
+                    fetched_at="",
+                    content_type=None,
+                    body=None,
+                    error=f"unreadable WARC after the record at offset {offset}: {type(exc).__name__}: {exc}",
+                )
                 return
             if page is not None:
                 yield replace(page, offset=offset)
@@ -253,7 +270,15 @@ def _page(record: Any, max_bytes: int) -> WarcPage | None:
     content_type = http.get_header("Content-Type") if http is not None else None
 
     def skipped(reason: str, error: str | None = None) -> WarcPage:
-        return WarcPage(url=url, offset=-1, fetched_at=fetched_at, content_type=content_type, body=None, skip=reason, error=error)
+        return WarcPage(
+            url=url,
+            offset=-1,
+            fetched_at=fetched_at,
+            content_type=content_type,
+            body=None,
+            skip=reason,
+            error=error,
+        )
 
     if record.rec_type == "revisit":
         return skipped("revisit")

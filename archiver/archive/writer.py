@@ -229,7 +229,9 @@ class ArchiveWriter:
         if record is None:
             raise ValueError("an archive line must be one JSON object")
         if self.torn is not None:
-            raise ShardTorn(f"{self.torn}: a write failed and could not be cut back; nothing more is written to it")
+            raise ShardTorn(
+                f"{self.torn}: a write failed and could not be cut back; nothing more is written to it"
+            )
         if self._file is None:
             self._open_next()
         try:
@@ -296,9 +298,15 @@ class ArchiveWriter:
         if self.fsync:
             fsync_dir(self.directory)
         try:
-            self.closed_shards.append(finish_shard(plain, self._summary, gzip_shard=self.gzip, fsync=self.fsync))
+            self.closed_shards.append(
+                finish_shard(plain, self._summary, gzip_shard=self.gzip, fsync=self.fsync)
+            )
         except OSError as exc:
             discard_temp_files(plain)
             self.unfinished.append(plain)
-            logger.warning("Could not finish shard %s (%s): it stays whole as %s, finished at the next start",
-                           plain.name, exc, PLAIN_SUFFIX)
+            logger.warning(
+                "Could not finish shard %s (%s): it stays whole as %s, finished at the next start",
+                plain.name,
+                exc,
+                PLAIN_SUFFIX,
+            )

@@ -22,11 +22,14 @@ WEB_SCHEMES = frozenset({"http", "https"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Cloud instance-metadata endpoints (AWS/GCP/Azure/OpenStack, AWS IPv6, Alibaba, ECS tasks).
 METADATA_ADDRESSES = frozenset(
-    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "169.254.170.2")
+    ipaddress.ip_address(a)
+    for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "169.254.170.2")
 )
 # IPv6 blocks whose last 32 bits are an IPv4 address the packet ends up at (RFC 4291 2.5.5.1,
 # RFC 2765, RFC 6052): ::/96 also holds :: and ::1, judged as themselves first.
-LAST_32_BITS_IPV4 = tuple(ipaddress.ip_network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
+LAST_32_BITS_IPV4 = tuple(
+    ipaddress.ip_network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96")
+)
 # RFC 8215 local-use NAT64: the operator picks where the IPv4 sits, so the whole block is private.
 NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 
@@ -145,7 +148,11 @@ class AllowedHost:
     @classmethod
     def of(cls, host: str, port: int | None) -> AllowedHost:
         ip = parse_ip(host)
-        return cls(None, ipaddress.ip_network(ip), port) if ip is not None else cls(host.strip("[]"), None, port)
+        return (
+            cls(None, ipaddress.ip_network(ip), port)
+            if ip is not None
+            else cls(host.strip("[]"), None, port)
+        )
 
     @classmethod
     def named_url(cls, url: str) -> AllowedHost | None:
@@ -158,12 +165,18 @@ def allowed_hosts(entries: Iterable[str]) -> tuple[AllowedHost, ...]:
     return tuple(a for a in map(AllowedHost.parse, entries) if a is not None)
 
 
-def target_refusal(target: Target, addresses: Iterable[str], allowed: Iterable[AllowedHost]) -> str | None:
+def target_refusal(
+    target: Target, addresses: Iterable[str], allowed: Iterable[AllowedHost]
+) -> str | None:
     """Why `target` must not be fetched when its host resolved to `addresses` (an IP-literal
     host is judged as itself; a name by every address it resolved to); None if it may."""
     if any(a.admits(target) for a in allowed):
         return None
-    ips = [target.ip] if target.ip is not None else [ip for ip in map(parse_ip, addresses) if ip is not None]
+    ips = (
+        [target.ip]
+        if target.ip is not None
+        else [ip for ip in map(parse_ip, addresses) if ip is not None]
+    )
     for ip in ips:
         reason = address_class(ip)
         if reason is not None:
@@ -171,9 +184,13 @@ def target_refusal(target: Target, addresses: Iterable[str], allowed: Iterable[A
     return None
 
 
-def url_refusal(url: str, addresses: Iterable[str] = (), allowed_hosts: Iterable[str] = ()) -> str | None:
+def url_refusal(
+    url: str, addresses: Iterable[str] = (), allowed_hosts: Iterable[str] = ()
+) -> str | None:
     """The decision for a URL, the allowed hosts given as ARCHIVER_ALLOWED_PRIVATE_HOSTS entries."""
     target = url_target(url)
     if isinstance(target, str):
         return target
-    return target_refusal(target, addresses, [a for a in map(AllowedHost.parse, allowed_hosts) if a is not None])
+    return target_refusal(
+        target, addresses, [a for a in map(AllowedHost.parse, allowed_hosts) if a is not None]
+    )

@@ -36,13 +36,17 @@ class SpiderArgs:
     def parse(cls, **kwargs: Any) -> SpiderArgs:
         unknown = sorted(set(kwargs) - set(KNOWN))
         if unknown:
-            raise UsageError(f"unknown spider argument(s): {', '.join(unknown)}; known: {', '.join(KNOWN)}")
+            raise UsageError(
+                f"unknown spider argument(s): {', '.join(unknown)}; known: {', '.join(KNOWN)}"
+            )
         since = None
         if kwargs.get("since"):
             try:
                 since = datetime.fromisoformat(str(kwargs["since"]))
             except ValueError:
-                raise UsageError(f"since must be an ISO 8601 date, got {kwargs['since']!r}") from None
+                raise UsageError(
+                    f"since must be an ISO 8601 date, got {kwargs['since']!r}"
+                ) from None
             since = since if since.tzinfo else since.replace(tzinfo=UTC)
         return cls(
             start_urls=parse_url_list("start_url", kwargs.get("start_url")),

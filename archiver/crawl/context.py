@@ -22,7 +22,8 @@ from scrapy.settings import BaseSettings
 
 from archiver.archive.paths import safe_component
 from archiver.state.crawl import CrawlState
-from archiver.state.ledger import ArchiveOptions, Ledger
+from archiver.state.ledger import Ledger
+from archiver.state.outcomes import ArchiveOptions
 from archiver.state.tracking import CrawlTracker
 
 STATE_FILE = "crawl-state.sqlite"
@@ -52,7 +53,11 @@ class CrawlPaths:
     @classmethod
     def of(cls, s: BaseSettings) -> CrawlPaths:
         archive = Path(s.get("ARCHIVE_DIR") or "archive")
-        return cls(archive, Path(s.get("STATE_DIR") or archive), Path(s.get("RAWPAGES_DIR") or archive / "warc"))
+        return cls(
+            archive,
+            Path(s.get("STATE_DIR") or archive),
+            Path(s.get("RAWPAGES_DIR") or archive / "warc"),
+        )
 
 
 @dataclass(frozen=True)
@@ -82,12 +87,20 @@ class CrawlContext:
     def ledger(self) -> Ledger:
         """Built when first asked for (an extension that needs only the paths opens no state)."""
         s = self.crawler.settings
-        tracker = CrawlState(self.state_dir / STATE_FILE) if self.redis_url is None else _redis_tracker(self.crawler, self.redis_url)
+        tracker = (
+            CrawlState(self.state_dir / STATE_FILE)
+            if self.redis_url is None
+            else _redis_tracker(self.crawler, self.redis_url)
+        )
         options = ArchiveOptions(
-            directory=self.archive_dir, prefix=self.shard_prefix,
-            max_records=s.getint("ARCHIVE_SHARD_MAX_RECORDS"), max_bytes=s.getint("ARCHIVE_SHARD_MAX_BYTES"),
-            gzip=s.getbool("ARCHIVE_GZIP"), fsync=s.getbool("ARCHIVE_FSYNC"),
-            commit_interval=s.getfloat("STATE_COMMIT_INTERVAL"), disk_full_wait=s.getfloat("ARCHIVE_DISK_FULL_WAIT"),
+            directory=self.archive_dir,
+            prefix=self.shard_prefix,
+            max_records=s.getint("ARCHIVE_SHARD_MAX_RECORDS"),
+            max_bytes=s.getint("ARCHIVE_SHARD_MAX_BYTES"),
+            gzip=s.getbool("ARCHIVE_GZIP"),
+            fsync=s.getbool("ARCHIVE_FSYNC"),
+            commit_interval=s.getfloat("STATE_COMMIT_INTERVAL"),
+            disk_full_wait=s.getfloat("ARCHIVE_DISK_FULL_WAIT"),
         )
         return Ledger.for_crawler(self.crawler, tracker, options)
 
@@ -108,10 +121,13 @@ def _redis_tracker(crawler: Crawler, url: str) -> CrawlTracker:
         crawl_context(crawler).ledger.stop(REDIS_UNAVAILABLE)
 
     return RedisTracker.connect(
-        url, name, s.get("SCHEDULER_QUEUE_KEY", "%(spider)s:requests") % {"spider": name},
+        url,
+        name,
+        s.get("SCHEDULER_QUEUE_KEY", "%(spider)s:requests") % {"spider": name},
         takeover_after=s.getfloat("ARCHIVER_REDIS_LEASE_SECONDS"),
         give_up_after=s.getfloat("ARCHIVER_REDIS_RECONNECT_SECONDS"),
-        count=stats.inc_value, give_up=give_up,
+        count=stats.inc_value,
+        give_up=give_up,
     )
 
 

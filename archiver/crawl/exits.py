@@ -30,18 +30,27 @@ logger = logging.getLogger(__name__)
 OK, FAILED, USAGE, BUSY = 0, 1, 2, 75
 # Close reasons of a crawl that did what it was asked: finished, stopped by the user
 # (Ctrl-C, SIGTERM: it resumes next time), or by a CLOSESPIDER_* limit the user set.
-NORMAL_CLOSE_REASONS = frozenset({
-    "finished", "shutdown", "closespider_timeout", "closespider_itemcount", "closespider_pagecount",
-    "closespider_timeout_no_item",
-})
+NORMAL_CLOSE_REASONS = frozenset(
+    {
+        "finished",
+        "shutdown",
+        "closespider_timeout",
+        "closespider_itemcount",
+        "closespider_pagecount",
+        "closespider_timeout_no_item",
+    }
+)
 # archiver/failed/<reason> for which a response arrived (it is in response_received_count).
 FAILED_WITH_RESPONSE = ("http_", "parse_error", "field_error", "bad_sitemap")
 
 
 def failed_ratio(stats: dict[str, Any]) -> tuple[int, int]:
     """(pages failed, pages tried): every response, plus the failures that got none."""
-    failed = {k.removeprefix("archiver/failed/"): v for k, v in stats.items()
-              if k.startswith("archiver/failed/") and isinstance(v, int)}
+    failed = {
+        k.removeprefix("archiver/failed/"): v
+        for k, v in stats.items()
+        if k.startswith("archiver/failed/") and isinstance(v, int)
+    }
     answered = sum(v for k, v in failed.items() if k.startswith(FAILED_WITH_RESPONSE))
     total = sum(failed.values())
     return total, int(stats.get("response_received_count", 0)) + total - answered
@@ -69,7 +78,9 @@ class CrawlExit:
 
     def response_received(self, response: Response, request: Request, spider: Any) -> None:
         # Scrapy marks start requests; a redirect's next hop keeps the mark.
-        if request.meta.get("is_start_request") and (200 <= response.status < 300 or response.status == 304):
+        if request.meta.get("is_start_request") and (
+            200 <= response.status < 300 or response.status == 304
+        ):
             self.starts_answered += 1
 
     def spider_closed(self, spider: Any, reason: str) -> None:
@@ -89,8 +100,10 @@ class CrawlExit:
             return f"no start URL could be fetched ({', '.join(named)})"
         failed, tried = failed_ratio(stats)
         if tried and failed / tried > self.max_failed_ratio:
-            return (f"{failed} of {tried} pages failed, more than CRAWL_MAX_FAILED_RATIO "
-                    f"({self.max_failed_ratio:g}); see the 'Failed' lines")
+            return (
+                f"{failed} of {tried} pages failed, more than CRAWL_MAX_FAILED_RATIO "
+                f"({self.max_failed_ratio:g}); see the 'Failed' lines"
+            )
         return None
 
 

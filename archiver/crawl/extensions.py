@@ -31,7 +31,11 @@ logger = logging.getLogger(__name__)
 
 
 def _by_prefix(stats: dict[str, Any], prefix: str) -> dict[str, int]:
-    return {k.removeprefix(prefix): v for k, v in sorted(stats.items()) if k.startswith(prefix) and isinstance(v, int)}
+    return {
+        k.removeprefix(prefix): v
+        for k, v in sorted(stats.items())
+        if k.startswith(prefix) and isinstance(v, int)
+    }
 
 
 def summarise(stats: dict[str, Any]) -> str:
@@ -52,7 +56,10 @@ def summarise(stats: dict[str, Any]) -> str:
     if other:
         lines.append("records dropped: " + ", ".join(f"{k}={v}" for k, v in other.items()))
     if missed:
-        lines.append("profile misses (generic layer used): " + ", ".join(f"{k}={v}" for k, v in missed.items()))
+        lines.append(
+            "profile misses (generic layer used): "
+            + ", ".join(f"{k}={v}" for k, v in missed.items())
+        )
     return "\n".join(lines)
 
 
@@ -63,10 +70,12 @@ def _counts_in_brackets(counts: dict[str, int]) -> str:
 def progress_line(stats: dict[str, Any], pages_before: int, interval: float) -> str:
     pages = int(stats.get("response_received_count", 0))
     rate = (pages - pages_before) * 60.0 / interval if interval > 0 else 0.0
-    return (f"Progress: {pages} pages ({rate:.0f} pages/min), {stats.get('archiver/archived', 0)} archived, "
-            f"{sum(_by_prefix(stats, 'archiver/dropped/').values())} dropped, "
-            f"{sum(_by_prefix(stats, 'archiver/skipped/').values())} skipped, "
-            f"{sum(_by_prefix(stats, 'archiver/failed/').values())} failed")
+    return (
+        f"Progress: {pages} pages ({rate:.0f} pages/min), {stats.get('archiver/archived', 0)} archived, "
+        f"{sum(_by_prefix(stats, 'archiver/dropped/').values())} dropped, "
+        f"{sum(_by_prefix(stats, 'archiver/skipped/').values())} skipped, "
+        f"{sum(_by_prefix(stats, 'archiver/failed/').values())} failed"
+    )
 
 
 def _iso(value: Any) -> str | None:
@@ -76,8 +85,15 @@ def _iso(value: Any) -> str | None:
 
 
 class CrawlSummary:
-    def __init__(self, stats: StatsCollector, archive_dir: Path, run_name: str, *,
-                 progress_interval: float = 0.0, thresholds: DriftThresholds = DEFAULT_THRESHOLDS) -> None:
+    def __init__(
+        self,
+        stats: StatsCollector,
+        archive_dir: Path,
+        run_name: str,
+        *,
+        progress_interval: float = 0.0,
+        thresholds: DriftThresholds = DEFAULT_THRESHOLDS,
+    ) -> None:
         self.stats = stats
         self.archive_dir = archive_dir
         self.run_name = run_name
@@ -92,12 +108,19 @@ class CrawlSummary:
         assert crawler.stats is not None
         s = crawler.settings
         thresholds = DriftThresholds(
-            before_min=s.getfloat("DRIFT_COVERAGE_BEFORE"), now_max=s.getfloat("DRIFT_COVERAGE_NOW"),
-            min_records=s.getint("DRIFT_MIN_RECORDS"), history=s.getint("DRIFT_HISTORY_RUNS"),
+            before_min=s.getfloat("DRIFT_COVERAGE_BEFORE"),
+            now_max=s.getfloat("DRIFT_COVERAGE_NOW"),
+            min_records=s.getint("DRIFT_MIN_RECORDS"),
+            history=s.getint("DRIFT_HISTORY_RUNS"),
         )
         context = crawl_context(crawler)
-        ext = cls(crawler.stats, context.archive_dir, context.shard_prefix,
-                  progress_interval=s.getfloat("PROGRESS_INTERVAL"), thresholds=thresholds)
+        ext = cls(
+            crawler.stats,
+            context.archive_dir,
+            context.shard_prefix,
+            progress_interval=s.getfloat("PROGRESS_INTERVAL"),
+            thresholds=thresholds,
+        )
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -139,8 +162,11 @@ class CrawlSummary:
             logger.error("Could not write the run summary to %s: %s", self.archive_dir, exc)
 
     def run_summary(self, stats: dict[str, Any], reason: str) -> dict[str, Any]:
-        counted = {k.removeprefix("archiver/"): v for k, v in stats.items()
-                   if k.startswith("archiver/") and isinstance(v, int)}
+        counted = {
+            k.removeprefix("archiver/"): v
+            for k, v in stats.items()
+            if k.startswith("archiver/") and isinstance(v, int)
+        }
         return {
             "run": self.run_name,
             "started": _iso(stats.get("start_time")),

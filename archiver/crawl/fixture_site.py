@@ -35,10 +35,17 @@ class StaticSite:
             if not port:
                 raise
             self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-            logger.warning("Port %d is busy (%s): serving the fixture site on port %s; its URLs "
-                           "differ from an earlier run's", port, exc.strerror, self.server.server_address[1])
+            logger.warning(
+                "Port %d is busy (%s): serving the fixture site on port %s; its URLs "
+                "differ from an earlier run's",
+                port,
+                exc.strerror,
+                self.server.server_address[1],
+            )
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, name="fixture-site", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name="fixture-site", daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -14,13 +14,19 @@ from scrapy import logformatter
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from archiver.state.ledger import NotWritten
+from archiver.state.outcomes import NotWritten
 
 
 class OneLineLogFormatter(logformatter.LogFormatter):
-    def dropped(self, item: Any, exception: BaseException, response: Response | Failure | None,
-                spider: Any) -> logformatter.LogFormatterResult:
+    def dropped(
+        self, item: Any, exception: BaseException, response: Response | Failure | None, spider: Any
+    ) -> logformatter.LogFormatterResult:
         result = super().dropped(item, exception, response, spider)
         # A record the archive could not take: the crawl is stopping and said why once (ERROR).
         level = logging.DEBUG if isinstance(exception, NotWritten) else result["level"]
-        return {**result, "level": level, "msg": "Dropped: %(exception)s", "args": {"exception": exception}}
+        return {
+            **result,
+            "level": level,
+            "msg": "Dropped: %(exception)s",
+            "args": {"exception": exception},
+        }

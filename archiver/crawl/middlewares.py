@@ -39,7 +39,13 @@ from archiver.crawl.addresses import (
 from archiver.extract.limits import PageLimits
 
 __all__ = [
-    "AddressGuard", "RefusedRequest", "address_class", "download_cap", "failure_reason", "limits_from_settings", "url_refusal",
+    "AddressGuard",
+    "RefusedRequest",
+    "address_class",
+    "download_cap",
+    "failure_reason",
+    "limits_from_settings",
+    "url_refusal",
 ]
 
 logger = logging.getLogger(__name__)
@@ -120,7 +126,10 @@ class AddressGuard:
         name a host."""
         named = tuple(getattr(self.crawler.spider, "named_urls", ()) or ())
         if named != self._named[0]:
-            self._named = (named, tuple(a for a in map(AllowedHost.named_url, named) if a is not None))
+            self._named = (
+                named,
+                tuple(a for a in map(AllowedHost.named_url, named) if a is not None),
+            )
         return self.allowed_hosts + self._named[1]
 
     async def process_request(self, request: Request) -> None:
@@ -153,7 +162,12 @@ class AddressGuard:
         if (host, reason) not in self._logged:
             # Logged once per host and reason; after that only counted.
             self._logged.add((host, reason))
-            logger.warning("Refused %s: %s address (further refusals for %s only counted)", request.url, reason, host)
+            logger.warning(
+                "Refused %s: %s address (further refusals for %s only counted)",
+                request.url,
+                reason,
+                host,
+            )
         raise RefusedRequest(reason, request.url)
 
 

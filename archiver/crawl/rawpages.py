@@ -27,7 +27,9 @@ logger = logging.getLogger(__name__)
 
 
 def _pairs(headers: Headers) -> list[tuple[str, str]]:
-    return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values]
+    return [
+        (k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values
+    ]
 
 
 def exchange_of(request: Request, response: Response, fetched_at: str) -> Exchange:
@@ -77,7 +79,9 @@ class RawPagesMiddleware:
             self.stats.inc_value("archiver/rawpages/recovered_files")
             self.stats.inc_value("archiver/rawpages/recovered_bytes_cut", cut)
 
-    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Response:
         if request.meta.get(KIND_META) != "article":
             return response
         fetched_at = utc_now()
@@ -89,4 +93,6 @@ class RawPagesMiddleware:
 
     def spider_closed(self, spider: Any) -> None:
         self.writer.close()
-        logger.info("Raw pages: %d responses in %s", self.writer.records_total, self.writer.directory)
+        logger.info(
+            "Raw pages: %d responses in %s", self.writer.records_total, self.writer.directory
+        )

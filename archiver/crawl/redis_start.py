@@ -72,8 +72,11 @@ class DistributedWorker:
             stats.inc_value("archiver/redis/dead_letter/bad_start_url")
         if not self.warned:  # logged once, then only counted
             self.warned = True
-            logger.warning("Moved a pushed start URL to %s:dead: %s (further ones only counted)",
-                           start_urls_key(self.crawler.spidercls.name), why[:300])
+            logger.warning(
+                "Moved a pushed start URL to %s:dead: %s (further ones only counted)",
+                start_urls_key(self.crawler.spidercls.name),
+                why[:300],
+            )
 
     def idle(self, spider: Any) -> None:
         engine = self.crawler.engine

@@ -49,7 +49,10 @@ def request_to_dict(request: Request) -> dict[str, Any]:
         "method": request.method,
         "callback": getattr(request.callback, "__name__", None),
         "errback": getattr(request.errback, "__name__", None),
-        "headers": {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in request.headers.items()},
+        "headers": {
+            k.decode("latin-1"): [v.decode("latin-1") for v in vs]
+            for k, vs in request.headers.items()
+        },
         "body": base64.b64encode(request.body).decode("ascii") if request.body else "",
         "priority": request.priority,
         "dont_filter": request.dont_filter,
@@ -60,12 +63,18 @@ def request_to_dict(request: Request) -> dict[str, Any]:
 def spider_method(spider: Spider, name: str | None) -> Any:
     """The spider's own parse*/failed method of that name, else None: a state file cannot
     name arbitrary code."""
-    if name and (name.startswith("parse") or name == "failed") and callable(getattr(spider, name, None)):
+    if (
+        name
+        and (name.startswith("parse") or name == "failed")
+        and callable(getattr(spider, name, None))
+    ):
         return getattr(spider, name)
     return None
 
 
-def request_from_dict(data: dict[str, Any], spider: Spider, methods: dict[str | None, Any] | None = None) -> Request:
+def request_from_dict(
+    data: dict[str, Any], spider: Spider, methods: dict[str | None, Any] | None = None
+) -> Request:
     """The request `request_to_dict` encoded; `methods` caches the callbacks looked up."""
     if methods is None:
         methods = {}
@@ -104,8 +113,15 @@ class DurableScheduler(BaseScheduler):
     def from_crawler(cls, crawler: Crawler) -> DurableScheduler:
         context = crawl_context(crawler)
         if not isinstance(context.tracker, CrawlState):
-            raise TypeError("DurableScheduler needs the SQLite crawl state (ARCHIVER_REDIS_URL is set)")
-        return cls(crawler, context.tracker, context.ledger, batch=crawler.settings.getint("STATE_TAKE_BATCH"))
+            raise TypeError(
+                "DurableScheduler needs the SQLite crawl state (ARCHIVER_REDIS_URL is set)"
+            )
+        return cls(
+            crawler,
+            context.tracker,
+            context.ledger,
+            batch=crawler.settings.getint("STATE_TAKE_BATCH"),
+        )
 
     def open(self, spider: Spider) -> None:
         self.spider = spider
@@ -123,7 +139,13 @@ class DurableScheduler(BaseScheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         kind = ARTICLE if request.meta.get(KIND_META) == "article" else LISTING
-        added = self.state.add(fingerprint(request.url), kind, request.priority, request_to_dict(request), force=request.dont_filter)
+        added = self.state.add(
+            fingerprint(request.url),
+            kind,
+            request.priority,
+            request_to_dict(request),
+            force=request.dont_filter,
+        )
         if added:
             self.pending += 1
             self.crawler.stats.inc_value("scheduler/enqueued")  # type: ignore[union-attr]
@@ -135,7 +157,9 @@ class DurableScheduler(BaseScheduler):
         if not self.buffer and self.pending > 0:
             assert self.spider is not None
             taken = self.state.take(self.batch)
-            self.pending = max(self.pending - len(taken), 0) if taken else self.state.pending_count()
+            self.pending = (
+                max(self.pending - len(taken), 0) if taken else self.state.pending_count()
+            )
             self.buffer = [request_from_dict(d, self.spider, self.methods) for d in reversed(taken)]
         if not self.buffer:
             return None

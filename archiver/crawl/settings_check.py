@@ -37,7 +37,14 @@ def _int(s: BaseSettings, name: str, minimum: int | None = None) -> int:
     return value
 
 
-def _float(s: BaseSettings, name: str, low: float | None = None, high: float | None = None, *, above_low: bool = False) -> float:
+def _float(
+    s: BaseSettings,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    above_low: bool = False,
+) -> float:
     try:
         value = s.getfloat(name)
     except (TypeError, ValueError):
@@ -53,7 +60,9 @@ def _bool(s: BaseSettings, name: str) -> bool:
     try:
         return s.getbool(name)
     except (TypeError, ValueError):
-        raise SettingsError(f"{name} must be True or False (or 1 / 0), got {s.get(name)!r}") from None
+        raise SettingsError(
+            f"{name} must be True or False (or 1 / 0), got {s.get(name)!r}"
+        ) from None
 
 
 def writable_dir(name: str, raw: str | os.PathLike[str]) -> Path:
@@ -65,7 +74,9 @@ def writable_dir(name: str, raw: str | os.PathLike[str]) -> Path:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise SettingsError(f"{name} {str(raw)!r} is not a writable directory: {exc.strerror or exc}") from None
+        raise SettingsError(
+            f"{name} {str(raw)!r} is not a writable directory: {exc.strerror or exc}"
+        ) from None
     return path
 
 
@@ -96,15 +107,22 @@ def check_neardup(s: BaseSettings) -> None:
     _bool(s, "NEARDUP_ENABLED")
     _bool(s, "NEARDUP_SEED_FROM_ARCHIVE")
     if s.get("NEARDUP_POLICY") not in POLICIES:
-        raise SettingsError(f"NEARDUP_POLICY must be one of {', '.join(POLICIES)}, got {s.get('NEARDUP_POLICY')!r}")
+        raise SettingsError(
+            f"NEARDUP_POLICY must be one of {', '.join(POLICIES)}, got {s.get('NEARDUP_POLICY')!r}"
+        )
     _float(s, "NEARDUP_THRESHOLD", 0, 1, above_low=True)
 
 
 def check_listing_and_traps(s: BaseSettings) -> None:
     _int(s, "LISTING_STOP_AFTER_KNOWN_PAGES", 1)
     _float(s, "RECRAWL_AFTER", -1)
-    for name in ("TRAP_LISTING_PAGES_WITHOUT_NEW_ARTICLES", "TRAP_MAX_LISTING_DEPTH", "TRAP_MAX_URLS_PER_HOST",
-                 "TRAP_MAX_SITEMAP_DEPTH", "TRAP_MAX_SITEMAPS"):
+    for name in (
+        "TRAP_LISTING_PAGES_WITHOUT_NEW_ARTICLES",
+        "TRAP_MAX_LISTING_DEPTH",
+        "TRAP_MAX_URLS_PER_HOST",
+        "TRAP_MAX_SITEMAP_DEPTH",
+        "TRAP_MAX_SITEMAPS",
+    ):
         _int(s, name, 0)
     s.getlist("TRAP_SESSION_PARAMS")
 
@@ -119,8 +137,16 @@ def check_reporting(s: BaseSettings) -> None:
 
 
 def check_page_limits(s: BaseSettings) -> None:
-    for name in ("ARCHIVER_MAX_PAGE_BYTES", "ARCHIVER_MAX_TAGS", "ARCHIVER_MAX_ELEMENTS", "ARCHIVER_MAX_DEPTH",
-                 "ARCHIVER_MAX_ATTRIBUTES", "ARCHIVER_MAX_LINKS", "ARCHIVER_MAX_TOC_ENTRIES", "ARCHIVER_MAX_RECORD_BYTES"):
+    for name in (
+        "ARCHIVER_MAX_PAGE_BYTES",
+        "ARCHIVER_MAX_TAGS",
+        "ARCHIVER_MAX_ELEMENTS",
+        "ARCHIVER_MAX_DEPTH",
+        "ARCHIVER_MAX_ATTRIBUTES",
+        "ARCHIVER_MAX_LINKS",
+        "ARCHIVER_MAX_TOC_ENTRIES",
+        "ARCHIVER_MAX_RECORD_BYTES",
+    ):
         _int(s, name, 1)
 
 
@@ -137,7 +163,9 @@ def check_hosts_and_sites(s: BaseSettings) -> None:
 def check_redis(s: BaseSettings) -> None:
     url = s.get("ARCHIVER_REDIS_URL") or os.environ.get("ARCHIVER_REDIS_URL")
     if url and urlsplit(url).scheme not in ("redis", "rediss", "unix"):
-        raise SettingsError(f"ARCHIVER_REDIS_URL must be a redis://, rediss:// or unix:// URL, got {url!r}")
+        raise SettingsError(
+            f"ARCHIVER_REDIS_URL must be a redis://, rediss:// or unix:// URL, got {url!r}"
+        )
     _float(s, "ARCHIVER_REDIS_LEASE_SECONDS", 0, above_low=True)
     _float(s, "ARCHIVER_REDIS_MAX_IDLE", 0)
 
@@ -167,8 +195,17 @@ def check_types(s: BaseSettings) -> None:
 
 
 GROUPS: tuple[Callable[[BaseSettings], None], ...] = (
-    check_types, check_archive, check_rawpages, check_state, check_neardup, check_listing_and_traps,
-    check_reporting, check_page_limits, check_hosts_and_sites, check_redis, check_log_file,
+    check_types,
+    check_archive,
+    check_rawpages,
+    check_state,
+    check_neardup,
+    check_listing_and_traps,
+    check_reporting,
+    check_page_limits,
+    check_hosts_and_sites,
+    check_redis,
+    check_log_file,
 )
 
 

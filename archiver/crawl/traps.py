@@ -31,7 +31,6 @@ from archiver.state.crawl import fingerprint
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True, slots=True)
 class TrapLimits:
     """The TRAP_* settings; 0 means no bound."""
@@ -51,7 +50,9 @@ class TrapLimits:
             urls_per_host=settings.getint("TRAP_MAX_URLS_PER_HOST"),
             sitemap_depth=settings.getint("TRAP_MAX_SITEMAP_DEPTH"),
             sitemaps=settings.getint("TRAP_MAX_SITEMAPS"),
-            session_params=frozenset(name.lower() for name in settings.getlist("TRAP_SESSION_PARAMS")),
+            session_params=frozenset(
+                name.lower() for name in settings.getlist("TRAP_SESSION_PARAMS")
+            ),
         )
 
 
@@ -73,8 +74,15 @@ class TrapLog:
         key = (reason, site_of(url))
         if key not in self.logged:
             self.logged.add(key)
-            logger.info("Crawler trap (%s) at %s: " + message + "; further ones are only counted (archiver/trap/%s)",
-                        reason, url, *args, reason)
+            logger.info(
+                "Crawler trap (%s) at %s: "
+                + message
+                + "; further ones are only counted (archiver/trap/%s)",
+                reason,
+                url,
+                *args,
+                reason,
+            )
 
 
 class ListingTraps:
@@ -87,7 +95,9 @@ class ListingTraps:
         self.log = log
         self.requested: set[bytes] = set()
 
-    def next_page_meta(self, response: Response, article_requests: Iterable[Request]) -> dict[str, int] | None:
+    def next_page_meta(
+        self, response: Response, article_requests: Iterable[Request]
+    ) -> dict[str, int] | None:
         """Meta for the next page's request, or None when a bound stops the chain here."""
         fresh = False
         for request in article_requests:
@@ -98,11 +108,17 @@ class ListingTraps:
         idle = 0 if fresh else response.meta.get(LISTING_IDLE_META, 0) + 1
         depth = response.meta.get(LISTING_DEPTH_META, 0) + 1
         if over(idle + 1, self.limits.listing_idle_pages):
-            self.log.hit("listing_without_new_articles", response.url,
-                         "%d listing pages in a row offered no new article", idle)
+            self.log.hit(
+                "listing_without_new_articles",
+                response.url,
+                "%d listing pages in a row offered no new article",
+                idle,
+            )
             return None
         if over(depth, self.limits.listing_depth):
-            self.log.hit("listing_depth", response.url, "%d next pages followed from the start", depth - 1)
+            self.log.hit(
+                "listing_depth", response.url, "%d next pages followed from the start", depth - 1
+            )
             return None
         return {LISTING_IDLE_META: idle, LISTING_DEPTH_META: depth}
 
@@ -116,7 +132,9 @@ class SitemapTraps:
         self.log = log
         self.requested: set[bytes] = set()
 
-    def to_follow(self, response: Response, urls: Iterable[str]) -> Iterator[tuple[str, dict[str, int]]]:
+    def to_follow(
+        self, response: Response, urls: Iterable[str]
+    ) -> Iterator[tuple[str, dict[str, int]]]:
         depth = response.meta.get(SITEMAP_DEPTH_META, 0) + 1
         self.requested.add(fingerprint(response.url))  # the URL given counts too
         for url in urls:
@@ -127,7 +145,12 @@ class SitemapTraps:
             if fp in self.requested:
                 continue
             if over(len(self.requested) + 1, self.limits.sitemaps):
-                self.log.hit("sitemap_count", response.url, "%d sitemaps requested already", len(self.requested))
+                self.log.hit(
+                    "sitemap_count",
+                    response.url,
+                    "%d sitemaps requested already",
+                    len(self.requested),
+                )
                 continue
             self.requested.add(fp)
             yield url, {SITEMAP_DEPTH_META: depth}

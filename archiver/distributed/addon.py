@@ -17,14 +17,22 @@ class RedisAddon:
             # `scrapy check` wraps callbacks in contract hooks; the durable scheduler stores a
             # callback by name and would drop them, so a check keeps Scrapy's own scheduler.
             if not os.environ.get("SCRAPY_CHECK"):
-                settings.set("SCHEDULER", "archiver.crawl.scheduler.DurableScheduler", priority="addon")
+                settings.set(
+                    "SCHEDULER", "archiver.crawl.scheduler.DurableScheduler", priority="addon"
+                )
             return
         settings.set("ARCHIVER_REDIS_URL", url, priority="addon")
         settings.set("REDIS_URL", url, priority="addon")
         settings.set("SCHEDULER", "archiver.crawl.redis_scheduler.LeaseScheduler", priority="addon")
-        settings.set("SCHEDULER_QUEUE_CLASS", "archiver.distributed.queue.LeasedPriorityQueue", priority="addon")
+        settings.set(
+            "SCHEDULER_QUEUE_CLASS",
+            "archiver.distributed.queue.LeasedPriorityQueue",
+            priority="addon",
+        )
         settings.set("SCHEDULER_SERIALIZER", "archiver.distributed.serializer", priority="addon")
-        settings.set("SCHEDULER_DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="addon")
+        settings.set(
+            "SCHEDULER_DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="addon"
+        )
         settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="addon")
         # The queue outlives every worker: a finished worker must not flush what others need.
         settings.set("SCHEDULER_PERSIST", True, priority="addon")

@@ -32,7 +32,13 @@ BACKOFF_CAP = 2.0
 class ReconnectingRetry(Retry):
     """redis-py's Retry, bounded by time instead of attempts, and reporting what it does."""
 
-    def __init__(self, give_up_after: float, *, count: Callable[[str], None], give_up: Callable[[Exception], None]) -> None:
+    def __init__(
+        self,
+        give_up_after: float,
+        *,
+        count: Callable[[str], None],
+        give_up: Callable[[Exception], None],
+    ) -> None:
         super().__init__(ExponentialBackoff(cap=BACKOFF_CAP, base=BACKOFF_BASE), retries=-1)
         self.give_up_after = give_up_after
         self.count = count
@@ -45,8 +51,13 @@ class ReconnectingRetry(Retry):
         # all of them (logged and counted once), and the callbacks must not be copied.
         return self
 
-    def call_with_retry(self, do: Callable[[], T], fail: Callable[..., Any], is_retryable: Callable[[Exception], bool] | None = None,
-                        with_failure_count: bool = False) -> T:
+    def call_with_retry(
+        self,
+        do: Callable[[], T],
+        fail: Callable[..., Any],
+        is_retryable: Callable[[Exception], bool] | None = None,
+        with_failure_count: bool = False,
+    ) -> T:
         failures = 0
         while True:
             try:
@@ -68,13 +79,19 @@ class ReconnectingRetry(Retry):
         if self.down_since is None:
             self.down_since = now
             if not self.gave_up:
-                logger.warning("Lost the connection to Redis (%s): reconnecting with backoff for up to %.0f s",
-                               error, self.give_up_after)
+                logger.warning(
+                    "Lost the connection to Redis (%s): reconnecting with backoff for up to %.0f s",
+                    error,
+                    self.give_up_after,
+                )
         if self.gave_up or now - self.down_since > self.give_up_after:
             if not self.gave_up:
                 self.gave_up = True
-                logger.error("Redis unreachable for %.0f s (%s): stopping this worker (redis_unavailable)",
-                             now - self.down_since, error)
+                logger.error(
+                    "Redis unreachable for %.0f s (%s): stopping this worker (redis_unavailable)",
+                    now - self.down_since,
+                    error,
+                )
                 self.give_up(error)
             raise error
         self.count("archiver/redis/retries")
@@ -87,9 +104,16 @@ class ReconnectingRetry(Retry):
         self.gave_up = False
 
 
-def reconnecting_redis(url: str, give_up_after: float, *, count: Callable[[str], None],
-                       give_up: Callable[[Exception], None]) -> Redis:
+def reconnecting_redis(
+    url: str,
+    give_up_after: float,
+    *,
+    count: Callable[[str], None],
+    give_up: Callable[[Exception], None],
+) -> Redis:
     """A client for `url` whose every command reconnects as ReconnectingRetry says."""
     retry = ReconnectingRetry(give_up_after, count=count, give_up=give_up)
     # The socket timeouts bound one attempt against a Redis that accepts but never answers.
-    return Redis.from_url(url, retry=retry, socket_timeout=30, socket_connect_timeout=5, health_check_interval=30)
+    return Redis.from_url(
+        url, retry=retry, socket_timeout=30, socket_connect_timeout=5, health_check_interval=30
+    )

@@ -80,7 +80,9 @@ class LeasedPriorityQueue(PriorityQueue):
         self.dead = dead_letter_key(self.key)
         self._warned: set[str] = set()
         self._pop = server.register_script(POP_WITH_LEASE)
-        self.lease_seconds = float(spider.settings.getfloat("ARCHIVER_REDIS_LEASE_SECONDS", self.lease_seconds))
+        self.lease_seconds = float(
+            spider.settings.getfloat("ARCHIVER_REDIS_LEASE_SECONDS", self.lease_seconds)
+        )
 
     def __len__(self) -> int:
         # Outstanding leases count: a dead worker's requests come back when they expire.
@@ -88,7 +90,9 @@ class LeasedPriorityQueue(PriorityQueue):
 
     def pop(self, timeout: int = 0) -> Request | None:
         for _ in range(BURY_PER_POP):
-            found = self._pop(keys=[self.key, self.leases, self.deadlines, self.scores], args=[self.lease_seconds])
+            found = self._pop(
+                keys=[self.key, self.leases, self.deadlines, self.scores], args=[self.lease_seconds]
+            )
             if not found:
                 return None
             lease_id, payload = found
@@ -121,19 +125,30 @@ class LeasedPriorityQueue(PriorityQueue):
             raise NotARequest("bad_shape", f"{type(exc).__name__}: {exc}") from None
         if decoded.dropped_meta:
             self._count("archiver/redis/meta_dropped", len(decoded.dropped_meta))
-            self._warn_once("meta", "Dropped meta keys %s of a queued request to %s: archiver never queues them "
-                            "(further ones only counted)", ", ".join(k[:40] for k in decoded.dropped_meta[:10]),
-                            request.url[:200])
+            self._warn_once(
+                "meta",
+                "Dropped meta keys %s of a queued request to %s: archiver never queues them "
+                "(further ones only counted)",
+                ", ".join(k[:40] for k in decoded.dropped_meta[:10]),
+                request.url[:200],
+            )
         return request
 
     def _bury(self, lease_id: str, payload: bytes, reason: str) -> None:
         """Move a value that is not a request to the dead-letter list and end its lease, atomically."""
         pipe = self.server.pipeline()
-        pipe.rpush(self.dead, payload).zrem(self.deadlines, lease_id).hdel(self.leases, lease_id).hdel(self.scores, lease_id)
+        pipe.rpush(self.dead, payload).zrem(self.deadlines, lease_id).hdel(
+            self.leases, lease_id
+        ).hdel(self.scores, lease_id)
         pipe.execute()
         self._count(f"archiver/redis/dead_letter/{reason}")
-        self._warn_once(reason, "Moved a queued value that is not a request (%s) to %s: %r (further ones only counted)",
-                        reason, self.dead, payload[:200])
+        self._warn_once(
+            reason,
+            "Moved a queued value that is not a request (%s) to %s: %r (further ones only counted)",
+            reason,
+            self.dead,
+            payload[:200],
+        )
 
     def _count(self, key: str, n: int = 1) -> None:
         stats = getattr(getattr(self.spider, "crawler", None), "stats", None)
@@ -149,7 +164,9 @@ class LeasedPriorityQueue(PriorityQueue):
         if not lease_ids:
             return
         pipe = self.server.pipeline()
-        pipe.zrem(self.deadlines, *lease_ids).hdel(self.leases, *lease_ids).hdel(self.scores, *lease_ids)
+        pipe.zrem(self.deadlines, *lease_ids).hdel(self.leases, *lease_ids).hdel(
+            self.scores, *lease_ids
+        )
         pipe.execute()
 
     def clear(self) -> None:

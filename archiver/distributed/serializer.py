@@ -17,11 +17,26 @@ from typing import Any
 
 from archiver.request_meta import queued_meta
 
-ALLOWED_CLASSES = frozenset({"scrapy.http.request.Request", "scrapy.Request", "scrapy.http.Request"})
-FIELDS = frozenset({
-    "url", "callback", "errback", "method", "headers", "body", "cookies", "meta", "encoding",
-    "priority", "dont_filter", "flags", "_class",
-})
+ALLOWED_CLASSES = frozenset(
+    {"scrapy.http.request.Request", "scrapy.Request", "scrapy.http.Request"}
+)
+FIELDS = frozenset(
+    {
+        "url",
+        "callback",
+        "errback",
+        "method",
+        "headers",
+        "body",
+        "cookies",
+        "meta",
+        "encoding",
+        "priority",
+        "dont_filter",
+        "flags",
+        "_class",
+    }
+)
 # The callbacks ArticlesSpider's requests name (a bare `parse` would reach scrapy.Spider.parse,
 # which raises: the request would fail forever without ever being acknowledged).
 CALLBACKS = frozenset({"parse_listing", "parse_article", "parse_sitemap"})
@@ -49,7 +64,10 @@ def _encode(value: Any) -> Any:
     if isinstance(value, bytes):
         return {_BYTES: base64.b64encode(value).decode("ascii")}
     if isinstance(value, dict):
-        return {(k.decode("latin-1") if isinstance(k, bytes) else str(k)): _encode(v) for k, v in value.items()}
+        return {
+            (k.decode("latin-1") if isinstance(k, bytes) else str(k)): _encode(v)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [_encode(v) for v in value]
     if value is None or isinstance(value, (str, int, float, bool)):
@@ -86,14 +104,21 @@ def decode_request(data: bytes | str) -> Decoded:
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise NotARequest("not_json", type(exc).__name__) from None
     try:
-        obj = {k: _decode(v) for k, v in raw.items() if k in FIELDS} if isinstance(raw, dict) else None
+        obj = (
+            {k: _decode(v) for k, v in raw.items() if k in FIELDS}
+            if isinstance(raw, dict)
+            else None
+        )
     except (ValueError, TypeError, RecursionError) as exc:  # a bad base64 value, a too deep one
         raise NotARequest("bad_shape", type(exc).__name__) from None
     if obj is None or not isinstance(obj.get("url"), str):
         raise NotARequest("bad_shape", "not a JSON object with a url")
     # The project queues GETs only: a POST with a body to a host the user named is not its doing.
     if obj.get("method", "GET") != "GET" or obj.get("body") not in (None, b"", ""):
-        raise NotARequest("bad_shape", f"method {obj.get('method')!r} with a body of {len(obj.get('body') or '')} bytes")
+        raise NotARequest(
+            "bad_shape",
+            f"method {obj.get('method')!r} with a body of {len(obj.get('body') or '')} bytes",
+        )
     meta = obj.get("meta") or {}
     if not isinstance(meta, dict):
         raise NotARequest("bad_shape", "meta is not an object")

@@ -35,6 +35,7 @@ from archiver.state.tracking import IndexLost
 
 logger = logging.getLogger(__name__)
 
+
 def _text(value: bytes | str | None) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -48,9 +49,15 @@ SEED_BATCH = 1000
 
 
 class RedisTracker:
-    def __init__(self, server: Redis, prefix: str, queue_key: str, *, takeover_after: float) -> None:
+    def __init__(
+        self, server: Redis, prefix: str, queue_key: str, *, takeover_after: float
+    ) -> None:
         self.server = server
-        self.records, self.hashes, self.done_key = f"{prefix}:records", f"{prefix}:hashes", f"{prefix}:done"
+        self.records, self.hashes, self.done_key = (
+            f"{prefix}:records",
+            f"{prefix}:hashes",
+            f"{prefix}:done",
+        )
         self.epoch_key = f"{prefix}:epoch"
         self.leases, self.deadlines, self.scores = lease_keys(queue_key)
         self.takeover_after = takeover_after
@@ -64,15 +71,24 @@ class RedisTracker:
         self._claims: dict[str, list[str]] = {}
 
     @classmethod
-    def connect(cls, url: str, spider_name: str, queue_key: str, *, takeover_after: float, give_up_after: float,
-                count: Callable[[str], None], give_up: Callable[[Exception], None]) -> RedisTracker:
+    def connect(
+        cls,
+        url: str,
+        spider_name: str,
+        queue_key: str,
+        *,
+        takeover_after: float,
+        give_up_after: float,
+        count: Callable[[str], None],
+        give_up: Callable[[Exception], None],
+    ) -> RedisTracker:
         """The tracker on a client that reconnects (archiver.distributed.connection)."""
         server = reconnecting_redis(url, give_up_after, count=count, give_up=give_up)
         return cls(server, f"archiver:{spider_name}", queue_key, takeover_after=takeover_after)
 
     # -- runs and the archive -------------------------------------------------------
     def start_run(self, shard_prefix: str) -> str | None:
-        """"index_missing" when no worker has taught this Redis the archive yet (a new crawl, or
+        """ "index_missing" when no worker has taught this Redis the archive yet (a new crawl, or
         Redis lost its data): the ledger then reconciles it from the archive."""
         self.epoch = _text(self.server.get(self.epoch_key))
         return "index_missing" if self.epoch is None else None
@@ -87,8 +103,14 @@ class RedisTracker:
         pipe = self.server.pipeline(transaction=False)
         now = int(time.time())
         for base, record in entries:
-            url, canonical, digest = record.get("url"), record.get("canonical_url"), record.get("content_hash")
-            if not (isinstance(url, str) and isinstance(canonical, str) and isinstance(digest, str)):
+            url, canonical, digest = (
+                record.get("url"),
+                record.get("canonical_url"),
+                record.get("content_hash"),
+            )
+            if not (
+                isinstance(url, str) and isinstance(canonical, str) and isinstance(digest, str)
+            ):
                 continue
             fp = url_fp(canonical)
             pipe.hsetnx(self.records, fp, f"{digest}|c|{prefix_of(base)}|{now}")
@@ -105,9 +127,15 @@ class RedisTracker:
 
     # -- CrawlTracker -------------------------------------------------------------
     def known(self, url: str) -> Validators | None:
-        return Validators(None, None, time.time()) if self.server.sismember(self.done_key, url_fp(url)) else None
+        return (
+            Validators(None, None, time.time())
+            if self.server.sismember(self.done_key, url_fp(url))
+            else None
+        )
 
-    def done(self, request: RequestLike, validators: tuple[str | None, str | None] | None = None) -> None:
+    def done(
+        self, request: RequestLike, validators: tuple[str | None, str | None] | None = None
+    ) -> None:
         self._done.append(url_fp(request.url))
         self._ack(request)
 
@@ -123,8 +151,10 @@ class RedisTracker:
     def claim_record(self, canonical_url: str, content_hash: str, owner: str) -> Claim:
         """Raises IndexLost when the index is not the one this worker knows: nothing is claimed."""
         fp = url_fp(canonical_url)
-        found = self._claim(keys=[self.records, self.hashes, self.epoch_key],
-                            args=[fp, content_hash, owner, self.takeover_after, self.epoch or ""])
+        found = self._claim(
+            keys=[self.records, self.hashes, self.epoch_key],
+            args=[fp, content_hash, owner, self.takeover_after, self.epoch or ""],
+        )
         outcome, previous, undo = (_text(v) for v in found)
         if outcome == "lost":
             raise IndexLost(f"the Redis index epoch is not {self.epoch!r}")
@@ -132,8 +162,13 @@ class RedisTracker:
             self._claims.setdefault(owner, []).append(fp)
         return Claim(outcome or "", previous or None, undo or None)
 
-    def release_claim(self, canonical_url: str, content_hash: str, owner: str, claim: Claim) -> None:
-        self._release(keys=[self.records, self.hashes], args=[url_fp(canonical_url), content_hash, owner, claim.undo or ""])
+    def release_claim(
+        self, canonical_url: str, content_hash: str, owner: str, claim: Claim
+    ) -> None:
+        self._release(
+            keys=[self.records, self.hashes],
+            args=[url_fp(canonical_url), content_hash, owner, claim.undo or ""],
+        )
 
     def commit(self) -> None:
         """After the archive is synced: commit claims, record done URLs, ack leases. Raises
@@ -173,4 +208,7 @@ class RedisTracker:
             self.server.close()
 
     def stats(self) -> dict[str, Any]:
-        return {"records": self.server.hlen(self.records), "leases": self.server.zcard(self.deadlines)}
+        return {
+            "records": self.server.hlen(self.records),
+            "leases": self.server.zcard(self.deadlines),
+        }

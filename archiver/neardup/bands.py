@@ -59,7 +59,9 @@ def bucket_bits(entries: int) -> int:
     return max(1, int(np.ceil(np.log2(max(entries, 2) / ROW_ENTRIES))))
 
 
-def band_entries(ids: npt.NDArray[np.uint32], signatures: npt.NDArray[np.uint16]) -> npt.NDArray[np.uint64]:
+def band_entries(
+    ids: npt.NDArray[np.uint32], signatures: npt.NDArray[np.uint16]
+) -> npt.NDArray[np.uint64]:
     return (band_prefixes(signatures) | ids.astype(np.uint64)[:, None]).ravel()
 
 
@@ -80,11 +82,22 @@ class Held:
         meta = dict(db.execute("SELECT key, value FROM meta WHERE key LIKE 'bands_%'").fetchall())
         if meta.get("bands_scheme") != SCHEME:
             return None
-        return cls(*(int(meta.get(f"bands_{name}", 0)) for name in ("through", "docs", "entries", "bits")))
+        return cls(
+            *(int(meta.get(f"bands_{name}", 0)) for name in ("through", "docs", "entries", "bits"))
+        )
 
     def write(self, db: sqlite3.Connection) -> None:
-        meta = {"scheme": SCHEME, "through": self.through, "docs": self.docs, "entries": self.entries, "bits": self.bits}
-        db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [(f"bands_{k}", str(v)) for k, v in meta.items()])
+        meta = {
+            "scheme": SCHEME,
+            "through": self.through,
+            "docs": self.docs,
+            "entries": self.entries,
+            "bits": self.bits,
+        }
+        db.executemany(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            [(f"bands_{k}", str(v)) for k, v in meta.items()],
+        )
 
 
 class DiskBands:
@@ -94,8 +107,14 @@ class DiskBands:
     signatures after `id`. `DiskBands.open` also catches up with the store.
     """
 
-    def __init__(self, db: sqlite3.Connection, load_after: LoadAfter, *,
-                 flush_docs: int = FLUSH_DOCS, build_docs: int = BUILD_DOCS) -> None:
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        load_after: LoadAfter,
+        *,
+        flush_docs: int = FLUSH_DOCS,
+        build_docs: int = BUILD_DOCS,
+    ) -> None:
         self.db = db
         self.load_after = load_after
         self.flush_docs = flush_docs
@@ -106,14 +125,22 @@ class DiskBands:
         self.last_added = 0
         db.execute(SCHEMA)
         held = Held.from_meta(db)
-        self.stale = held is None and db.execute("SELECT 1 FROM band_rows LIMIT 1").fetchone() is not None
+        self.stale = (
+            held is None and db.execute("SELECT 1 FROM band_rows LIMIT 1").fetchone() is not None
+        )
         self.held = held or Held()
 
     @classmethod
     def open(cls, db: sqlite3.Connection, load_after: LoadAfter, **kwargs: int) -> DiskBands:
         bands = cls(db, load_after, **kwargs)
-        bands.last_added = int(db.execute("SELECT coalesce(max(id), 0) FROM signatures").fetchone()[0])
-        backlog = int(db.execute("SELECT count(*) FROM signatures WHERE id > ?", (bands.held.through,)).fetchone()[0])
+        bands.last_added = int(
+            db.execute("SELECT coalesce(max(id), 0) FROM signatures").fetchone()[0]
+        )
+        backlog = int(
+            db.execute(
+                "SELECT count(*) FROM signatures WHERE id > ?", (bands.held.through,)
+            ).fetchone()[0]
+        )
         if bands.stale or backlog > bands.capacity():
             bands.rebuild()
         else:
@@ -137,7 +164,11 @@ class DiskBands:
         if len(self.memory) >= self.capacity():
             self.flush()
 
-    def add_bulk(self, chunks: Iterable[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]], expected: int = 0) -> None:
+    def add_bulk(
+        self,
+        chunks: Iterable[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]],
+        expected: int = 0,
+    ) -> None:
         for ids, signatures in chunks:
             self.add(ids, signatures)
 
@@ -151,10 +182,17 @@ class DiskBands:
             return []
         keys = (prefixes >> np.uint64(64 - self.held.bits)).tolist()
         # Rows come in bucket order, each sorted: together one sorted array.
-        values = np.frombuffer(b"".join(row[0] for row in self.db.execute(_LOOKUP, keys)), dtype=_ENTRY)
+        values = np.frombuffer(
+            b"".join(row[0] for row in self.db.execute(_LOOKUP, keys)), dtype=_ENTRY
+        )
         low = np.searchsorted(values, prefixes, "left").tolist()
         high = np.searchsorted(values, prefixes | _ID_MASK, "right").tolist()
-        return [doc for lo, hi in zip(low, high) if lo < hi for doc in (values[lo:hi] & _ID_MASK).tolist()]
+        return [
+            doc
+            for lo, hi in zip(low, high)
+            if lo < hi
+            for doc in (values[lo:hi] & _ID_MASK).tolist()
+        ]
 
     def flush(self) -> None:
         """Merge the documents held in memory into the rows, in one transaction. Their
@@ -170,7 +208,11 @@ class DiskBands:
                 entries = np.concatenate(parts)
                 del parts
                 entries.sort()
-                self._commit(lambda: self._merge(entries, Held(last, self.held.docs + docs, self.held.entries + len(entries))))
+                self._commit(
+                    lambda: self._merge(
+                        entries, Held(last, self.held.docs + docs, self.held.entries + len(entries))
+                    )
+                )
         except BaseException:
             self._reload_memory()
             raise
@@ -256,8 +298,9 @@ class DiskBands:
         if blobs:
             yield np.frombuffer(b"".join(blobs), dtype=_ENTRY).astype(np.uint64)
 
-    def _write_rows(self, table: str, entries: npt.NDArray[np.uint64], bits: int, *,
-                    keep_last: bool = False) -> npt.NDArray[np.uint64]:
+    def _write_rows(
+        self, table: str, entries: npt.NDArray[np.uint64], bits: int, *, keep_last: bool = False
+    ) -> npt.NDArray[np.uint64]:
         """Write sorted entries as rows of `table`; with `keep_last`, return the last bucket's
         entries unwritten (the next chunk may hold more of that bucket)."""
         if not len(entries):
@@ -267,11 +310,13 @@ class DiskBands:
         starts, ends = [0, *cuts], [*cuts, len(entries)]
         carry = entries[:0]
         if keep_last:
-            carry = entries[starts[-1]:]
+            carry = entries[starts[-1] :]
             starts, ends = starts[:-1], ends[:-1]
         data = entries.astype(_ENTRY, copy=False)
-        self.db.executemany(f"INSERT INTO {table} (bucket, entries) VALUES (?, ?)",
-                            ((int(buckets[s]), data[s:e].tobytes()) for s, e in zip(starts, ends)))
+        self.db.executemany(
+            f"INSERT INTO {table} (bucket, entries) VALUES (?, ?)",
+            ((int(buckets[s]), data[s:e].tobytes()) for s, e in zip(starts, ends)),
+        )
         return carry
 
     def _commit(self, work: Callable[[], Held]) -> None:

@@ -83,7 +83,11 @@ class BandTable(Protocol):
 
     def add(self, ids: npt.NDArray[np.uint32], signatures: npt.NDArray[np.uint16]) -> None: ...
 
-    def add_bulk(self, chunks: Iterable[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]], expected: int = 0) -> None: ...
+    def add_bulk(
+        self,
+        chunks: Iterable[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]],
+        expected: int = 0,
+    ) -> None: ...
 
     def candidates(self, signature: Signature) -> list[int]: ...
 
@@ -93,7 +97,9 @@ class BandTable(Protocol):
 class LshIndex:
     """NearDuplicateIndex over band tables and a SignatureStore."""
 
-    def __init__(self, store: SignatureStore, threshold: float, bands: BandTable | None = None) -> None:
+    def __init__(
+        self, store: SignatureStore, threshold: float, bands: BandTable | None = None
+    ) -> None:
         """`bands`: a band table already holding the store's documents; default: one built
         in memory from the store."""
         if not 0.0 < threshold <= 1.0:

@@ -107,7 +107,11 @@ class SortedRun:
         entries = self.entries[: self.count]
         low = np.searchsorted(entries, prefixes, side="left")
         high = np.searchsorted(entries, prefixes | _ID_MASK, side="right")
-        return [doc for lo, hi in zip(low.tolist(), high.tolist()) for doc in (entries[lo:hi] & _ID_MASK).tolist()]
+        return [
+            doc
+            for lo, hi in zip(low.tolist(), high.tolist())
+            for doc in (entries[lo:hi] & _ID_MASK).tolist()
+        ]
 
     def merged(self, entries: Entries) -> SortedRun:
         """A new run with these (unsorted) entries too: sorted, then one linear merge."""
@@ -163,7 +167,9 @@ class BandIndex:
                 delta = self._delta.entries[: len(self._delta)]
                 self._base, self._delta = self._base.merged(delta), _empty_run()
 
-    def add_bulk(self, chunks: Iterable[tuple[Ids, npt.NDArray[np.uint16]]], expected: int = 0) -> None:
+    def add_bulk(
+        self, chunks: Iterable[tuple[Ids, npt.NDArray[np.uint16]]], expected: int = 0
+    ) -> None:
         """Index many documents (a store being loaded), chunk by chunk, into one run. With
         `expected` documents (into an empty index) the entries are written straight into
         the run's buffer: the peak is the run, not the run plus copies of it."""
@@ -173,7 +179,9 @@ class BandIndex:
             for ids, signatures in chunks:
                 part = (band_prefixes(signatures) | ids.astype(np.uint64)[:, None]).ravel()
                 if count + len(part) + WINDOW_CAP > len(buffer):  # more rows than announced
-                    buffer = np.concatenate((buffer[:count], part, np.empty(WINDOW_CAP, dtype=np.uint64)))
+                    buffer = np.concatenate(
+                        (buffer[:count], part, np.empty(WINDOW_CAP, dtype=np.uint64))
+                    )
                 else:
                     buffer[count : count + len(part)] = part
                 count += len(part)

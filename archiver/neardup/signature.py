@@ -55,7 +55,10 @@ def signature(hashes: U64) -> Signature | None:
     if filled.all():
         return out
     # As many distinct shingles as filled bins at least: count them only when that is short.
-    if np.count_nonzero(filled) < MIN_SHINGLES and np.count_nonzero(ordered[1:] != ordered[:-1]) + 1 < MIN_SHINGLES:
+    if (
+        np.count_nonzero(filled) < MIN_SHINGLES
+        and np.count_nonzero(ordered[1:] != ordered[:-1]) + 1 < MIN_SHINGLES
+    ):
         return None
     empty = (~filled).nonzero()[0]
     probes = _probe_order()[empty]

@@ -115,27 +115,44 @@ class SQLiteSignatureStore:
         if not stored:
             return self.recent.fetch(held)
         marks = ",".join("?" * len(stored))
-        rows = self.db.execute(f"SELECT canonical_url, signature FROM signatures WHERE id IN ({marks})", stored).fetchall()
+        rows = self.db.execute(
+            f"SELECT canonical_url, signature FROM signatures WHERE id IN ({marks})", stored
+        ).fetchall()
         rows = [row for row in rows if len(row[1]) == _SIGNATURE_BYTES]
         # One array for all candidates: find compares them all at once.
-        signatures = np.frombuffer(b"".join([row[1] for row in rows]), dtype=_DTYPE).reshape(len(rows), BINS)
+        signatures = np.frombuffer(b"".join([row[1] for row in rows]), dtype=_DTYPE).reshape(
+            len(rows), BINS
+        )
         if not held:
             return [row[0] for row in rows], signatures
         urls, recent = self.recent.fetch(held)
         return [row[0] for row in rows] + urls, np.concatenate((signatures, recent))
 
-    def load(self, after: int = 0, chunk: int = LOAD_CHUNK) -> Iterator[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]]:
+    def load(
+        self, after: int = 0, chunk: int = LOAD_CHUNK
+    ) -> Iterator[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]]:
         """(ids, signatures) of the rows with an id above `after`, in id order, `chunk` rows at a time."""
         skipped = 0
         try:
-            rows = self.db.execute("SELECT id, signature FROM signatures WHERE id > ? ORDER BY id", (after,))
+            rows = self.db.execute(
+                "SELECT id, signature FROM signatures WHERE id > ? ORDER BY id", (after,)
+            )
             while batch := rows.fetchmany(chunk):
-                good = [(doc, blob) for doc, blob in batch if isinstance(blob, bytes) and len(blob) == _SIGNATURE_BYTES]
+                good = [
+                    (doc, blob)
+                    for doc, blob in batch
+                    if isinstance(blob, bytes) and len(blob) == _SIGNATURE_BYTES
+                ]
                 skipped += len(batch) - len(good)
                 if good:
                     ids = np.array([doc for doc, _blob in good], dtype=np.uint32)
                     blob = b"".join(blob for _doc, blob in good)
-                    yield ids, np.frombuffer(blob, dtype=_DTYPE).reshape(len(good), BINS).astype(np.uint16)
+                    yield (
+                        ids,
+                        np.frombuffer(blob, dtype=_DTYPE)
+                        .reshape(len(good), BINS)
+                        .astype(np.uint16),
+                    )
         except sqlite3.DatabaseError as exc:
             raise UnusableStore(str(exc)) from exc
         # The band rows read the store again when rewritten: malformed rows are told once.
@@ -180,7 +197,12 @@ def open_neardup_index(path: Path, threshold: float) -> tuple[LshIndex, SQLiteSi
         return _open(path, threshold)
     except UnusableStore as exc:
         aside = f"{path.name}.unusable-{time.strftime('%Y%m%dT%H%M%S')}"
-        logger.error("Near-duplicate store %s is unusable (%s): moved to %s, starting a new one", path, exc, aside)
+        logger.error(
+            "Near-duplicate store %s is unusable (%s): moved to %s, starting a new one",
+            path,
+            exc,
+            aside,
+        )
         for suffix in ("", "-wal", "-shm"):
             part = path.with_name(path.name + suffix)
             if part.exists():

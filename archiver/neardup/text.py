@@ -24,8 +24,16 @@ WORD_SHINGLE = 3
 CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
 # Hangul jamo, kana, Han (with extensions and compatibility forms), Hangul syllables;
 # lowest first.
-CJK_RANGES = ((0x1100, 0x11FF), (0x3040, 0x30FF), (0x3130, 0x318F), (0x3400, 0x4DBF),
-              (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0x20000, 0x2FFFF))
+CJK_RANGES = (
+    (0x1100, 0x11FF),
+    (0x3040, 0x30FF),
+    (0x3130, 0x318F),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7AF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2FFFF),
+)
 # The share detect_language uses for Han and Hangul.
 CJK_SCRIPT_SHARE = 0.3
 # Canonical decompositions, compatibility ideographs and the CJK extensions B-F all sit

@@ -157,28 +157,43 @@ class CrawlState:
         again. After a finished run, listing pages and failures start over, while done
         articles stay done (so an unchanged site costs no article fetches).
         """
-        unfinished = self.db.execute("SELECT 1 FROM runs WHERE finished IS NULL AND shard_prefix IS NOT NULL LIMIT 1").fetchone()
+        unfinished = self.db.execute(
+            "SELECT 1 FROM runs WHERE finished IS NULL AND shard_prefix IS NOT NULL LIMIT 1"
+        ).fetchone()
         self.resumed = unfinished is not None
         now = time.time()
         if self.resumed:
-            self._write("UPDATE requests SET status=?, updated=? WHERE status=? OR (kind=? AND status=?)", (PENDING, now, INFLIGHT, LISTING, DONE))
+            self._write(
+                "UPDATE requests SET status=?, updated=? WHERE status=? OR (kind=? AND status=?)",
+                (PENDING, now, INFLIGHT, LISTING, DONE),
+            )
         else:
             self._write("DELETE FROM requests WHERE kind=?", (LISTING,))
-            self._write("UPDATE requests SET status=? WHERE status IN (?, ?)", (PENDING, INFLIGHT, FAILED))
+            self._write(
+                "UPDATE requests SET status=? WHERE status IN (?, ?)", (PENDING, INFLIGHT, FAILED)
+            )
         self._write("UPDATE runs SET finished=?, reason='killed' WHERE finished IS NULL", (now,))
-        self.run_id = self._write("INSERT INTO runs(started, shard_prefix) VALUES (?, ?)", (now, shard_prefix)).lastrowid
+        self.run_id = self._write(
+            "INSERT INTO runs(started, shard_prefix) VALUES (?, ?)", (now, shard_prefix)
+        ).lastrowid
         self.commit()
         return "resumed" if self.resumed else None
 
     def finish_run(self, reason: str) -> None:
-        self._write("UPDATE runs SET finished=?, reason=? WHERE id=?", (time.time(), reason, self.run_id))
+        self._write(
+            "UPDATE runs SET finished=?, reason=? WHERE id=?", (time.time(), reason, self.run_id)
+        )
         self.commit()
 
     def remember_archived(self, entries: Iterable[ArchiveEntry]) -> int:
         """What the archive holds is done, whether or not it was committed (after a kill)."""
         n = 0
         for _base, record in entries:
-            url, canonical, digest = record.get("url"), record.get("canonical_url"), record.get("content_hash")
+            url, canonical, digest = (
+                record.get("url"),
+                record.get("canonical_url"),
+                record.get("content_hash"),
+            )
             if isinstance(url, str) and isinstance(canonical, str) and isinstance(digest, str):
                 self.remember_record(canonical, digest)
                 self.finish(fingerprint(url), DONE)
@@ -189,7 +204,9 @@ class CrawlState:
         return n
 
     # -- queue ------------------------------------------------------------------
-    def add(self, fp: bytes, kind: int, priority: int, request: dict[str, Any], *, force: bool = False) -> bool:
+    def add(
+        self, fp: bytes, kind: int, priority: int, request: dict[str, Any], *, force: bool = False
+    ) -> bool:
         """Queue a request; False when its fingerprint is already known (and not forced).
 
         Forced (`dont_filter`), a known request is queued again whatever its status: a retry
@@ -215,14 +232,21 @@ class CrawlState:
     def take(self, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` pending requests, highest priority first, marked inflight."""
         rows = self.db.execute(
-            "SELECT id, request FROM requests WHERE status=? ORDER BY priority DESC, id LIMIT ?", (PENDING, limit)
+            "SELECT id, request FROM requests WHERE status=? ORDER BY priority DESC, id LIMIT ?",
+            (PENDING, limit),
         ).fetchall()
         if rows:
-            self._write_many("UPDATE requests SET status=? WHERE id=?", [(INFLIGHT, r[0]) for r in rows])
+            self._write_many(
+                "UPDATE requests SET status=? WHERE id=?", [(INFLIGHT, r[0]) for r in rows]
+            )
         return [json.loads(r[1]) for r in rows]
 
     def pending_count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM requests WHERE status=?", (PENDING,)).fetchone()[0])
+        return int(
+            self.db.execute("SELECT count(*) FROM requests WHERE status=?", (PENDING,)).fetchone()[
+                0
+            ]
+        )
 
     def status_of(self, fp: bytes) -> int | None:
         row = self.db.execute("SELECT status FROM requests WHERE fp=?", (fp,)).fetchone()
@@ -233,10 +257,14 @@ class CrawlState:
 
     def remember_validators(self, fp: bytes, etag: str | None, last_modified: str | None) -> None:
         """ETag / Last-Modified of the last response, for conditional re-fetches."""
-        self._write("UPDATE requests SET etag=?, last_modified=? WHERE fp=?", (etag, last_modified, fp))
+        self._write(
+            "UPDATE requests SET etag=?, last_modified=? WHERE fp=?", (etag, last_modified, fp)
+        )
 
     def validators(self, fp: bytes) -> Validators | None:
-        row = self.db.execute("SELECT etag, last_modified, updated, status FROM requests WHERE fp=?", (fp,)).fetchone()
+        row = self.db.execute(
+            "SELECT etag, last_modified, updated, status FROM requests WHERE fp=?", (fp,)
+        ).fetchone()
         if row is None or row[3] != DONE:
             return None
         return Validators(row[0], row[1], row[2])
@@ -245,14 +273,18 @@ class CrawlState:
     def known(self, url: str) -> Validators | None:
         return self.validators(fingerprint(url))
 
-    def done(self, request: RequestLike, validators: tuple[str | None, str | None] | None = None) -> None:
+    def done(
+        self, request: RequestLike, validators: tuple[str | None, str | None] | None = None
+    ) -> None:
         """The request (and the redirects that led to it) needs no more work."""
         fp = fingerprint(request.url)
         if validators is None:
             self.finish(fp, DONE)
         else:
-            self._write("UPDATE requests SET status=?, updated=?, etag=?, last_modified=? WHERE fp=?",
-                        (DONE, time.time(), *validators, fp))
+            self._write(
+                "UPDATE requests SET status=?, updated=?, etag=?, last_modified=? WHERE fp=?",
+                (DONE, time.time(), *validators, fp),
+            )
         for earlier in request.meta.get("redirect_urls", ()):
             self.finish(fingerprint(earlier), DONE)
 
@@ -261,23 +293,31 @@ class CrawlState:
 
     def claim_record(self, canonical_url: str, content_hash: str, owner: str) -> Claim:
         url_fp, digest = fingerprint(canonical_url), _hash_bytes(content_hash)
-        row = self.db.execute("SELECT content_hash FROM records WHERE url_fp=?", (url_fp,)).fetchone()
+        row = self.db.execute(
+            "SELECT content_hash FROM records WHERE url_fp=?", (url_fp,)
+        ).fetchone()
         previous = None if row is None else bytes(row[0]).hex()
         if previous == content_hash:
             return Claim("duplicate_url", previous)
         if previous is None and self._digest_known(digest):
             return Claim("duplicate_content")
-        self._write("INSERT OR REPLACE INTO records(url_fp, content_hash) VALUES (?, ?)", (url_fp, digest))
+        self._write(
+            "INSERT OR REPLACE INTO records(url_fp, content_hash) VALUES (?, ?)", (url_fp, digest)
+        )
         return Claim("new_version", previous) if previous else Claim("new")
 
-    def release_claim(self, canonical_url: str, content_hash: str, owner: str, claim: Claim) -> None:
+    def release_claim(
+        self, canonical_url: str, content_hash: str, owner: str, claim: Claim
+    ) -> None:
         """The claimed record was not written: the records table says what it said before."""
         url_fp, digest = fingerprint(canonical_url), _hash_bytes(content_hash)
         if claim.previous is None:
             self._write("DELETE FROM records WHERE url_fp=? AND content_hash=?", (url_fp, digest))
         else:
-            self._write("UPDATE records SET content_hash=? WHERE url_fp=? AND content_hash=?",
-                        (_hash_bytes(claim.previous), url_fp, digest))
+            self._write(
+                "UPDATE records SET content_hash=? WHERE url_fp=? AND content_hash=?",
+                (_hash_bytes(claim.previous), url_fp, digest),
+            )
 
     def adopt_orphan_record(self, base: str, record: dict[str, Any]) -> bool:
         # One machine, one worker: everything a dead run wrote is kept (and deduplicated).
@@ -285,17 +325,27 @@ class CrawlState:
 
     # -- archived records (exact dedup and versions) ------------------------------
     def record_hash(self, url: str) -> str | None:
-        row = self.db.execute("SELECT content_hash FROM records WHERE url_fp=?", (fingerprint(url),)).fetchone()
+        row = self.db.execute(
+            "SELECT content_hash FROM records WHERE url_fp=?", (fingerprint(url),)
+        ).fetchone()
         return None if row is None else bytes(row[0]).hex()
 
     def hash_known(self, content_hash: str) -> bool:
         return self._digest_known(_hash_bytes(content_hash))
 
     def _digest_known(self, digest: bytes) -> bool:
-        return self.db.execute("SELECT 1 FROM records WHERE content_hash=? LIMIT 1", (digest,)).fetchone() is not None
+        return (
+            self.db.execute(
+                "SELECT 1 FROM records WHERE content_hash=? LIMIT 1", (digest,)
+            ).fetchone()
+            is not None
+        )
 
     def remember_record(self, url: str, content_hash: str) -> None:
-        self._write("INSERT OR REPLACE INTO records(url_fp, content_hash) VALUES (?, ?)", (fingerprint(url), _hash_bytes(content_hash)))
+        self._write(
+            "INSERT OR REPLACE INTO records(url_fp, content_hash) VALUES (?, ?)",
+            (fingerprint(url), _hash_bytes(content_hash)),
+        )
 
     def records_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM records").fetchone()[0])

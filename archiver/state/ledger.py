@@ -27,74 +27,44 @@ It owns the archive writer, the crawl tracker (SQLite state or Redis index) and 
 
 from __future__ import annotations
 
-import errno
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
-from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import task
 
-from archiver.archive import ArchiveWriter, iter_archive_entries, recover_open_shards
-from archiver.archive.lock import OrphanLocks, WorkerLock
+from archiver.archive import ArchiveWriter
+from archiver.archive.lock import WorkerLock
 from archiver.items import Article
 from archiver.request_meta import VALIDATORS_META
 from archiver.serialize import json_line
 from archiver.state.crawl import Claim, RequestLike, Validators
+from archiver.state.outcomes import (
+    ARCHIVE_WRITE_FAILED,
+    ArchiveOptions,
+    NotDone,
+    NotWritten,
+    close_spider_later,
+    is_disk_full,
+    not_written,
+    running_reactor,
+)
+from archiver.state.recovery import learn_archive, recover_orphans
 from archiver.state.tracking import CrawlTracker, IndexLost
 
 logger = logging.getLogger(__name__)
 
-ARCHIVE_WRITE_FAILED = "archive_write_failed"
 # Sent when the shared index was lost and taught the archive again: the queue went with it,
 # so the spider walks its start URLs again (ArticlesSpider.walk_again).
 index_lost = object()
 
-DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 FIRST_WAIT, LONGEST_WAIT = 0.25, 5.0
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    """ENOSPC / EDQUOT, or SQLite's SQLITE_FULL ("database or disk is full")."""
-    if isinstance(exc, OSError):
-        return exc.errno in DISK_FULL_ERRNOS
-    return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc)
-
-
-class NotDone(DropItem):
-    """Not archived here, and its request not done: it is fetched again (by another worker
-    once its lease ends, or by the next run)."""
-
-
-class ClaimedElsewhere(NotDone):
-    """Another live worker holds a pending claim on the record: it may still die before
-    writing it."""
-
-
-class NotWritten(NotDone):
-    """The archive could not take the record's line: the crawl is stopping."""
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveOptions:
-    """ARCHIVE_* and STATE_* settings, resolved once (archiver.crawl.context)."""
-
-    directory: Path
-    prefix: str
-    max_records: int
-    max_bytes: int
-    gzip: bool
-    fsync: bool
-    commit_interval: float
-    disk_full_wait: float
 
 
 class Ledger:
@@ -115,7 +85,9 @@ class Ledger:
         self.commit_failing_since: float | None = None
 
     @classmethod
-    def for_crawler(cls, crawler: Crawler, tracker: CrawlTracker, options: ArchiveOptions) -> Ledger:
+    def for_crawler(
+        cls, crawler: Crawler, tracker: CrawlTracker, options: ArchiveOptions
+    ) -> Ledger:
         ledger = cls(tracker, options, crawler)
         crawler.signals.connect(ledger.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ledger.item_dropped, signal=signals.item_dropped)
@@ -136,8 +108,14 @@ class Ledger:
         if why is not None:
             self.learn_archive(why)
         self.recover_orphans()
-        self.writer = ArchiveWriter(o.directory, o.prefix, max_records=o.max_records, fsync=o.fsync,
-                                    max_bytes=o.max_bytes, gzip=o.gzip)
+        self.writer = ArchiveWriter(
+            o.directory,
+            o.prefix,
+            max_records=o.max_records,
+            fsync=o.fsync,
+            max_bytes=o.max_bytes,
+            gzip=o.gzip,
+        )
 
     def start_commits(self, spider: Any = None) -> None:
         """Commit every STATE_COMMIT_INTERVAL from the moment the spider runs (without one,
@@ -146,26 +124,10 @@ class Ledger:
         self.committer.start(self.options.commit_interval, now=False)
 
     def learn_archive(self, why: str) -> int:
-        """Teach the tracker every record of the archive: it is done, whatever was committed."""
-        n = self.tracker.remember_archived(iter_archive_entries(self.options.directory))
-        if why == "resumed":
-            self.stats.set_value("archiver/resumed", 1)
-            logger.info("Resuming an interrupted crawl: %d archived records known", n)
-        else:
-            logger.info("The record index learnt %d archived records from %s (%s)", n, self.options.directory, why)
-        return n
+        return learn_archive(self.tracker, self.options.directory, self.stats, why)
 
     def recover_orphans(self) -> None:
-        """Finish the shards of dead workers (none when no other worker shares the directory)."""
-        locks = OrphanLocks(self.options.directory)
-        try:
-            recovered = recover_open_shards(self.options.directory, gzip=self.options.gzip, fsync=self.options.fsync,
-                                            accept=locks.accept, keep=self.tracker.adopt_orphan_record)
-        finally:
-            locks.release()
-        for _shard, _kept, cut in recovered:
-            self.stats.inc_value("archiver/recovered_shards")
-            self.stats.inc_value("archiver/recovered_bytes_cut", cut)
+        recover_orphans(self.tracker, self.options, self.stats)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         self.close(reason)
@@ -191,8 +153,11 @@ class Ledger:
         if self.writer is not None:
             self.writer.close()
             # Said as new records: "Archive: 0 records" on a re-run read as an empty archive.
-            logger.info("Archived %d new records in %s this run", self.writer.records_total,
-                        self.options.directory)
+            logger.info(
+                "Archived %d new records in %s this run",
+                self.writer.records_total,
+                self.options.directory,
+            )
 
     def _step(self, what: str, step: Callable[[], object]) -> bool:
         try:
@@ -200,7 +165,14 @@ class Ledger:
         except Exception as exc:  # noqa: BLE001 - closing goes on; the next run recovers from the archive
             # Stopping on a failed write, this was to be expected: the ERROR line said why.
             level = logging.WARNING if self.stopping == ARCHIVE_WRITE_FAILED else logging.ERROR
-            logger.log(level, "Could not %s in %s: %s: %s", what, self.options.directory, type(exc).__name__, exc)
+            logger.log(
+                level,
+                "Could not %s in %s: %s: %s",
+                what,
+                self.options.directory,
+                type(exc).__name__,
+                exc,
+            )
             return False
         return True
 
@@ -208,7 +180,9 @@ class Ledger:
     def known(self, url: str) -> Validators | None:
         return self.tracker.known(url)
 
-    def done(self, request: RequestLike, validators: tuple[str | None, str | None] | None = None) -> None:
+    def done(
+        self, request: RequestLike, validators: tuple[str | None, str | None] | None = None
+    ) -> None:
         self.tracker.done(request, validators)
 
     def failed(self, request: RequestLike) -> None:
@@ -257,8 +231,13 @@ class Ledger:
         """Retry the write with backoff until the disk has room, for up to the wait setting."""
         self.waiting += 1
         if self.waiting == 1:
-            logger.warning("The archive's disk is full (%s, %s): waiting up to %.0f s for space; nothing is "
-                           "marked done meanwhile", self._path(), first.strerror, self.options.disk_full_wait)
+            logger.warning(
+                "The archive's disk is full (%s, %s): waiting up to %.0f s for space; nothing is "
+                "marked done meanwhile",
+                self._path(),
+                first.strerror,
+                self.options.disk_full_wait,
+            )
         self.stats.inc_value("archiver/archive/waited_for_space")
         deadline, pause = time.monotonic() + self.options.disk_full_wait, FIRST_WAIT
         try:
@@ -280,15 +259,24 @@ class Ledger:
         """Stop the crawl: one ERROR line naming the path and the error. Returns the error."""
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         if self.stopping is None:
-            logger.error("Cannot write the archive at %s: %s; stopping the crawl (%s): what is not written stays "
-                         "pending and is fetched again by the next run", self._path(), detail, ARCHIVE_WRITE_FAILED)
+            logger.error(
+                "Cannot write the archive at %s: %s; stopping the crawl (%s): what is not written stays "
+                "pending and is fetched again by the next run",
+                self._path(),
+                detail,
+                ARCHIVE_WRITE_FAILED,
+            )
             self.stop(ARCHIVE_WRITE_FAILED)
         self.stats.inc_value("archiver/archive/write_failed")
         return detail
 
     def _path(self) -> Path:
         writer = self.writer
-        return (writer.torn or writer.open_path or self.options.directory) if writer is not None else self.options.directory
+        return (
+            (writer.torn or writer.open_path or self.options.directory)
+            if writer is not None
+            else self.options.directory
+        )
 
     def stop(self, reason: str) -> None:
         """Close the spider with `reason` (archiver.crawl.commands.crawl exits non-zero for it)."""
@@ -300,19 +288,34 @@ class Ledger:
             # Not awaited: closing waits for the items in progress, this one among them.
             running_reactor().callLater(0, close_spider_later, engine, reason)
 
-    def item_scraped(self, item: Any, response: Any = None, spider: Any = None, **kwargs: Any) -> None:
+    def item_scraped(
+        self, item: Any, response: Any = None, spider: Any = None, **kwargs: Any
+    ) -> None:
         self._settle(item, release=False)
         self._done_after(response)
 
-    def item_dropped(self, item: Any, response: Any = None, exception: BaseException | None = None, spider: Any = None,
-                     **kwargs: Any) -> None:
+    def item_dropped(
+        self,
+        item: Any,
+        response: Any = None,
+        exception: BaseException | None = None,
+        spider: Any = None,
+        **kwargs: Any,
+    ) -> None:
         if isinstance(exception, NotDone):
             self._settle(item, release=True)
             return
         self._settle(item, release=False)
         self._done_after(response)
 
-    def item_error(self, item: Any, response: Any = None, spider: Any = None, failure: Any = None, **kwargs: Any) -> None:
+    def item_error(
+        self,
+        item: Any,
+        response: Any = None,
+        spider: Any = None,
+        failure: Any = None,
+        **kwargs: Any,
+    ) -> None:
         """A pipeline raised (a bug): the record is not archived, its request counted failed."""
         self._settle(item, release=True)
         self.stats.inc_value("archiver/failed/pipeline_error")
@@ -322,7 +325,10 @@ class Ledger:
     def _settle(self, item: Any, *, release: bool) -> None:
         """The record's claim is settled: kept (archived, or dropped as a duplicate) or released."""
         adapter = ItemAdapter(item)
-        canonical, content_hash = str(adapter.get("canonical_url")), str(adapter.get("content_hash"))
+        canonical, content_hash = (
+            str(adapter.get("canonical_url")),
+            str(adapter.get("content_hash")),
+        )
         claim = self.claims.pop((canonical, content_hash), None)
         if claim is not None and release:
             self.tracker.release_claim(canonical, content_hash, self.options.prefix, claim)
@@ -367,9 +373,13 @@ class Ledger:
             return
         if self.commit_failing_since is None:
             self.commit_failing_since = now
-            logger.warning("Could not commit the crawl state in %s (%s: %s): retried at every commit; the records "
-                           "are in the archive, their requests are marked done once it works",
-                           self.options.directory, type(exc).__name__, exc)
+            logger.warning(
+                "Could not commit the crawl state in %s (%s: %s): retried at every commit; the records "
+                "are in the archive, their requests are marked done once it works",
+                self.options.directory,
+                type(exc).__name__,
+                exc,
+            )
         elif now - self.commit_failing_since > self.options.disk_full_wait:
             self.write_failed(exc)
 
@@ -378,23 +388,8 @@ class Ledger:
         is the truth. Teach it the archive, then walk the start URLs again: the queue is gone too."""
         self.stats.inc_value("archiver/redis/index_lost")
         n = self.learn_archive("index lost")
-        logger.warning("The Redis index was lost; %d archived records taught to it again, start URLs walked again", n)
+        logger.warning(
+            "The Redis index was lost; %d archived records taught to it again, start URLs walked again",
+            n,
+        )
         self.crawler.signals.send_catch_log(index_lost)
-
-
-def running_reactor() -> Any:
-    # Imported when used: importing it at module level would install the default reactor
-    # before Scrapy installs the one TWISTED_REACTOR names.
-    from twisted.internet import reactor
-
-    return reactor
-
-
-def not_written(item: Any, why: str) -> NotWritten:
-    return NotWritten(f"not_written: {ItemAdapter(item).get('url')} ({why})")
-
-
-def close_spider_later(engine: Any, reason: str) -> None:
-    """Start closing the spider; what goes wrong is logged, not raised."""
-    deferred_from_coro(engine.close_spider_async(reason=reason)).addErrback(
-        lambda failure: logger.error("Could not close the spider: %s", failure.value))

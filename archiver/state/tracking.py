@@ -28,7 +28,9 @@ class CrawlTracker(Protocol):
     def known(self, url: str) -> Validators | None:
         """Validators of an archived article URL, or None when it is not done."""
 
-    def done(self, request: RequestLike, validators: tuple[str | None, str | None] | None = None) -> None:
+    def done(
+        self, request: RequestLike, validators: tuple[str | None, str | None] | None = None
+    ) -> None:
         """The request needs no more work; durable at the next commit."""
 
     def failed(self, request: RequestLike) -> None: ...
@@ -36,7 +38,9 @@ class CrawlTracker(Protocol):
     def claim_record(self, canonical_url: str, content_hash: str, owner: str) -> Claim:
         """Decide whether a record is new, a new version or a duplicate, and claim it."""
 
-    def release_claim(self, canonical_url: str, content_hash: str, owner: str, claim: Claim) -> None:
+    def release_claim(
+        self, canonical_url: str, content_hash: str, owner: str, claim: Claim
+    ) -> None:
         """The claimed record's line was not written: undo the claim."""
 
     def adopt_orphan_record(self, base: str, record: dict[str, Any]) -> bool:

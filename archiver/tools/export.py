@@ -46,7 +46,9 @@ def _non_null(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
     """The node with `null` taken out of its type (`["string", "null"]`, `anyOf: [X, null]`)."""
     node = _resolve(node, root)
     for key in ("anyOf", "oneOf"):
-        options = [_resolve(o, root) for o in node.get(key, ()) if _resolve(o, root).get("type") != "null"]
+        options = [
+            _resolve(o, root) for o in node.get(key, ()) if _resolve(o, root).get("type") != "null"
+        ]
         if len(options) == 1:
             return _non_null(options[0], root)
         if options:
@@ -66,7 +68,12 @@ def arrow_type(node: dict[str, Any], root: dict[str, Any]) -> pa.DataType:
 
     node = _non_null(node, root)
     kind = node.get("type")
-    scalars = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
+    scalars = {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+    }
     if kind in scalars:
         return scalars[kind]
     if kind == "array":
@@ -82,8 +89,12 @@ def _arrow_fields(node: dict[str, Any], root: dict[str, Any]) -> list[pa.Field]:
     import pyarrow as pa
 
     return [
-        pa.field(name, arrow_type(prop, root), nullable=True,
-                 metadata={"description": str(_resolve(prop, root).get("description", ""))})
+        pa.field(
+            name,
+            arrow_type(prop, root),
+            nullable=True,
+            metadata={"description": str(_resolve(prop, root).get("description", ""))},
+        )
         for name, prop in node["properties"].items()
     ]
 
@@ -93,7 +104,9 @@ def arrow_schema(schema: dict[str, Any] | None = None) -> pa.Schema:
     import pyarrow as pa
 
     root = schema if schema is not None else load_schema()
-    return pa.schema(_arrow_fields(root, root), metadata={"json_schema_id": str(root.get("$id", ""))})
+    return pa.schema(
+        _arrow_fields(root, root), metadata={"json_schema_id": str(root.get("$id", ""))}
+    )
 
 
 def archive_features() -> Any:
@@ -118,7 +131,9 @@ def closed_shards(directory: Path) -> list[str]:
     files = []
     for base, suffixes in sorted(bases.items()):
         # A .jsonl.gz without its manifest is still being finished: its plain copy is whole.
-        gz_done = GZ_SUFFIX in suffixes and (directory / (base + GZ_SUFFIX + MANIFEST_SUFFIX)).exists()
+        gz_done = (
+            GZ_SUFFIX in suffixes and (directory / (base + GZ_SUFFIX + MANIFEST_SUFFIX)).exists()
+        )
         if gz_done or PLAIN_SUFFIX in suffixes:
             files.append(str(directory / (base + (GZ_SUFFIX if gz_done else PLAIN_SUFFIX))))
     return files
@@ -142,7 +157,9 @@ def _to_table(batch: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     for record in batch:
         unknown = set(record) - set(schema.names)
         if unknown:
-            raise ExportError(f"record {record.get('url')} has fields the schema does not know: {sorted(unknown)}")
+            raise ExportError(
+                f"record {record.get('url')} has fields the schema does not know: {sorted(unknown)}"
+            )
     try:
         return pa.Table.from_pylist(batch, schema=schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
@@ -151,7 +168,9 @@ def _to_table(batch: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
             try:
                 pa.Table.from_pylist([record], schema=schema)
             except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as one:
-                raise ExportError(f"record {record.get('url')} does not match the schema: {one}") from one
+                raise ExportError(
+                    f"record {record.get('url')} does not match the schema: {one}"
+                ) from one
         raise ExportError(f"batch does not match the schema: {exc}") from exc
 
 

@@ -51,7 +51,9 @@ def cases(root: Path) -> list[GoldenCase]:
     for kind in KINDS:
         for golden in sorted(root.rglob(f"*.{kind}.json")):
             data = json.loads(golden.read_text(encoding="utf-8"))
-            found.append(GoldenCase(kind, page_for(golden, kind), golden, data["input"], data["expected"]))
+            found.append(
+                GoldenCase(kind, page_for(golden, kind), golden, data["input"], data["expected"])
+            )
     return found
 
 
@@ -81,5 +83,3 @@ def write(page: Path, kind: str, inputs: dict[str, Any]) -> Path | None:
 
 def regenerate(root: Path) -> list[Path]:
     return [p for c in cases(root) if (p := write(c.page, c.kind, c.input)) is not None]
-
-

@@ -55,8 +55,10 @@ class ProgressBar:
     def line(self, now: float | None = None) -> str:
         done, written, skipped, failed = self.counts
         elapsed = max((now or time.monotonic()) - self.started, 1e-9)
-        return (f"{done} {self.unit} · {done / elapsed:.1f} {self.unit}/s · {written} articles · "
-                f"{skipped} skipped · {failed} failed")
+        return (
+            f"{done} {self.unit} · {done / elapsed:.1f} {self.unit}/s · {written} articles · "
+            f"{skipped} skipped · {failed} failed"
+        )
 
     def draw(self, now: float | None = None) -> None:
         self.stream.write(CLEAR_LINE + self.line(now))

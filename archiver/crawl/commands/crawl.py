@@ -53,7 +53,9 @@ class Command(ScrapyCrawlCommand):
             fail(f"no spider named {args[0]!r}; spiders: {known}")
         try:
             if issubclass(spidercls, ArticlesSpider):
-                SpiderArgs.parse(**{k: v for k, v in opts.spargs.items() if k not in FRAMEWORK_ARGUMENTS})
+                SpiderArgs.parse(
+                    **{k: v for k, v in opts.spargs.items() if k not in FRAMEWORK_ARGUMENTS}
+                )
             check_settings(self.settings)
         except (UsageError, SettingsError) as exc:
             fail(str(exc))
@@ -85,6 +87,9 @@ def hold_state_lock(settings: BaseSettings) -> int | None:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        fail(f"another crawl is using the crawl state in {directory} ({STATE_LOCK} is locked); "
-             "run this one when it has finished", BUSY)
+        fail(
+            f"another crawl is using the crawl state in {directory} ({STATE_LOCK} is locked); "
+            "run this one when it has finished",
+            BUSY,
+        )
     return fd

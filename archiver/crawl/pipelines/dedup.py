@@ -12,7 +12,8 @@ from scrapy.statscollectors import StatsCollector
 
 from archiver.crawl.context import crawl_context
 from archiver.crawl.pipelines.validate import drop
-from archiver.state.ledger import ClaimedElsewhere, Ledger
+from archiver.state.ledger import Ledger
+from archiver.state.outcomes import ClaimedElsewhere
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +45,22 @@ class DedupPipeline:
         # Claimed until the record is archived; released by the ledger if it is not written.
         claim = self.ledger.claim(canonical, adapter["content_hash"])
         if claim.outcome == "claimed_elsewhere":
-            raise drop(self.stats, "claimed_elsewhere", adapter["url"], f"canonical {canonical} is being archived by another worker",
-                       kind=ClaimedElsewhere)
+            raise drop(
+                self.stats,
+                "claimed_elsewhere",
+                adapter["url"],
+                f"canonical {canonical} is being archived by another worker",
+                kind=ClaimedElsewhere,
+            )
         if claim.outcome == "duplicate_url":
             raise drop(self.stats, "duplicate_url", adapter["url"], f"canonical {canonical}")
         if claim.outcome == "duplicate_content":
-            raise drop(self.stats, "duplicate_content", adapter["url"], "same body archived under another URL")
+            raise drop(
+                self.stats,
+                "duplicate_content",
+                adapter["url"],
+                "same body archived under another URL",
+            )
         if claim.outcome == "new":
             return item
         self.stats.inc_value("archiver/new_version")

@@ -21,7 +21,7 @@ from archiver.crawl.pipelines.validate import drop
 from archiver.neardup.index import NearDuplicateIndex
 from archiver.neardup.signature import Signature, body_signature
 from archiver.neardup.store import NEARDUP_FILE, open_neardup_index
-from archiver.state.ledger import is_disk_full
+from archiver.state.outcomes import is_disk_full
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +30,15 @@ SEED_BATCH = 10_000
 
 
 class NearDuplicatePipeline:
-    def __init__(self, stats: StatsCollector, path: Path, *, policy: str, threshold: float,
-                 seed_from: Path | None = None) -> None:
+    def __init__(
+        self,
+        stats: StatsCollector,
+        path: Path,
+        *,
+        policy: str,
+        threshold: float,
+        seed_from: Path | None = None,
+    ) -> None:
         if policy not in POLICIES:
             raise ValueError(f"NEARDUP_POLICY must be one of {', '.join(POLICIES)}; got {policy!r}")
         if not 0.0 < threshold <= 1.0:
@@ -51,13 +58,21 @@ class NearDuplicatePipeline:
             enabled = s.getbool("NEARDUP_ENABLED")
             threshold = s.getfloat("NEARDUP_THRESHOLD")
         except ValueError as exc:
-            raise ValueError(f"NEARDUP_ENABLED must be a boolean and NEARDUP_THRESHOLD a number: {exc}") from exc
+            raise ValueError(
+                f"NEARDUP_ENABLED must be a boolean and NEARDUP_THRESHOLD a number: {exc}"
+            ) from exc
         if not enabled:
             raise NotConfigured("NEARDUP_ENABLED is off")
         context = crawl_context(crawler)
         seed = context.archive_dir if s.getbool("NEARDUP_SEED_FROM_ARCHIVE") else None
         policy = str(s.get("NEARDUP_POLICY")).strip().lower()
-        return cls(crawler.stats, context.state_dir / NEARDUP_FILE, policy=policy, threshold=threshold, seed_from=seed)
+        return cls(
+            crawler.stats,
+            context.state_dir / NEARDUP_FILE,
+            policy=policy,
+            threshold=threshold,
+            seed_from=seed,
+        )
 
     def open_spider(self, spider: Any = None) -> None:
         index, store = open_neardup_index(self.path, self.threshold)
@@ -91,7 +106,6 @@ class NearDuplicatePipeline:
         logger.debug("Near-duplicate %s %s", adapter["url"], detail)
         return with_field(item, "duplicate_of", match.canonical_url)
 
-
     def remember(self, signature: Signature, canonical: str) -> None:
         """Index the signature; on a full disk the record is archived all the same, unindexed
         (a later copy of it may then go unnoticed): losing the record would be worse."""
@@ -102,8 +116,11 @@ class NearDuplicatePipeline:
             if not is_disk_full(exc):
                 raise
             if not self.stats.get_value("archiver/neardup/not_indexed"):
-                logger.warning("Near-duplicate index %s: %s; records are archived unindexed until there is space",
-                               self.path, exc)
+                logger.warning(
+                    "Near-duplicate index %s: %s; records are archived unindexed until there is space",
+                    self.path,
+                    exc,
+                )
             self.stats.inc_value("archiver/neardup/not_indexed")
 
 
@@ -113,7 +130,11 @@ def seed_from_archive(index: NearDuplicateIndex, archive: Path) -> int:
     count = 0
     batch: list[tuple[Signature, str]] = []
     for record in iter_archive_records(archive):
-        signature = None if record.get("duplicate_of") else body_signature(record.get("body") or "", record.get("language"))
+        signature = (
+            None
+            if record.get("duplicate_of")
+            else body_signature(record.get("body") or "", record.get("language"))
+        )
         if signature is not None:
             batch.append((signature, record["canonical_url"]))
         if len(batch) >= SEED_BATCH:

@@ -15,7 +15,9 @@ logger = logging.getLogger(__name__)
 REQUIRED_TEXT_FIELDS = ("title", "body")
 
 
-def drop(stats: StatsCollector, reason: str, url: str, detail: str = "", kind: type[DropItem] = DropItem) -> DropItem:
+def drop(
+    stats: StatsCollector, reason: str, url: str, detail: str = "", kind: type[DropItem] = DropItem
+) -> DropItem:
     """Count `archiver/dropped/<reason>` and build the DropItem (or `kind`) that says why."""
     stats.inc_value(f"archiver/dropped/{reason}")
     return kind(f"{reason}: {url}{' (' + detail + ')' if detail else ''}")

@@ -12,7 +12,9 @@ from archiver.tools.report.page import render
 __all__ = ["ReportData", "collect", "render", "write_report"]
 
 
-def write_report(directory: Path, out: Path, thresholds: DriftThresholds = DEFAULT_THRESHOLDS) -> ReportData:
+def write_report(
+    directory: Path, out: Path, thresholds: DriftThresholds = DEFAULT_THRESHOLDS
+) -> ReportData:
     """Collect and render; the page gets its name only once written whole."""
     data = collect(directory, thresholds)
     tmp = out.with_name(out.name + ".tmp")
