@@ -31,6 +31,8 @@ from archiver.extract.standfirst import is_named_lead, with_standfirst
 from archiver.extract.teasers import beside_the_list, teaser_list
 
 MIN_BODY = 140
+# A paragraph standing alone beside the article's block: at least this long.
+PARAGRAPH_MIN = 80
 MAX_LIFTS = 3
 # readability's starting score of a candidate, by its tag.
 TAG_SCORES = {
@@ -231,10 +233,40 @@ def _continues_article(
         return True
     if st.own < st.chars * 0.9:
         return False
-    density = st.link_density
-    if st.chars > 80:
-        return density < 0.25
-    return density == 0 and bool(SENTENCE_END.search("".join(sib.itertext())))
+    if st.chars > PARAGRAPH_MIN:
+        return st.link_density < 0.25
+    return st.link_density == 0 and bool(SENTENCE_END.search("".join(sib.itertext())))
+
+
+def _is_paragraph(st: Stats) -> bool:
+    """Prose standing as a paragraph of its own: its text its own, long, few links."""
+    return not st.junk and st.chars > PARAGRAPH_MIN and st.own >= st.chars * 0.9 and st.link_density < 0.25
+
+
+# How many levels above the chosen block the article's paragraphs may stand beside it, and
+# how much more text than the block they must hold.
+BESIDE_LEVELS = 2
+BESIDE_RATIO = 2
+
+
+def beside_paragraphs(top: etree._Element, stats: dict[etree._Element, Stats]) -> etree._Element:
+    """The chosen block, or its parent when the article's paragraphs stand beside that: a
+    short box that won the vote by its name (`<div class="intro__text">` scores +25) while
+    the story is paragraphs one level up, children of the block around the box. readability's
+    sibling step (`with_siblings`) then gathers them; it only looks at the box's own level."""
+    least = stats[top].chars * BESIDE_RATIO
+    node = top
+    for _ in range(BESIDE_LEVELS):
+        parent = node.getparent()
+        if parent is None or parent not in stats:
+            break
+        beside = sum(
+            st.chars for sib in parent if sib is not node and (st := stats.get(sib)) is not None and _is_paragraph(st)
+        )
+        if beside >= least:
+            return node
+        node = parent
+    return top
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +310,7 @@ def _choose(body: etree._Element, stats: dict[etree._Element, Stats], declared_a
     # it to <html> (hypothesis: a truncated page with `<table><td>` in its head).
     if top is None or top not in stats:
         return NO_BODY
-    root, skip = with_siblings(top, stats, candidates)
+    root, skip = with_siblings(beside_paragraphs(top, stats), stats, candidates)
     teasers = teaser_list(root, stats)
     if teasers is not None:
         # A list of teasers won; the article may be beside it (a short item above "more stories").

@@ -1,0 +1,44 @@
+"""Which block is the article: the generic layer's choice on small hand-written pages, one per
+class of wrong choice seen on pages nobody here wrote (issue 14)."""
+
+from __future__ import annotations
+
+from test_generic import PROSE, generic, page
+
+NAV = (
+    "<ul class='links'><li><a href='/a'>Rural life</a></li><li><a href='/b'>Farming</a></li>"
+    "<li><a href='/c'>Forests</a></li><li><a href='/d'>Water</a></li></ul>"
+)
+
+
+def test_an_intro_box_named_as_text_does_not_stand_for_the_paragraphs_beside_it() -> None:
+    # A page template's intro box (a short text named `intro__text`: the name wins it the vote)
+    # with the story's paragraphs one level up, beside the box: the paragraphs are the article.
+    html = page(
+        "<div class='page'><div class='col'>"
+        "<div class='intro'><h1>Night buses extended</h1>"
+        "<div class='intro__text'><p>In 2024 the forum on rural transport met for the fifth time.</p></div>"
+        "<div class='intro__hero'><img src='/a.jpg' alt=''></div></div>"
+        + "".join(f"<p>{p}</p>" for p in PROSE)
+        + f"<div class='more'>{NAV}</div></div></div>"
+    )
+    article = generic(html)
+    assert article is not None
+    assert all(p in article.body for p in PROSE)
+    assert "Rural life" not in article.body
+
+
+def test_a_short_text_box_beside_a_teaser_list_stays_the_article() -> None:
+    # The rule above does not reach for links: teasers beside a short article are no body.
+    teasers = "".join(
+        f"<div class='teaser'><h3><a href='/s/{i}'>Another story {i}</a></h3><p><a href='/s/{i}'>{PROSE[i % 4]}</a></p></div>"
+        for i in range(6)
+    )
+    html = page(
+        "<div class='page'><div class='col'>"
+        f"<h1>Night buses extended</h1><div class='text'><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div>"
+        f"{teasers}</div></div>"
+    )
+    article = generic(html)
+    assert article is not None
+    assert PROSE[0] in article.body and "Another story" not in article.body
