@@ -72,8 +72,14 @@ def source_pages(datasets: Path, sets: tuple[str, ...] = SETS) -> list[SourcePag
         truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
         for page, entry in sorted(truth.items()):
             title, date = entry.get("title"), entry.get("date")
-            pages.append(SourcePage(folder / "html" / f"{page}.gz", entry["url"],
-                                    title if isinstance(title, str) else None, date if isinstance(date, str) else None))
+            pages.append(
+                SourcePage(
+                    folder / "html" / f"{page}.gz",
+                    entry["url"],
+                    title if isinstance(title, str) else None,
+                    date if isinstance(date, str) else None,
+                )
+            )
     return pages
 
 
@@ -91,7 +97,9 @@ def slug_of(url: str) -> str:
 def site_path(page: SourcePage) -> str:
     """`/news/<year>/<slug>-<id>.html`: the year of its date (or its URL), its URL's slug and
     a hash of its file name, which makes the path unique."""
-    found = YEAR.search(page.date or "") or YEAR.search(urlsplit(page.origin_url).path if "://" in page.origin_url else "")
+    found = YEAR.search(page.date or "") or YEAR.search(
+        urlsplit(page.origin_url).path if "://" in page.origin_url else ""
+    )
     year = found[0] if found else DEFAULT_YEAR
     # File names are anything from 32 hex digits to a headline with spaces: a hash keeps it short.
     ident = hashlib.sha1(page.file.name.encode("utf-8")).hexdigest()[:10]
@@ -124,14 +132,24 @@ def listing_path(number: int) -> str:
 def link_text(page: SourcePage, path: str) -> str:
     """The title, else the slug's words: archiver's generic listing reader wants 6+ characters."""
     title = " ".join((page.title or "").split())
-    return title if len(title) >= 6 else path.rsplit("/", 1)[-1].removesuffix(".html").replace("-", " ")
+    return (
+        title
+        if len(title) >= 6
+        else path.rsplit("/", 1)[-1].removesuffix(".html").replace("-", " ")
+    )
 
 
 def listing_html(number: int, total: int, links: list[tuple[str, str]]) -> str:
     """A plain listing page: the links in `div.news-list`, the next page as `a.next[rel=next]`
     in `div.pagination` (what the bare spider follows and what archiver's generic reader finds)."""
-    items = "".join(f'<li><a href="{html.escape(path)}">{html.escape(text)}</a></li>\n' for path, text in links)
-    nxt = f' <a class="next" rel="next" href="{listing_path(number + 1)}">Next</a>' if number < total else ""
+    items = "".join(
+        f'<li><a href="{html.escape(path)}">{html.escape(text)}</a></li>\n' for path, text in links
+    )
+    nxt = (
+        f' <a class="next" rel="next" href="{listing_path(number + 1)}">Next</a>'
+        if number < total
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>News, page {number}</title></head><body>
 <header><nav><a href="/">Home</a></nav></header>
@@ -152,7 +170,9 @@ def _file_of(root: Path, path: str) -> Path:
     return root / ("index.html" if path == "/" else path.lstrip("/"))
 
 
-def build_site(root: Path, sources: list[SourcePage], *, per_page: int = PER_PAGE, seed: int = 7) -> RealSite:
+def build_site(
+    root: Path, sources: list[SourcePage], *, per_page: int = PER_PAGE, seed: int = 7
+) -> RealSite:
     """Write the site under `root`; listings in a seeded shuffle, so both sets' pages mix."""
     links: list[tuple[str, str]] = []
     charsets: dict[str, str] = {}
@@ -183,8 +203,13 @@ def build_site(root: Path, sources: list[SourcePage], *, per_page: int = PER_PAG
 def nginx_config(site: RealSite, port: int, workdir: Path, *, as_root: bool) -> str:
     """nginx in the foreground on 127.0.0.1:port, one worker, no access log, its temporary
     files under `workdir`; each page's charset (RealSite.charsets) through a map on the path."""
-    charset_map = "".join(f"    {path} {charset};\n" for path, charset in sorted(site.charsets.items()))
-    temp = " ".join(f"{kind}_temp_path {workdir / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    charset_map = "".join(
+        f"    {path} {charset};\n" for path, charset in sorted(site.charsets.items())
+    )
+    temp = " ".join(
+        f"{kind}_temp_path {workdir / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     # As root, nginx would run its worker as `nobody`, which cannot read a 0700 temp directory.
     user = "user root;\n" if as_root else ""
     return f"""daemon off;

@@ -30,7 +30,9 @@ def test_a_post_with_a_linked_title_beside_the_profile_box_is_no_list() -> None:
         "written by a commuter who rides the night buses.</p></div></div>"
     )
     article = generic(html)
-    assert article is not None and PROSE[0] in article.body and "About this blog" not in article.body
+    assert (
+        article is not None and PROSE[0] in article.body and "About this blog" not in article.body
+    )
 
 
 def test_a_short_item_above_more_stories_is_the_article() -> None:
@@ -46,11 +48,19 @@ def test_a_short_item_above_more_stories_is_the_article() -> None:
 
 def test_a_page_declaring_one_article_keeps_its_roundup_of_teasers() -> None:
     head = "<title>The week in transport</title><meta property='og:type' content='article'>"
-    html = page(f"<main><h1>The week in transport</h1><div class='slides'>{teasers(5, 'section', ' class=slide', 300)}</div></main>", head)
+    html = page(
+        f"<main><h1>The week in transport</h1><div class='slides'>{teasers(5, 'section', ' class=slide', 300)}</div></main>",
+        head,
+    )
     article = generic(html)
     assert article is not None and "Another story number 4 about the city" in article.body
     # Without the declaration the same page is a list.
-    result = parse_page(page(html.split("<body>")[1].split("</body>")[0]), "https://x.test/week", fetched_at="2024-09-30T08:00:00Z", profiles=())
+    result = parse_page(
+        page(html.split("<body>")[1].split("</body>")[0]),
+        "https://x.test/week",
+        fetched_at="2024-09-30T08:00:00Z",
+        profiles=(),
+    )
     assert result.article is None and result.detail == "listing"
 
 
@@ -65,14 +75,20 @@ def test_a_page_wide_class_naming_the_sidebar_does_not_hide_the_article() -> Non
         "<div class='sidebar'><ul><li><a href='/a'>Archive</a></li></ul></div></div>"
     )
     article = generic(html)
-    assert article is not None and article.body.startswith(PROSE[0]) and "Archive" not in article.body
+    assert (
+        article is not None and article.body.startswith(PROSE[0]) and "Archive" not in article.body
+    )
 
 
 def test_a_header_left_open_does_not_swallow_the_article() -> None:
     # No </header>: the parser puts the rest of the page inside it, the article too.
-    html = page(f"<header><a href='/'>City News</a><nav><a href='/a'>Politics</a></nav><div class='story'>{LONG_STORY}</div>")
+    html = page(
+        f"<header><a href='/'>City News</a><nav><a href='/a'>Politics</a></nav><div class='story'>{LONG_STORY}</div>"
+    )
     article = generic(html)
-    assert article is not None and article.body.startswith(PROSE[0]) and "Politics" not in article.body
+    assert (
+        article is not None and article.body.startswith(PROSE[0]) and "Politics" not in article.body
+    )
 
 
 def test_a_header_held_open_over_a_post_gives_the_post() -> None:
@@ -86,11 +102,17 @@ def test_a_header_held_open_over_a_post_gives_the_post() -> None:
         f"<footer>{footer}</footer>"
     )
     article = generic(html)
-    assert article is not None and article.body.startswith(PROSE[0]) and "Forum section" not in article.body
+    assert (
+        article is not None
+        and article.body.startswith(PROSE[0])
+        and "Forum section" not in article.body
+    )
 
 
 def test_a_footer_is_no_article_when_the_page_renders_with_javascript() -> None:
-    html = page(f"<div id='app'></div><footer><p>{PROSE[0]}</p><p>Imprint · Privacy · Contact</p></footer>")
+    html = page(
+        f"<div id='app'></div><footer><p>{PROSE[0]}</p><p>Imprint · Privacy · Contact</p></footer>"
+    )
     result = parse_page(html, "https://x.test/a", fetched_at="2024-09-30T08:00:00Z", profiles=())
     assert result.article is None and result.detail == "no_body"
 
@@ -99,9 +121,12 @@ def test_a_footer_is_no_article_when_the_page_renders_with_javascript() -> None:
 def test_a_photo_story_in_main_is_not_thrown_away_whole() -> None:
     # Each part is three pictures and a caption: "mostly pictures" for the cleaning, all of <main>.
     parts = "".join(
-        f"<div class='shot'><img src='/p/{i}a.jpg'><img src='/p/{i}b.jpg'><img src='/p/{i}c.jpg'><p>{p}</p></div>" for i, p in enumerate(PROSE)
+        f"<div class='shot'><img src='/p/{i}a.jpg'><img src='/p/{i}b.jpg'><img src='/p/{i}c.jpg'><p>{p}</p></div>"
+        for i, p in enumerate(PROSE)
     )
-    html = page(f"<header><a href='/'>City News</a></header><main><h1>The night buses in pictures</h1>{parts}</main>")
+    html = page(
+        f"<header><a href='/'>City News</a></header><main><h1>The night buses in pictures</h1>{parts}</main>"
+    )
     article = generic(html)
     assert article is not None and article.body.startswith(PROSE[0]) and PROSE[3] in article.body
 
@@ -114,9 +139,13 @@ def test_a_product_page_keeps_its_tabs() -> None:
         f"<li><a href='/leaflet/{i}.pdf'>Package leaflet for this pack (PDF)</a></li><li>{p[:40]}</li></ul></div>"
         for i, p in enumerate(PROSE)
     )
-    html = page(f"<div class='product'><h1>Night drops D4</h1><div class='tab-content'>{tabs}</div></div>")
+    html = page(
+        f"<div class='product'><h1>Night drops D4</h1><div class='tab-content'>{tabs}</div></div>"
+    )
     article = generic(html)
-    assert article is not None and "Form: tablet" in article.body and "Pack: 60 pieces" in article.body
+    assert (
+        article is not None and "Form: tablet" in article.body and "Pack: 60 pieces" in article.body
+    )
 
 
 # -- a page that renders with JavaScript -------------------------------------------------------
@@ -132,14 +161,18 @@ def test_the_text_given_to_readers_without_javascript_is_the_body() -> None:
 
 
 def test_a_noscript_notice_alone_is_no_article() -> None:
-    html = page("<div id='app'></div><noscript><p>Please enable JavaScript to use this site.</p></noscript>")
+    html = page(
+        "<div id='app'></div><noscript><p>Please enable JavaScript to use this site.</p></noscript>"
+    )
     result = parse_page(html, "https://x.test/a", fetched_at="2024-09-30T08:00:00Z", profiles=())
     assert result.article is None and result.detail == "no_body"
 
 
 # -- the lead above the article body's container ----------------------------------------------
-LEAD = ("Shift workers have asked for night buses for two years; from January the east of the city "
-        "gets four new routes, paid for by a small rise in the parking fee.")
+LEAD = (
+    "Shift workers have asked for night buses for two years; from January the east of the city "
+    "gets four new routes, paid for by a small rise in the parking fee."
+)
 
 
 def lead_page(above: str) -> str:
@@ -167,10 +200,14 @@ def test_a_caption_above_the_article_body_is_no_lead() -> None:
 
 # -- a short Chinese lead with a date is no dateline -------------------------------------------
 ZH = [
-    ("城市公交公司表示，从明年一月起，夜间公交线路将延伸到东部新区，方便上夜班的工人和学生出行，新线路共有四条，"
-    "预计每晚乘客约四千人次，比现有夜班线路多出三分之一左右，票价保持不变，首班车于晚上十一点发车。"),
-    ("也有市民表示，这笔每年约两百万元的资金，用来增加白天班次可能会让更多人受益，希望相关部门再作研究；"
-    "公交公司回应说，半年后将对新线路进行评估，并公布每个站点的客流数据，客流少的站点会调整或取消。"),
+    (
+        "城市公交公司表示，从明年一月起，夜间公交线路将延伸到东部新区，方便上夜班的工人和学生出行，新线路共有四条，"
+        "预计每晚乘客约四千人次，比现有夜班线路多出三分之一左右，票价保持不变，首班车于晚上十一点发车。"
+    ),
+    (
+        "也有市民表示，这笔每年约两百万元的资金，用来增加白天班次可能会让更多人受益，希望相关部门再作研究；"
+        "公交公司回应说，半年后将对新线路进行评估，并公布每个站点的客流数据，客流少的站点会调整或取消。"
+    ),
 ]
 
 
@@ -205,7 +242,10 @@ def test_the_lead_in_the_article_header_is_kept() -> None:
 
 def test_a_deck_or_a_caption_in_the_article_header_is_no_lead() -> None:
     # A deck is the title's (reader views leave it out); a caption is the picture's.
-    for extra in (f"<p class='dek'>{LEAD}</p>", f"<div class='intro'><img src='/p.jpg'><p class='photo-caption'>{LEAD}</p></div>"):
+    for extra in (
+        f"<p class='dek'>{LEAD}</p>",
+        f"<div class='intro'><img src='/p.jpg'><p class='photo-caption'>{LEAD}</p></div>",
+    ):
         article = generic(header_page(extra))
         assert article is not None and article.body.startswith(PROSE[0])
 
@@ -227,7 +267,9 @@ def test_a_short_lead_in_its_own_block_before_the_body_is_kept() -> None:
 # -- a picture's copyright line inside the body -------------------------------------------------
 def test_a_copyright_line_under_a_picture_in_the_body_is_left_out() -> None:
     picture = "<div class='media'><img src='/p.jpg' alt=''><p class='image-copyright'>Night shift photo agency, all rights reserved</p></div>"
-    html = page(f"<div class='story'><h1>Night buses extended</h1><p>{PROSE[0]}</p>{picture}<p>{PROSE[1]}</p><p>{PROSE[2]}</p></div>")
+    html = page(
+        f"<div class='story'><h1>Night buses extended</h1><p>{PROSE[0]}</p>{picture}<p>{PROSE[1]}</p><p>{PROSE[2]}</p></div>"
+    )
     article = generic(html)
     assert article is not None and article.body == "\n\n".join(PROSE[:3])
 
@@ -237,7 +279,9 @@ def test_a_drupal_field_with_its_label_hidden_is_kept() -> None:
     # `field--label-hidden` hides the field's label, not the field holding half of the text.
     shown = f"<div class='field field--name-intro'><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div>"
     hidden = f"<div class='field field--name-field-details field--label-hidden'><p>{PROSE[2]}</p><p>{PROSE[3]}</p></div>"
-    html = page(f"<main><div class='node'><h1>Night buses extended</h1>{shown}{hidden}</div></main>")
+    html = page(
+        f"<main><div class='node'><h1>Night buses extended</h1>{shown}{hidden}</div></main>"
+    )
     article = generic(html)
     assert article is not None and article.body == "\n\n".join(PROSE)
 
@@ -246,6 +290,8 @@ def test_a_drupal_field_with_its_label_hidden_is_kept() -> None:
 def test_a_short_code_sample_in_its_wrapper_is_kept() -> None:
     # Under 25 characters in a copy-button wrapper: "mostly not text" for the cleaning.
     sample = "<div class='snippet-clipboard'><pre>pip install nightbus</pre></div>"
-    html = page(f"<div class='readme'><h1>nightbus</h1><p>{PROSE[0]}</p>{sample}<p>{PROSE[1]}</p><p>{PROSE[2]}</p></div>")
+    html = page(
+        f"<div class='readme'><h1>nightbus</h1><p>{PROSE[0]}</p>{sample}<p>{PROSE[1]}</p><p>{PROSE[2]}</p></div>"
+    )
     article = generic(html)
     assert article is not None and "pip install nightbus" in article.body

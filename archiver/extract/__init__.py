@@ -16,18 +16,39 @@ def utc_now() -> str:
 
 
 def parse_article(
-    html: bytes | str, url: str, *, fetched_at: str | None = None, content_type: str | None = None,
+    html: bytes | str,
+    url: str,
+    *,
+    fetched_at: str | None = None,
+    content_type: str | None = None,
     limits: PageLimits = DEFAULT_LIMITS,
 ) -> Article | None:
     """The article record of one page, or None when the page is not an article (or is refused)."""
-    return parse_page(html, url, fetched_at=fetched_at or utc_now(), content_type=content_type, limits=limits).article
+    return parse_page(
+        html, url, fetched_at=fetched_at or utc_now(), content_type=content_type, limits=limits
+    ).article
 
 
 def parse_listing(
-    html: bytes | str, url: str, *, content_type: str | None = None, limits: PageLimits = DEFAULT_LIMITS
+    html: bytes | str,
+    url: str,
+    *,
+    content_type: str | None = None,
+    limits: PageLimits = DEFAULT_LIMITS,
 ) -> Listing:
     """A listing page's article URLs (page order, tracking stripped) and next-page URL."""
     return parse_listing_page(html, url, content_type=content_type, limits=limits)
 
 
-__all__ = ["Article", "FieldError", "Listing", "PageLimits", "PageRefused", "ParseResult", "parse_article", "parse_listing", "parse_page", "utc_now"]
+__all__ = [
+    "Article",
+    "FieldError",
+    "Listing",
+    "PageLimits",
+    "PageRefused",
+    "ParseResult",
+    "parse_article",
+    "parse_listing",
+    "parse_page",
+    "utc_now",
+]

@@ -49,19 +49,24 @@ def _page_scanner(max_attributes: int) -> re.Pattern[str]:
     # libxml2 reads a raw-text element written `<style/>` (a `/` right before the `>`, not
     # in a value) as empty, unlike HTML5; the content that follows is markup then.
     raw = rf"{attributes}(?!(?:[\t\n\f\r ]*+/)++>)[\t\n\f\r /]*+(?:>|\Z)"
-    token = "|".join((
-        r"[^<]++",
-        r"<!--(?:-?>|(?:[^-]++|-(?!-!?>))*+(?:--!?>|\Z))",
-        r"<[!?][^>]*+>?",
-        r"</(?![a-z])[^>]*+>?",
-        rf"<script(?=[\t\n\f\r />]|\Z){raw}(?:[^<]++|<(?!!--|/script[\t\n\f\r />])|{_ESCAPED})*+",
-        # One alternative per element: a backreference in a possessive repeat trips a bug
-        # of Python's re ("The span of capturing group is wrong", 3.11).
-        *(rf"<{name}(?=[\t\n\f\r />]|\Z){raw}(?:[^<]++|<(?!/{name}[\t\n\f\r />]))*+" for name in _RAWTEXT_ELEMENTS),
-        rf"<plaintext(?=[\t\n\f\r />]|\Z){raw}[\s\S]*+",
-        rf"</?[a-z][^\t\n\f\r />]*+{rest}",
-        r"<(?![a-z!?/])",
-    ))
+    token = "|".join(
+        (
+            r"[^<]++",
+            r"<!--(?:-?>|(?:[^-]++|-(?!-!?>))*+(?:--!?>|\Z))",
+            r"<[!?][^>]*+>?",
+            r"</(?![a-z])[^>]*+>?",
+            rf"<script(?=[\t\n\f\r />]|\Z){raw}(?:[^<]++|<(?!!--|/script[\t\n\f\r />])|{_ESCAPED})*+",
+            # One alternative per element: a backreference in a possessive repeat trips a bug
+            # of Python's re ("The span of capturing group is wrong", 3.11).
+            *(
+                rf"<{name}(?=[\t\n\f\r />]|\Z){raw}(?:[^<]++|<(?!/{name}[\t\n\f\r />]))*+"
+                for name in _RAWTEXT_ELEMENTS
+            ),
+            rf"<plaintext(?=[\t\n\f\r />]|\Z){raw}[\s\S]*+",
+            rf"</?[a-z][^\t\n\f\r />]*+{rest}",
+            r"<(?![a-z!?/])",
+        )
+    )
     return re.compile(rf"(?:{token})*+", re.IGNORECASE | re.ASCII)
 
 

@@ -22,7 +22,22 @@ from archiver.extract.sitenames import SiteNames
 from archiver.extract.text import squash
 from archiver.extract.titles import ARTICLE_TYPES
 
-LINE_TAGS = ("span", "div", "p", "time", "em", "small", "li", "i", "font", "dd", "a", "address", "strong", "b")
+LINE_TAGS = (
+    "span",
+    "div",
+    "p",
+    "time",
+    "em",
+    "small",
+    "li",
+    "i",
+    "font",
+    "dd",
+    "a",
+    "address",
+    "strong",
+    "b",
+)
 AUTHOR_CLASS = re.compile(r"(^|[\s_-])(author|byline|writer|author-name)($|[\s_-])", re.IGNORECASE)
 # A byline's label, at the start of a short line or after a gap in it (`来源：新华社 作者：张三`).
 _ZH_AUTHOR = r"作者|记者|撰文|撰稿|文\s*[/／]|文\s*[:：]|通讯员"
@@ -47,8 +62,13 @@ _LABEL = re.compile(
 _BY = re.compile(r"(?:\w+\s+)?by\s", re.IGNORECASE)
 # Labels that name someone else: the editor, the source, the photographer.
 _NOT_AUTHOR = re.compile(rf"^(?:{_ZH_NEXT})\s*[:：]?")
-_HOST = re.compile(r"(?:https?://|www\.)\S*|\b[\w-]+\.(?:com|net|org|cn|de|at|ch|fr|it|es|pl|uk|io|info|tv)\b(?:/\S*)?", re.IGNORECASE)
-_ACCOUNT = re.compile(r"\w*admin(?:istrator)?|webmaster|redaktion\s*admin|editor|user\d*", re.IGNORECASE)
+_HOST = re.compile(
+    r"(?:https?://|www\.)\S*|\b[\w-]+\.(?:com|net|org|cn|de|at|ch|fr|it|es|pl|uk|io|info|tv)\b(?:/\S*)?",
+    re.IGNORECASE,
+)
+_ACCOUNT = re.compile(
+    r"\w*admin(?:istrator)?|webmaster|redaktion\s*admin|editor|user\d*", re.IGNORECASE
+)
 # A weekday or month opens a dateline, never a name (`Donnerstag, 4. November 2021`).
 _CALENDAR_WORD = re.compile(
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|freitag"
@@ -134,7 +154,15 @@ def _candidates(doc: Document) -> Iterator[str]:
         name = value.get("name") if isinstance(value, dict) else value
         if isinstance(name, str):
             yield name
-    for key in ("author", "article:author", "og:article:author", "dc.creator", "byl", "sailthru.author", "parsely-author"):
+    for key in (
+        "author",
+        "article:author",
+        "og:article:author",
+        "dc.creator",
+        "byl",
+        "sailthru.author",
+        "parsely-author",
+    ):
         value = doc.meta.get(key)
         if value:
             yield value
@@ -216,7 +244,9 @@ def _has_label(text: str) -> bool:
 MAX_LABEL_TEXT = 4 * BYLINE_CHARS
 _BY_WORDS = ("posted", "written", "opinion", "story", "words", "text")
 _LEAD_WORDS = ("von", "par", "por", "door", "geschrieben", "verfasst", "autor", "author", "auteur")
-_LEAD_LABEL = re.compile(rf"(?:(?:{'|'.join(_BY_WORDS)})\s+)?by\s|(?:{'|'.join(_LEAD_WORDS)})\b", re.IGNORECASE)
+_LEAD_LABEL = re.compile(
+    rf"(?:(?:{'|'.join(_BY_WORDS)})\s+)?by\s|(?:{'|'.join(_LEAD_WORDS)})\b", re.IGNORECASE
+)
 _LEAD_LETTERS = frozenset(w[0] for w in (*_BY_WORDS, *_LEAD_WORDS, "by")) | frozenset(
     w[0].upper() for w in (*_BY_WORDS, *_LEAD_WORDS, "by")
 )
@@ -224,7 +254,10 @@ _ZH_LABEL = re.compile(_ZH_AUTHOR)
 
 
 def _in_comments(el: etree._Element) -> bool:
-    return any("comment" in f"{a.get('class', '')} {a.get('id', '')}".lower() for a in (el, *el.iterancestors()))
+    return any(
+        "comment" in f"{a.get('class', '')} {a.get('id', '')}".lower()
+        for a in (el, *el.iterancestors())
+    )
 
 
 def _source(doc: Document) -> str | None:

@@ -196,7 +196,9 @@ def _hidden_or_by_role(el: etree._Element, keys: list[str]) -> bool:
 class _Measure:
     """One walk over the tree filling `Stats` for every element outside dropped tags."""
 
-    def __init__(self, body: etree._Element, lifted: frozenset[etree._Element], unmeasured: frozenset[str]) -> None:
+    def __init__(
+        self, body: etree._Element, lifted: frozenset[etree._Element], unmeasured: frozenset[str]
+    ) -> None:
         self.body = body
         self.lifted = lifted
         self.unmeasured = unmeasured
@@ -305,7 +307,9 @@ def _count_text(text: str, st: Stats, own: Stats, link: bool) -> None:
 
 
 def measure(
-    body: etree._Element, lifted: frozenset[etree._Element] = frozenset(), unmeasured: frozenset[str] = UNMEASURED_TAGS
+    body: etree._Element,
+    lifted: frozenset[etree._Element] = frozenset(),
+    unmeasured: frozenset[str] = UNMEASURED_TAGS,
 ) -> dict[etree._Element, Stats]:
     """Stats of every element under `body` (boilerplate parts marked `junk` and left out of
     their ancestors' counts; the insides of navigation, footers and the like not measured).
@@ -321,7 +325,9 @@ def measure(
 WRAPPER_MIN = 1000
 
 
-def marked_wrappers(body: etree._Element, stats: dict[etree._Element, Stats]) -> frozenset[etree._Element]:
+def marked_wrappers(
+    body: etree._Element, stats: dict[etree._Element, Stats]
+) -> frozenset[etree._Element]:
     """The parts marked as boilerplate that are the page, not a sidebar or a header: those
     holding most of the page's text, wrapped in a page-wide class (`layoutTwoColumnsRightSidebar`,
     `lay-sidebar`) or in a `<header>` left open by broken markup, and a `<header>` holding a

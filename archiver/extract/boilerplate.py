@@ -126,7 +126,11 @@ class _Cleaner:
             return True
         if PROMO_LABEL.match(text) and st.links * 2 >= st.chars:
             return True
-        if st.order < self.first_prose and (DATE.search(text) or BYLINE.match(text)) and not SENTENCE.search(text):
+        if (
+            st.order < self.first_prose
+            and (DATE.search(text) or BYLINE.match(text))
+            and not SENTENCE.search(text)
+        ):
             return True
         trailing = st.order > self.last_prose
         return trailing and (st.links > st.chars * 0.3 or bool(CREDIT_LINE.match(text)))

@@ -166,7 +166,10 @@ CAPTION_WORDS = frozenset({"caption", "credit"})
 
 
 def with_lead(
-    body: etree._Element, root: etree._Element, skip: set[etree._Element], stats: dict[etree._Element, Stats]
+    body: etree._Element,
+    root: etree._Element,
+    skip: set[etree._Element],
+    stats: dict[etree._Element, Stats],
 ) -> tuple[etree._Element, set[etree._Element]]:
     """The chosen block with the lead above it: a standfirst, intro or teaser paragraph that
     templates put outside the article body's container (`<p class="intro">` beside
@@ -186,7 +189,9 @@ def with_lead(
 
 
 def _is_lead(
-    sib: etree._Element, stats: dict[etree._Element, Stats], ordered: list[tuple[etree._Element, Stats]]
+    sib: etree._Element,
+    stats: dict[etree._Element, Stats],
+    ordered: list[tuple[etree._Element, Stats]],
 ) -> bool:
     """Prose: long enough, few links, no picture or caption, its text in paragraphs rather
     than in list items (a key-points box), a byline or headings (a deck set as a subheading
@@ -199,14 +204,24 @@ def _is_lead(
         for el, s in ordered[st.order : st.end + 1]
         if not s.junk and s.own >= MIN_PARAGRAPH and tag_of(el) not in HEADING_TAGS
     )
-    return prose >= LEAD_MIN and prose >= st.chars * 0.7 and not _mostly_caption(sib, stats, st.chars)
+    return (
+        prose >= LEAD_MIN and prose >= st.chars * 0.7 and not _mostly_caption(sib, stats, st.chars)
+    )
 
 
 def _mostly_caption(sib: etree._Element, stats: dict[etree._Element, Stats], chars: int) -> bool:
     """A picture's caption: the picture may be unmeasured (named as an ad), its caption is not."""
-    captions = [el for el in sib.iter(etree.Element) if el.tag == "figcaption" or CAPTION_WORDS & class_words(el)]
+    captions = [
+        el
+        for el in sib.iter(etree.Element)
+        if el.tag == "figcaption" or CAPTION_WORDS & class_words(el)
+    ]
     inner = {d for el in captions for d in el.iterdescendants()}
-    return sum(st.chars for el in captions if el not in inner and (st := stats.get(el)) is not None) * 2 >= chars
+    return (
+        sum(st.chars for el in captions if el not in inner and (st := stats.get(el)) is not None)
+        * 2
+        >= chars
+    )
 
 
 def _continues_article(
@@ -240,7 +255,12 @@ def _continues_article(
 
 def _is_paragraph(st: Stats) -> bool:
     """Prose standing as a paragraph of its own: its text its own, long, few links."""
-    return not st.junk and st.chars > PARAGRAPH_MIN and st.own >= st.chars * 0.9 and st.link_density < 0.25
+    return (
+        not st.junk
+        and st.chars > PARAGRAPH_MIN
+        and st.own >= st.chars * 0.9
+        and st.link_density < 0.25
+    )
 
 
 # How many levels above the chosen block the article's paragraphs may stand beside it, and
@@ -261,7 +281,9 @@ def beside_paragraphs(top: etree._Element, stats: dict[etree._Element, Stats]) -
         if parent is None or parent not in stats:
             break
         beside = sum(
-            st.chars for sib in parent if sib is not node and (st := stats.get(sib)) is not None and _is_paragraph(st)
+            st.chars
+            for sib in parent
+            if sib is not node and (st := stats.get(sib)) is not None and _is_paragraph(st)
         )
         if beside >= least:
             return node
@@ -303,7 +325,9 @@ def main_content(body: etree._Element, declared_article: bool = False) -> MainCo
     return found
 
 
-def _choose(body: etree._Element, stats: dict[etree._Element, Stats], declared_article: bool) -> MainContent | NoArticle:
+def _choose(
+    body: etree._Element, stats: dict[etree._Element, Stats], declared_article: bool
+) -> MainContent | NoArticle:
     candidates = score_candidates(stats)
     top = top_candidate(body, candidates)
     # `top not in stats`: a broken page whose candidates are not under `body` climbs past
@@ -330,7 +354,9 @@ def _choose(body: etree._Element, stats: dict[etree._Element, Stats], declared_a
         # The cleaning emptied a block chosen for its text (a <main> of short link-led items,
         # a product's tabs, a short post): only the parts marked by tag, role or name, and the
         # title above the text, stay out.
-        marked = {el for el in root.iterdescendants() if (st := stats.get(el)) is not None and st.flag}
+        marked = {
+            el for el in root.iterdescendants() if (st := stats.get(el)) is not None and st.flag
+        }
         cleaned = skip | marked | {el for el in cleaned if el.tag == "h1"}
     if _kept(root, stats, cleaned) < MIN_BODY:
         return NO_BODY
@@ -338,7 +364,9 @@ def _choose(body: etree._Element, stats: dict[etree._Element, Stats], declared_a
     return MainContent(root, frozenset(cleaned))
 
 
-def _kept(root: etree._Element, stats: dict[etree._Element, Stats], skip: set[etree._Element]) -> int:
+def _kept(
+    root: etree._Element, stats: dict[etree._Element, Stats], skip: set[etree._Element]
+) -> int:
     left_out = (stats.get(el) for el in skip)
     return stats[root].chars - sum(st.chars for st in left_out if st is not None and not st.flag)
 

@@ -132,7 +132,11 @@ def _matches(chain: Chain, node: Element, index: ElementIndex | None) -> list[El
         if node is not index.root:
             # A part of the page: the index's few candidates that lie inside it, unless
             # there are so many that walking the part is cheaper.
-            candidates = [el for el in candidates if _inside(el, node)] if len(candidates) <= SCOPED_FROM_INDEX else None
+            candidates = (
+                [el for el in candidates if _inside(el, node)]
+                if len(candidates) <= SCOPED_FROM_INDEX
+                else None
+            )
     if candidates is None:
         if len(chain.compounds) > 1:
             # `div.tags a`: the left part names a few elements, the last compound only a
@@ -303,8 +307,11 @@ def _attribute_test(operator: str, value: str | None) -> Callable[[str], bool] |
     if operator in ("^=", "$=", "*="):
         if not value:
             return _never
-        return {"^=": lambda v: v.startswith(value), "$=": lambda v: v.endswith(value),
-                "*=": lambda v: value in v}[operator]
+        return {
+            "^=": lambda v: v.startswith(value),
+            "$=": lambda v: v.endswith(value),
+            "*=": lambda v: value in v,
+        }[operator]
     return None
 
 

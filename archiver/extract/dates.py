@@ -34,8 +34,13 @@ _ENGLISH = re.compile(
 _MONTH_HINT = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
 # The day may stand before the month: `27th of Sep` is 9 characters before `sep`.
 _DAY_BEFORE_MONTH = 12
-_MONTH_NUMBER = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_MONTH_NUMBER = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
 # `16.10.2019`, `1. 2. 2022`, `31.10.23` (German, Swiss, Polish, Russian ... pages), with an
 # optional time (`20.10.2021 - 10:24`, `03.03.2011,&nbsp;14:17`, `am 25.08.2015 22:30`); not
 # inside a longer dotted number (`1.2.3.2021`, a version).
@@ -81,11 +86,25 @@ _RELATIVE = re.compile(
     r"|seconds?|minutes?|mins?|hours?|days?|weeks?|months?|years?)\s*(?:前|ago)",
     re.IGNORECASE,
 )
-_NAMED_DAY = re.compile(r"(?P<word>刚刚|今天|昨天|前天|just now|today|yesterday)(?:\s*(?P<H>\d{1,2}):(?P<M>\d{2}))?", re.IGNORECASE)
+_NAMED_DAY = re.compile(
+    r"(?P<word>刚刚|今天|昨天|前天|just now|today|yesterday)(?:\s*(?P<H>\d{1,2}):(?P<M>\d{2}))?",
+    re.IGNORECASE,
+)
 _UNIT_SECONDS = {
-    "秒": 1, "second": 1, "分": 60, "分钟": 60, "minute": 60, "min": 60,
-    "小时": 3600, "hour": 3600, "天": 86400, "日": 86400, "day": 86400,
-    "周": 604800, "星期": 604800, "week": 604800,
+    "秒": 1,
+    "second": 1,
+    "分": 60,
+    "分钟": 60,
+    "minute": 60,
+    "min": 60,
+    "小时": 3600,
+    "hour": 3600,
+    "天": 86400,
+    "日": 86400,
+    "day": 86400,
+    "周": 604800,
+    "星期": 604800,
+    "week": 604800,
 }
 _DAY_OFFSET = {"今天": 0, "today": 0, "昨天": 1, "yesterday": 1, "前天": 2}
 
@@ -148,7 +167,9 @@ def _absolute(text: str, site_tz: tzinfo | None) -> Iterator[str]:
 def _iso_or_chinese(text: str, site_tz: tzinfo | None) -> Iterator[str]:
     for m in _ABSOLUTE.finditer(text):
         clock = None if m["H"] is None else (int(m["H"]), int(m["M"]), int(m["S"] or 0))
-        found = _iso((int(m["y"]), int(m["m"]), int(m["d"])), clock, parse_offset(m["tz"]) or site_tz)
+        found = _iso(
+            (int(m["y"]), int(m["m"]), int(m["d"])), clock, parse_offset(m["tz"]) or site_tz
+        )
         if found:
             yield found
 
@@ -166,7 +187,9 @@ def _day_first(text: str, site_tz: tzinfo | None) -> Iterator[str]:
     if "/" in text:
         for m in _SLASHED.finditer(text):
             first, second = int(m["a"]), int(m["b"])
-            day, month = (first, second) if first > 12 else (second, first) if second > 12 else (0, 0)
+            day, month = (
+                (first, second) if first > 12 else (second, first) if second > 12 else (0, 0)
+            )
             found = _iso((int(m["y"]), month, day), None, site_tz) if day else None
             if found:
                 yield found
@@ -181,7 +204,11 @@ def _month_names(text: str, site_tz: tzinfo | None) -> Iterator[str]:
     m = _ENGLISH.search(lowered, max(0, hint.start() - _DAY_BEFORE_MONTH)) if hint else None
     if m:
         day = (int(m["y"]), _MONTH_NUMBER[(m["mon1"] or m["mon2"])[:3]], int(m["d1"] or m["d2"]))
-        clock = None if m["H"] is None else (_hour(int(m["H"]), m["ampm"]), int(m["M"]), int(m["S"] or 0))
+        clock = (
+            None
+            if m["H"] is None
+            else (_hour(int(m["H"]), m["ampm"]), int(m["M"]), int(m["S"] or 0))
+        )
         iso = _iso(day, clock, _zone_offset(m["zone"], m["off"]) or site_tz)
         if iso:
             found.append((m.start(), iso))
@@ -198,11 +225,17 @@ def _month_names(text: str, site_tz: tzinfo | None) -> Iterator[str]:
         yield iso
 
 
-def _iso(day: tuple[int, int, int], clock: tuple[int, int, int] | None, tz: tzinfo | None) -> str | None:
+def _iso(
+    day: tuple[int, int, int], clock: tuple[int, int, int] | None, tz: tzinfo | None
+) -> str | None:
     """The date alone when the page gives no time (its precision), else the datetime with `tz`
     when known; None for an impossible one (`2024-02-30`, `25:00`)."""
     try:
-        return date(*day).isoformat() if clock is None else datetime(*day, *clock, tzinfo=tz).isoformat()
+        return (
+            date(*day).isoformat()
+            if clock is None
+            else datetime(*day, *clock, tzinfo=tz).isoformat()
+        )
     except ValueError:
         return None
 
@@ -243,7 +276,11 @@ def _relative(text: str, fetched_at: datetime, site_tz: tzinfo | None) -> str | 
             return None
         then = local_now - timedelta(seconds=n * seconds)
         # "3 天前" is only as precise as a day; "5 小时前" as a minute.
-        return then.date().isoformat() if seconds >= 86400 else then.replace(second=0, microsecond=0).isoformat()
+        return (
+            then.date().isoformat()
+            if seconds >= 86400
+            else then.replace(second=0, microsecond=0).isoformat()
+        )
     m = _NAMED_DAY.search(text)
     if m:
         word = m["word"].lower()

@@ -28,9 +28,28 @@ __all__ = ["Document", "PageLimits", "PageRefused", "check_body", "decode_html"]
 
 # What images, archives, fonts and media served as text/html start with.
 BINARY_SIGNATURES = (
-    b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF-", b"PK\x03\x04", b"\x1f\x8b", b"BZh",
-    b"\xfd7zXZ", b"7z\xbc\xaf", b"\x28\xb5\x2f\xfd", b"RIFF", b"OggS", b"ID3", b"fLaC", b"\x7fELF",
-    b"wOFF", b"wOF2", b"\x00\x01\x00\x00\x00", b"II*\x00", b"MM\x00*", b"\x1a\x45\xdf\xa3",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF87a",
+    b"GIF89a",
+    b"%PDF-",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ",
+    b"7z\xbc\xaf",
+    b"\x28\xb5\x2f\xfd",
+    b"RIFF",
+    b"OggS",
+    b"ID3",
+    b"fLaC",
+    b"\x7fELF",
+    b"wOFF",
+    b"wOF2",
+    b"\x00\x01\x00\x00\x00",
+    b"II*\x00",
+    b"MM\x00*",
+    b"\x1a\x45\xdf\xa3",
 )
 # C0 controls that text never holds (ESC stays: ISO-2022-JP uses it).
 _BINARY_BYTES = bytes([*range(0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
@@ -58,20 +77,27 @@ def _looks_binary(body: bytes) -> bool:
     if body.startswith(BINARY_SIGNATURES) or body[4:8] == b"ftyp":
         return True
     head = body[:8192]
-    if utf16_codec(body) is not None or head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+    if utf16_codec(body) is not None or head.startswith(
+        (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+    ):
         return False
     # A stray NUL is a broken page (kept); one control byte in ten is not text.
     return len(head) - len(head.translate(None, _BINARY_BYTES)) > len(head) // 10
 
 
-def parse_tree(text: str, url: str, limits: PageLimits, utf8: bytes | None = None) -> tuple[etree._Element, int]:
+def parse_tree(
+    text: str, url: str, limits: PageLimits, utf8: bytes | None = None
+) -> tuple[etree._Element, int]:
     """The lxml tree of cleaned text (`clean_for_lxml`), as parsel builds it, and its number
     of elements; refused when a tag holds too many attributes, or the tree is nested too deep
     or holds too many elements. `utf8`, when given, is `text` encoded as UTF-8 already (the
     page's own bytes)."""
     crowded = crowded_tag_at(text, limits.max_attributes)
     if crowded is not None:
-        raise PageRefused("too_many_attributes", f"a tag at character {crowded} has more than {limits.max_attributes} attributes")
+        raise PageRefused(
+            "too_many_attributes",
+            f"a tag at character {crowded} has more than {limits.max_attributes} attributes",
+        )
     body = _stripped_utf8(text, utf8) or b"<html/>"
     # etree's parser, not lxml.html's: that one attaches a Python class lookup to the tree,
     # called for every element any iteration or XPath hands out (10% of extraction time).
@@ -218,7 +244,11 @@ class Document:
         # The page's bytes are the text's UTF-8 when they were UTF-8 without a BOM and
         # decoded without a replacement: lxml gets them rather than the text encoded again.
         lossless = encoding == "utf-8" and "\ufffd" not in text
-        utf8 = html if isinstance(html, bytes) and lossless and not html.startswith(codecs.BOM_UTF8) else None
+        utf8 = (
+            html
+            if isinstance(html, bytes) and lossless and not html.startswith(codecs.BOM_UTF8)
+            else None
+        )
         cleaned = clean_for_lxml(text, utf8)
         if cleaned is not text:
             text, utf8 = cleaned, None
@@ -312,7 +342,9 @@ class Document:
         field asked first."""
         cap = self.limits.max_links
         # An element holds at most one href and one src: a small tree needs no count.
-        elements = self.element_count if self.element_count >= 0 else int(xpath(self.root, "count(//*)"))  # type: ignore[call-overload]
+        elements = (
+            self.element_count if self.element_count >= 0 else int(xpath(self.root, "count(//*)"))
+        )  # type: ignore[call-overload]
         if 2 * elements <= cap:
             return None
         if xpath(self.root, "count(//@href | //@src)") <= cap:  # type: ignore[operator]
@@ -365,7 +397,9 @@ class Document:
 
 # `<![CDATA[ {...} ]]>`, `//<![CDATA[ … //]]>`, `<!-- … -->` around a JSON-LD script's JSON
 # (Wikipedia, Kotaku): markup for old XHTML parsers, not part of the JSON.
-_LD_WRAPPER = re.compile(r"^\s*(?:(?://|/\*)?\s*<!\[CDATA\[|<!--)|(?:(?://|/\*)?\s*\]\]>\s*(?:\*/)?|-->)\s*$")
+_LD_WRAPPER = re.compile(
+    r"^\s*(?:(?://|/\*)?\s*<!\[CDATA\[|<!--)|(?:(?://|/\*)?\s*\]\]>\s*(?:\*/)?|-->)\s*$"
+)
 
 
 def _unwrapped(raw: str) -> str:

@@ -56,12 +56,14 @@ def common_hanzi() -> frozenset[str]:
     real Chinese text is one of them, and few of a page decoded with the wrong codec are.
     Built on first use (10 ms, a third of importing archiver; most pages declare their
     encoding truthfully and never need it)."""
-    return _double_byte_table("gb2312", range(0xB0, 0xD8), list(range(0xA1, 0xFF))) | _double_byte_table(
-        "big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
-    )
+    return _double_byte_table(
+        "gb2312", range(0xB0, 0xD8), list(range(0xA1, 0xFF))
+    ) | _double_byte_table("big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)])
 
 
-CJK_PUNCTUATION = frozenset("，。、；：？！“”‘’（）《》〈〉【】〔〕—…·「」『』～") | frozenset(map(chr, range(0xFF01, 0xFF5F)))
+CJK_PUNCTUATION = frozenset("，。、；：？！“”‘’（）《》〈〉【】〔〕—…·「」『』～") | frozenset(
+    map(chr, range(0xFF01, 0xFF5F))
+)
 
 
 def decode_html(body: bytes | str, content_type: str | None = None) -> tuple[str, str]:
@@ -168,7 +170,11 @@ def guess_cjk(body: bytes) -> str | None:
     # EUC-KR Hangul decodes to common GB2312 hanzi too; GBK text is never 90% Hangul.
     if korean is not None and korean >= 0.9:
         return KOREAN_CODEC
-    scored = [(share, codec) for codec in CHINESE_CODECS if (share := _share_common(sample, codec)) is not None]
+    scored = [
+        (share, codec)
+        for codec in CHINESE_CODECS
+        if (share := _share_common(sample, codec)) is not None
+    ]
     if not scored:
         return None
     scored.sort(key=lambda pair: -pair[0])

@@ -56,7 +56,9 @@ def gunzip_capped(data: bytes, cap: int = MAX_XML_BYTES) -> bytes:
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False, load_dtd=False)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, recover=True, huge_tree=False, load_dtd=False
+    )
 
 
 def _local(tag: object) -> str:
@@ -120,11 +122,22 @@ def _feed_entry(el: etree._Element, base: str) -> Entry | None:
     href = _child_text(el, "link")
     if not href:
         for child in el:
-            if _local(child.tag) == "link" and child.get("rel", "alternate") == "alternate" and child.get("href"):
+            if (
+                _local(child.tag) == "link"
+                and child.get("rel", "alternate") == "alternate"
+                and child.get("href")
+            ):
                 href = child.get("href")
                 break
     url = resolve(base, href)
-    when = next((_child_text(el, n) for n in ("updated", "pubdate", "published", "date", "modified") if _child_text(el, n)), None)
+    when = next(
+        (
+            _child_text(el, n)
+            for n in ("updated", "pubdate", "published", "date", "modified")
+            if _child_text(el, n)
+        ),
+        None,
+    )
     return Entry(url, parse_date_loose(when)) if url else None
 
 

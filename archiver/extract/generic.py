@@ -19,18 +19,38 @@ from archiver.extract.text import squash
 from archiver.extract.titles import ARTICLE_TYPES
 
 BREADCRUMB_HINTS = (
-    "nav[aria-label*=readcrumb]", ".breadcrumb", ".breadcrumbs", "#breadcrumb", ".crumbs",
-    ".position", ".location",
+    "nav[aria-label*=readcrumb]",
+    ".breadcrumb",
+    ".breadcrumbs",
+    "#breadcrumb",
+    ".crumbs",
+    ".position",
+    ".location",
 )
 # Where a heading of a related-links block may sit: heading tags and short inline/blocks.
-RELATED_HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "div", "p", "em", "header")
+RELATED_HEADING_TAGS = (
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "b",
+    "span",
+    "div",
+    "p",
+    "em",
+    "header",
+)
 
 
 def main_content(doc: Document) -> BodyChoice | NoArticle:
     """The article body's element and the boilerplate parts inside it to skip, or why the
     page has none."""
     body = doc.root.find("body")
-    declared = doc.meta.get("og:type") == "article" or any(True for _ in doc.ld_of_type(*ARTICLE_TYPES))
+    declared = doc.meta.get("og:type") == "article" or any(
+        True for _ in doc.ld_of_type(*ARTICLE_TYPES)
+    )
     found = content.main_content(body if body is not None else doc.root, declared)
     if isinstance(found, NoArticle):
         return found
@@ -83,7 +103,9 @@ def _items_after(scope: etree._Element) -> list[etree._Element]:
     """The list items with links after a heading, else its links; climbing up to three
     levels when the heading sits alone in a wrapper."""
     for _ in range(3):
-        items = xpath(scope, "following-sibling::*//li[.//a[@href]] | following-sibling::li[.//a[@href]]")
+        items = xpath(
+            scope, "following-sibling::*//li[.//a[@href]] | following-sibling::li[.//a[@href]]"
+        )
         if items:
             return items  # type: ignore[return-value]
         links = xpath(scope, "following-sibling::*//a[@href] | following-sibling::a[@href]")

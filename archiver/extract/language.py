@@ -18,7 +18,9 @@ def normalise_tag(tag: str | None) -> str | None:
     parts = tag.strip().replace("_", "-").split("-")
     out = [parts[0].lower()]
     for part in parts[1:]:
-        out.append(part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part.lower())
+        out.append(
+            part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part.lower()
+        )
     return "-".join(out)
 
 

@@ -18,17 +18,38 @@ from archiver.extract.url_shape import ARTICLE, NOT_ARTICLE, in_section, link_ki
 from archiver.extract.urls import dedup_key, same_site, site_of, strip_tracking
 
 # Labels of a link to the next page, once arrows and spacing are dropped ("Next ›", "下一页 >").
-NEXT_WORDS = frozenset({
-    "下一页", "下页", "后一页", "下一頁", "下頁", "次へ", "次のページ", "next", "nextpage", "older", "olderposts",
-    "olderentries", "olderarticles", "olderstories", "weiter", "nächsteseite", "suivant", "pagesuivante", "siguiente",
-})
+NEXT_WORDS = frozenset(
+    {
+        "下一页",
+        "下页",
+        "后一页",
+        "下一頁",
+        "下頁",
+        "次へ",
+        "次のページ",
+        "next",
+        "nextpage",
+        "older",
+        "olderposts",
+        "olderentries",
+        "olderarticles",
+        "olderstories",
+        "weiter",
+        "nächsteseite",
+        "suivant",
+        "pagesuivante",
+        "siguiente",
+    }
+)
 # A label that is only an arrow; counted as "next" as a last resort.
 NEXT_ARROWS = frozenset({"›", "»", ">", "→", ">>", "››", "»»"})
 LABEL_MAX = 24
 # scheme://host[:port] of an absolute URL; a port stays in the host, as site_of writes it.
 _HOST = re.compile(r"https?://([^/?#]*)")
 _ARROWS = re.compile(r"[\s›»>→⟩❯\-–—:|.]+")
-PAGINATION_HINTS = ".pagination, .pager, .page-nav, .pages, .page, nav[aria-label*=agination], #pages"
+PAGINATION_HINTS = (
+    ".pagination, .pager, .page-nav, .pages, .page, nav[aria-label*=agination], #pages"
+)
 CURRENT_HINTS = ".current, .active, [aria-current=page], .thisclass, .now"
 # Where a next-page candidate came from: how far it is trusted.
 _PROFILE, _REL_NEXT, _LABEL = "profile", "rel-next", "label"
@@ -61,7 +82,9 @@ class ListingPage:
         for url, trust in self._next_candidates():
             if url is None or dedup_key(url) == here:
                 continue
-            if trust is _PROFILE or (link_kind(url) != ARTICLE and (trust is _REL_NEXT or in_section(url, section))):
+            if trust is _PROFILE or (
+                link_kind(url) != ARTICLE and (trust is _REL_NEXT or in_section(url, section))
+            ):
                 return url
         return None
 
@@ -91,7 +114,11 @@ class ListingPage:
 
     def _next_by_number(self) -> str | None:
         """The link labelled current+1 in the pagination block (sites with numbers only)."""
-        hints = ", ".join(self.profile.listing.pagination) if self.profile and self.profile.listing.pagination else PAGINATION_HINTS
+        hints = (
+            ", ".join(self.profile.listing.pagination)
+            if self.profile and self.profile.listing.pagination
+            else PAGINATION_HINTS
+        )
         for block in self.doc.selector.css(hints):
             current = _page_number(block.css(CURRENT_HINTS)) or _unlinked_number(block)
             if current is None:
@@ -106,7 +133,10 @@ class ListingPage:
         urls: list[str] = []
         if self.profile:
             for css in self.profile.listing.article_links:
-                found = (self._same_site(h) for h in self.doc.selector.css(css).getall()[: self.doc.limits.max_links])
+                found = (
+                    self._same_site(h)
+                    for h in self.doc.selector.css(css).getall()[: self.doc.limits.max_links]
+                )
                 # A profile's selector never means a tag or user page, however its markup changed.
                 urls = [u for u in found if u and link_kind(u) != NOT_ARTICLE]
                 if urls:
@@ -154,8 +184,12 @@ def _unlinked_number(block: Selector) -> int | None:
 
 
 def parse_listing_page(
-    html: bytes | str, url: str, *, content_type: str | None = None,
-    profiles: tuple[Profile, ...] | None = None, limits: PageLimits = DEFAULT_LIMITS,
+    html: bytes | str,
+    url: str,
+    *,
+    content_type: str | None = None,
+    profiles: tuple[Profile, ...] | None = None,
+    limits: PageLimits = DEFAULT_LIMITS,
 ) -> Listing:
     # A listing's links do not depend on when it was fetched.
     try:

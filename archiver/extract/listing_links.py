@@ -34,7 +34,9 @@ FURNITURE_TAGS = frozenset({"nav", "aside", "menu", "select", "button", "templat
 # A page's header and footer; inside an item (`<article><header><h2><a>`) they hold its title.
 FRAME_TAGS = frozenset({"header", "footer"})
 ITEM_TAGS = frozenset({"article", "li", "tr", "dd", "dt"})
-FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
+FURNITURE_ROLES = frozenset(
+    {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"}
+)
 # Words of class / id values of blocks beside the listing (matched word by word, and on two
 # words run together: `sideBar`, `most-read`).
 NOISE_WORDS = _words(
@@ -95,7 +97,9 @@ class _Group:
         return sum(k == kind for k in urls.values()) / len(urls)
 
 
-def article_links(root: etree._Element, resolve: Callable[[str], str | None], cap: int) -> list[str]:
+def article_links(
+    root: etree._Element, resolve: Callable[[str], str | None], cap: int
+) -> list[str]:
     """The main listing's article URLs in page order, each once. `resolve` turns an href
     into the absolute same-site URL to follow, or None."""
     links = list(_candidates(root, resolve, cap))
@@ -111,7 +115,9 @@ def article_links(root: etree._Element, resolve: Callable[[str], str | None], ca
     return list(dict.fromkeys(link.url for link in links if id(link) in keep))
 
 
-def _candidates(root: etree._Element, resolve: Callable[[str], str | None], cap: int) -> Iterator[_Link]:
+def _candidates(
+    root: etree._Element, resolve: Callable[[str], str | None], cap: int
+) -> Iterator[_Link]:
     regions = _Regions()
     for count, el in enumerate(root.iter("a")):
         if count >= cap:
@@ -138,12 +144,18 @@ class _Regions:
         found = self._excluded.get(el)
         if found is None:
             parent = el.getparent()
-            found = self._excluded[el] = (parent is not None and self.excluded(parent)) or self._furniture(el)
+            found = self._excluded[el] = (
+                parent is not None and self.excluded(parent)
+            ) or self._furniture(el)
         return found
 
     def _furniture(self, el: etree._Element) -> bool:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in FURNITURE_TAGS or el.get("role") in FURNITURE_ROLES or el.get("hidden") is not None:
+        if (
+            tag in FURNITURE_TAGS
+            or el.get("role") in FURNITURE_ROLES
+            or el.get("hidden") is not None
+        ):
             return True
         if tag in FRAME_TAGS and not self._inside_item(el.getparent()):
             return True
@@ -220,7 +232,9 @@ def _groups(links: list[_Link]) -> list[_Group]:
     items = _Items(links)
     groups = list(by_path.values())
     for group in groups:
-        group.noisy = sum(bool(set(link.noisy) - wrappers) for link in group.links) * 2 > len(group.links)
+        group.noisy = sum(bool(set(link.noisy) - wrappers) for link in group.links) * 2 > len(
+            group.links
+        )
         group.richness = sum(items.richness(link) for link in group.links) / len(group.links)
         group.score = _score(group)
     return groups
@@ -238,9 +252,15 @@ def _wrappers(links: list[_Link]) -> set[etree._Element]:
 def _score(group: _Group) -> float:
     best: dict[str, float] = {}
     for link in group.links:
-        weight = (1.0 if link.kind == ARTICLE else UNKNOWN_WEIGHT) * (1.0 if _title_like(link.text) else 0.3)
+        weight = (1.0 if link.kind == ARTICLE else UNKNOWN_WEIGHT) * (
+            1.0 if _title_like(link.text) else 0.3
+        )
         best[link.url] = max(best.get(link.url, 0.0), weight)
-    return sum(best.values()) * (1 + RICH_WEIGHT * group.richness) * (NOISY_WEIGHT if group.noisy else 1.0)
+    return (
+        sum(best.values())
+        * (1 + RICH_WEIGHT * group.richness)
+        * (NOISY_WEIGHT if group.noisy else 1.0)
+    )
 
 
 class _Paths:

@@ -143,7 +143,9 @@ class MarkdownWriter:
             self.flush()
             start = el.get("start", "1")
             self.list_serial += 1
-            self.lists.append(_List(tag == "ol", int(start) if start.isdigit() else 1, self.list_serial))
+            self.lists.append(
+                _List(tag == "ol", int(start) if start.isdigit() else 1, self.list_serial)
+            )
         elif tag == "li":
             self.flush()
             self.items.append(self._new_item())
@@ -188,7 +190,9 @@ class MarkdownWriter:
             self.quote -= 1
         elif tag in EMPHASIS:
             # Markup inside inline code is literal text.
-            self._wrap(None if self.code_depth else lambda inner: f"{EMPHASIS[tag]}{inner}{EMPHASIS[tag]}")
+            self._wrap(
+                None if self.code_depth else lambda inner: f"{EMPHASIS[tag]}{inner}{EMPHASIS[tag]}"
+            )
         elif tag == "code":
             self.code_depth -= 1
             self._wrap(inline_code)
@@ -210,10 +214,20 @@ class MarkdownWriter:
             if previous is not None:
                 # Items of one list (nested ones included) follow each other without a blank
                 # line; a list right after another list is a new list.
-                tight = block.item_start and bool(block.lists) and block.lists[:1] == previous.lists[:1]
-                out.append("\n" if tight else "\n" + ("> " * min(block.quote, previous.quote)).rstrip() + "\n")
+                tight = (
+                    block.item_start and bool(block.lists) and block.lists[:1] == previous.lists[:1]
+                )
+                out.append(
+                    "\n"
+                    if tight
+                    else "\n" + ("> " * min(block.quote, previous.quote)).rstrip() + "\n"
+                )
             prefix = "> " * block.quote
-            out.append("\n".join(prefix + line if line else prefix.rstrip() for line in block.text.split("\n")))
+            out.append(
+                "\n".join(
+                    prefix + line if line else prefix.rstrip() for line in block.text.split("\n")
+                )
+            )
             previous = block
         return "".join(out).strip("\n")
 
@@ -240,12 +254,18 @@ class MarkdownWriter:
         if item is None:
             indented = text
         else:
-            lead = " " * item.indent + item.marker if item_start else " " * (item.indent + len(item.marker))
+            lead = (
+                " " * item.indent + item.marker
+                if item_start
+                else " " * (item.indent + len(item.marker))
+            )
             rest = " " * (item.indent + len(item.marker))
             first_line, *others = text.split("\n")
             indented = "\n".join([lead + first_line, *(rest + o if o else o for o in others)])
             item.started = True
-        self.blocks.append(_Block(indented, self.quote, item_start, tuple(x.serial for x in self.lists)))
+        self.blocks.append(
+            _Block(indented, self.quote, item_start, tuple(x.serial for x in self.lists))
+        )
 
     def _new_item(self) -> _Item:
         indent = self.items[-1].indent + len(self.items[-1].marker) if self.items else 0

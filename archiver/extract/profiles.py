@@ -115,8 +115,14 @@ def check_selector(css: str, kind: str, where: str) -> None:
         raise ProfileError(f"{where}: bad selector {css!r}: {exc}") from exc
     for part in parsed:
         pseudo = part.pseudo_element
-        is_attr = isinstance(pseudo, cssselect.parser.FunctionalPseudoElement) and pseudo.name == "attr"
-        ok = {ELEMENT: pseudo is None, ATTRIBUTE: is_attr, ANY: pseudo in (None, "text") or is_attr}[kind]
+        is_attr = (
+            isinstance(pseudo, cssselect.parser.FunctionalPseudoElement) and pseudo.name == "attr"
+        )
+        ok = {
+            ELEMENT: pseudo is None,
+            ATTRIBUTE: is_attr,
+            ANY: pseudo in (None, "text") or is_attr,
+        }[kind]
         if not ok:
             example = " (e.g. `a::attr(href)`)" if kind == ATTRIBUTE else ""
             raise ProfileError(f"{where}: selector {css!r} must select {kind}{example}")
@@ -147,7 +153,9 @@ def _timezone(value: Any, where: str) -> tzinfo | None:
             return ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    raise ProfileError(f"{where}.timezone: expected an offset like +08:00 or a zone like Asia/Shanghai, got {value!r}")
+    raise ProfileError(
+        f"{where}.timezone: expected an offset like +08:00 or a zone like Asia/Shanghai, got {value!r}"
+    )
 
 
 def profile_from_dict(data: dict[str, Any], where: str, default_name: str) -> Profile:
@@ -157,14 +165,18 @@ def profile_from_dict(data: dict[str, Any], where: str, default_name: str) -> Pr
         raise ProfileError(f"{where}: unknown keys {unknown}; known: {sorted(TOP_KEYS)}")
     name = data.get("name", default_name)
     if not isinstance(name, str) or not _NAME.match(name) or name == "generic":
-        raise ProfileError(f"{where}.name: expected lower-case letters, digits, '-' or '_' (not 'generic'), got {name!r}")
+        raise ProfileError(
+            f"{where}.name: expected lower-case letters, digits, '-' or '_' (not 'generic'), got {name!r}"
+        )
     match = data.get("match", {})
     if not isinstance(match, dict):
         raise ProfileError(f"{where}.match: expected a table, got {match!r}")
     unknown = sorted(set(match) - MATCH_KEYS)
     if unknown:
         raise ProfileError(f"{where}.match: unknown keys {unknown}; known: {sorted(MATCH_KEYS)}")
-    hosts = tuple(h.lower() for h in _strings(match.get("hosts", []), f"{where}.match.hosts", "a host glob"))
+    hosts = tuple(
+        h.lower() for h in _strings(match.get("hosts", []), f"{where}.match.hosts", "a host glob")
+    )
     signature = _strings(match.get("signature", []), f"{where}.match.signature", "a CSS selector")
     for css in signature:
         check_selector(css, ELEMENT, f"{where}.match.signature")
@@ -204,7 +216,9 @@ def load_profiles(paths: list[Path]) -> tuple[Profile, ...]:
     seen: dict[str, str] = {}
     for path, profile in zip(sorted(paths, key=lambda p: p.name), profiles):
         if profile.name in seen:
-            raise ProfileError(f"{path.name}: profile name {profile.name!r} already used by {seen[profile.name]}")
+            raise ProfileError(
+                f"{path.name}: profile name {profile.name!r} already used by {seen[profile.name]}"
+            )
         seen[profile.name] = path.name
     return tuple(sorted(profiles, key=lambda p: not p.hosts))
 
@@ -219,6 +233,8 @@ def builtin_profiles() -> tuple[Profile, ...]:
     return load_profiles([cast(Path, p) for p in folder.iterdir() if p.name.endswith(".toml")])
 
 
-def find_profile(profiles: tuple[Profile, ...], url: str, page: Document | etree._Element) -> Profile | None:
+def find_profile(
+    profiles: tuple[Profile, ...], url: str, page: Document | etree._Element
+) -> Profile | None:
     """The first profile that matches the page (a Document, or an lxml tree), in the order given."""
     return next((p for p in profiles if p.matches(url, page)), None)

@@ -25,15 +25,50 @@ from archiver.extract.text import squash
 from archiver.extract.titles import ARTICLE_TYPES
 
 PUBLISHED_META = (
-    "article:published_time", "og:published_time", "og:article:published_time", "article:published",
-    "datepublished", "pubdate", "publishdate", "publish-date", "publish_date", "publication_date",
-    "date", "dc.date", "dc.date.issued", "dc.date.created", "dcterms.date", "dcterms.issued",
-    "dcterms.created", "sailthru.date", "parsely-pub-date", "citation_publication_date",
-    "originalpublicationdate", "article.published", "cxenseparse:recs:publishtime",
+    "article:published_time",
+    "og:published_time",
+    "og:article:published_time",
+    "article:published",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "publication_date",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dc.date.created",
+    "dcterms.date",
+    "dcterms.issued",
+    "dcterms.created",
+    "sailthru.date",
+    "parsely-pub-date",
+    "citation_publication_date",
+    "originalpublicationdate",
+    "article.published",
+    "cxenseparse:recs:publishtime",
 )
 DATE_LINE_TAGS = (
-    "span", "div", "p", "time", "em", "small", "li", "i", "font", "dd", "abbr", "strong", "b", "a",
-    "h2", "h3", "h4", "h5", "h6",
+    "span",
+    "div",
+    "p",
+    "time",
+    "em",
+    "small",
+    "li",
+    "i",
+    "font",
+    "dd",
+    "abbr",
+    "strong",
+    "b",
+    "a",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
 )
 PUBLISHED_LABEL = re.compile(
     r"(^|(?<=[\s|\d]))(发布于|发表于|发布时间|发布日期|发表时间|发表日期|时间|日期|published( on)?|posted( on)?|date"
@@ -43,10 +78,14 @@ PUBLISHED_LABEL = re.compile(
     re.IGNORECASE,
 )
 DATE_CLASS = re.compile(
-    r"(^|[\s_-])(date|time|publish(ed)?|pubdate|posted|timestamp|datum|fecha|dateline|created)($|[\s_-])", re.IGNORECASE
+    r"(^|[\s_-])(date|time|publish(ed)?|pubdate|posted|timestamp|datum|fecha|dateline|created)($|[\s_-])",
+    re.IGNORECASE,
 )
 # A label or class that says the date is a revision's, not the publication's.
-MODIFIED = re.compile(r"updated?|modified|aktualisiert|geändert|änderung|\bstand\b|mis à jour|actualizado|更新|修改", re.IGNORECASE)
+MODIFIED = re.compile(
+    r"updated?|modified|aktualisiert|geändert|änderung|\bstand\b|mis à jour|actualizado|更新|修改",
+    re.IGNORECASE,
+)
 PUBLISHED_WORD = re.compile(r"publish|veröffentlicht|erschienen|发布|发表", re.IGNORECASE)
 # How far from the headline (in elements, page order) a dateline may stand: above it (a
 # category and date line) or below it (the byline, before or after a lead image).
@@ -90,7 +129,9 @@ class _Dated:
     """Named like a revision's date (`class="updated"`): the last resort."""
 
 
-def published(doc: Document, anchor: Callable[[], etree._Element | None], tz: tzinfo | None) -> Found[str | None]:
+def published(
+    doc: Document, anchor: Callable[[], etree._Element | None], tz: tzinfo | None
+) -> Found[str | None]:
     """The publication date as ISO 8601: the metadata's (credited `metadata`), else the one
     the page shows (`generic`). `anchor` gives what the byline stands beside (the headline,
     else the body), asked only when the page's markup is read; `tz` is the profile's zone
@@ -117,7 +158,17 @@ def _metadata_claims(doc: Document, tz: tzinfo | None) -> list[str]:
     """The dates the metadata states, most trusted first: the meta tags, the JSON-LD article
     object, any other JSON-LD object (a WebPage's, a video's `uploadDate`)."""
     claims = [
-        next((f for f in (parse_date(doc.meta.get(k), doc.fetched_at, tz, relative=False) for k in PUBLISHED_META) if f), None),
+        next(
+            (
+                f
+                for f in (
+                    parse_date(doc.meta.get(k), doc.fetched_at, tz, relative=False)
+                    for k in PUBLISHED_META
+                )
+                if f
+            ),
+            None,
+        ),
         _from_ld(doc.ld_of_type(*ARTICLE_TYPES), doc, tz),
     ]
     if not any(claims):
@@ -143,13 +194,17 @@ def _from_ld(objects: Iterable[dict[str, Any]], doc: Document, tz: tzinfo | None
     for obj in objects:
         for key in ("datePublished", "dateCreated", "uploadDate"):
             value = obj.get(key)
-            found = parse_date(value if isinstance(value, str) else None, doc.fetched_at, tz, relative=False)
+            found = parse_date(
+                value if isinstance(value, str) else None, doc.fetched_at, tz, relative=False
+            )
             if found:
                 return found
     return None
 
 
-def _from_markup(doc: Document, markup: _Markup, tz: tzinfo | None, *, revisions: bool = False) -> str | None:
+def _from_markup(
+    doc: Document, markup: _Markup, tz: tzinfo | None, *, revisions: bool = False
+) -> str | None:
     """A date near the headline: one marked as the publication's (`itemprop=datePublished`,
     `<time datetime>`, a label, a date-named class) before a bare dateline, the nearer first
     (one above the headline counts double its distance); failing that, the first marked-up
@@ -157,7 +212,11 @@ def _from_markup(doc: Document, markup: _Markup, tz: tzinfo | None, *, revisions
     first date anywhere labelled as a revision's: better than none (`Letzte Änderung: 14.01.2022`)."""
     candidates, anchor, anchor_at = markup.candidates, markup.anchor, markup.anchor_at
     if not revisions and anchor is not None and anchor_at is not None:
-        near = [c for c in candidates if anchor_at - BEFORE_HEADLINE <= c.position <= anchor_at + AFTER_HEADLINE]
+        near = [
+            c
+            for c in candidates
+            if anchor_at - BEFORE_HEADLINE <= c.position <= anchor_at + AFTER_HEADLINE
+        ]
         near.sort(key=lambda c: (c.revision, c.rank, _distance(c.position, anchor_at)))
         # The elements themselves, not their id()s: lxml makes a proxy per access and frees
         # it, so an id() may come back as another element's.
@@ -185,13 +244,17 @@ def _beside(el: etree._Element, header: list[etree._Element]) -> bool:
     for a in el.iterancestors():
         if any(a is h for h in header):
             return True
-        if a.tag in ("nav", "footer") or _OTHER_BLOCK.search(f"{a.get('class', '')} {a.get('id', '')}"):
+        if a.tag in ("nav", "footer") or _OTHER_BLOCK.search(
+            f"{a.get('class', '')} {a.get('id', '')}"
+        ):
             return False
     return False
 
 
 # Blocks beside an article that list other articles, with their dates.
-_OTHER_BLOCK = re.compile(r"sidebar|related|widget|teaser|recent|popular|latest|recommend|trending", re.IGNORECASE)
+_OTHER_BLOCK = re.compile(
+    r"sidebar|related|widget|teaser|recent|popular|latest|recommend|trending", re.IGNORECASE
+)
 
 
 def _distance(position: int, anchor_at: int) -> int:
@@ -239,7 +302,12 @@ def _date_text(el: etree._Element, position: int) -> _Dated | None:
     # `<span class="entry-date updated">` (WordPress) is often the only date: kept, ranked last.
     revision = bool(MODIFIED.search(names)) and not PUBLISHED_WORD.search(names)
     if el.get("itemprop") in ("datePublished", "dateCreated"):
-        value = el.get("content") or el.get("datetime") or el.get("title") or short_text(el, DATELINE_CHARS)
+        value = (
+            el.get("content")
+            or el.get("datetime")
+            or el.get("title")
+            or short_text(el, DATELINE_CHARS)
+        )
         return _Dated(position, value or "", el, MARKED, False)
     if tag == "time" and el.get("datetime"):
         return _Dated(position, el.get("datetime", ""), el, MARKED, revision)
@@ -290,7 +358,9 @@ def _without_revisions(text: str) -> str:
 
 
 # Class or id tokens of a comment section (not `f_comment_nofollow_on` on a <body>).
-_COMMENTS = re.compile(r"(comments?|comment[-_]?(list|area|body|section|wrap|wrapper|content|thread|item|text)|commentlist|disqus[-_]?thread|respond|replies)")
+_COMMENTS = re.compile(
+    r"(comments?|comment[-_]?(list|area|body|section|wrap|wrapper|content|thread|item|text)|commentlist|disqus[-_]?thread|respond|replies)"
+)
 
 
 def in_comments(el: etree._Element) -> bool:

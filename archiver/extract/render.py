@@ -34,7 +34,9 @@ KEPT_ATTRS = {
     "ol": ("start",),
 }
 URL_ATTRS = frozenset({"href", "src"})
-DROPPED_TAGS = frozenset("script style noscript template iframe object embed svg canvas form input button select textarea".split())
+DROPPED_TAGS = frozenset(
+    "script style noscript template iframe object embed svg canvas form input button select textarea".split()
+)
 VOID_TAGS = frozenset({"br", "hr", "img"})
 
 
@@ -46,7 +48,12 @@ class RenderedBody:
 
 
 class _Renderer:
-    def __init__(self, skip: Collection[object], resolve: Callable[[str], str | None], dropped: frozenset[str]) -> None:
+    def __init__(
+        self,
+        skip: Collection[object],
+        resolve: Callable[[str], str | None],
+        dropped: frozenset[str],
+    ) -> None:
         self.skip = skip
         self.resolve = resolve
         self.dropped = dropped
@@ -165,7 +172,9 @@ def squash_keep_edges(text: str) -> str:
 
 
 def render_body(
-    root: etree._Element, skip: Collection[object], resolve: Callable[[str], str | None],
+    root: etree._Element,
+    skip: Collection[object],
+    resolve: Callable[[str], str | None],
     dropped: frozenset[str] = DROPPED_TAGS,
 ) -> RenderedBody:
     """Plain text (paragraphs split by a blank line, `<pre>` verbatim), cleaned HTML, Markdown.

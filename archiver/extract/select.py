@@ -44,7 +44,9 @@ def select(node: etree._Element, css: str, index: ElementIndex | None = None) ->
     return compiled(css)(node)  # type: ignore[no-any-return]
 
 
-def first(node: etree._Element | None, selectors: tuple[str, ...], index: ElementIndex | None = None) -> Node | None:
+def first(
+    node: etree._Element | None, selectors: tuple[str, ...], index: ElementIndex | None = None
+) -> Node | None:
     """The first match of the first selector in the list that matches anything."""
     if node is None:
         return None

@@ -24,7 +24,9 @@ _MAX_NAME_WORDS = 6
 _TLD = re.compile(r"[a-z]{2,3}")
 _PUBLISHER_TYPES = ("Organization", "NewsMediaOrganization", "Corporation", "WebSite")
 _NAME_SEPARATOR = re.compile(r"\s+[-–—|·•»:]\s+|\s*[|｜_]\s*")
-_FEED_WORD = re.compile(r"feed|rss|atom|comments|kommentar|commentaires|comentarios|评论", re.IGNORECASE)
+_FEED_WORD = re.compile(
+    r"feed|rss|atom|comments|kommentar|commentaires|comentarios|评论", re.IGNORECASE
+)
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _NOT_NAME_CHAR = re.compile(r"[^0-9a-z\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # Links home are at the top and bottom of a page; a few dozen links are enough to see one.
@@ -47,7 +49,11 @@ def host_labels(url: str) -> tuple[str, ...]:
         host = urlsplit(inner.group(1)).hostname if inner else parts.hostname
     except ValueError:
         return ()
-    labels = [folded(label) for label in (host or "").lower().split(".")[:-1] if label not in _GENERIC_LABELS]
+    labels = [
+        folded(label)
+        for label in (host or "").lower().split(".")[:-1]
+        if label not in _GENERIC_LABELS
+    ]
     return tuple(label for label in labels if len(label) >= 3)
 
 
@@ -61,7 +67,10 @@ class SiteNames:
     @cached_property
     def names(self) -> tuple[str, ...]:
         doc = self.doc
-        found: list[object] = [doc.meta.get(k) for k in ("og:site_name", "application-name", "apple-mobile-web-app-title")]
+        found: list[object] = [
+            doc.meta.get(k)
+            for k in ("og:site_name", "application-name", "apple-mobile-web-app-title")
+        ]
         found.extend(_feed_site_names(doc))
         for obj in doc.json_ld:
             publisher = obj.get("publisher")
@@ -107,9 +116,10 @@ class SiteNames:
         if name in self.names or name in self.home_names:
             return True
         labels = self.labels
-        return any(name == label or (name.startswith(label) and _TLD.fullmatch(name[len(label):])) for label in labels) or (
-            len(labels) > 1 and name in ("".join(labels), "".join(reversed(labels)))
-        )
+        return any(
+            name == label or (name.startswith(label) and _TLD.fullmatch(name[len(label) :]))
+            for label in labels
+        ) or (len(labels) > 1 and name in ("".join(labels), "".join(reversed(labels))))
 
     def named_in(self, part: str) -> bool:
         """Whether a title part after a separator names the site, maybe with a tagline
@@ -121,7 +131,9 @@ class SiteNames:
         if self.holds(part):
             return True
         known = (*self.names, *self.home_names)
-        return any(len(k) >= 4 and (k in name or name in k) for k in known) or any(label in name for label in self.labels)
+        return any(len(k) >= 4 and (k in name or name in k) for k in known) or any(
+            label in name for label in self.labels
+        )
 
     def opens(self, text: str) -> bool:
         """Whether `text` starts with the host's name (`ProNATs e.V. Verein zur …` on pronats.de)."""
@@ -134,7 +146,9 @@ class SiteNames:
         Kohleausstieg - Pressemitteilung`, `Welpen kaufen – Tipps …` on a site named Welpen),
         the name is most of the part."""
         name = folded(part)
-        return self.holds(part) or any(label in name and 2 * len(label) >= len(name) for label in self.labels)
+        return self.holds(part) or any(
+            label in name and 2 * len(label) >= len(name) for label in self.labels
+        )
 
 
 def _feed_site_names(doc: Document) -> list[str]:

@@ -35,9 +35,30 @@ PARAGRAPH_TAGS = frozenset({"p", "div", "span", "section"})
 # Class / id words naming the text's opening paragraph; and those naming what is not it, even
 # inside a block named "article": a picture and its caption, a byline or an author's note, a
 # date line.
-LEAD_WORDS = frozenset({"lead", "lede", "intro", "introduction", "teaser", "abstract", "chapo", "chapeau", "vorspann"})
+LEAD_WORDS = frozenset(
+    {"lead", "lede", "intro", "introduction", "teaser", "abstract", "chapo", "chapeau", "vorspann"}
+)
 NOT_LEAD_WORDS = frozenset(
-    ["caption", "credit", "credits", "credito", "photo", "foto", "img", "image", "picture", "media", "gallery", "byline", "author", "bio", "dateline", "date", "time", "meta"]
+    [
+        "caption",
+        "credit",
+        "credits",
+        "credito",
+        "photo",
+        "foto",
+        "img",
+        "image",
+        "picture",
+        "media",
+        "gallery",
+        "byline",
+        "author",
+        "bio",
+        "dateline",
+        "date",
+        "time",
+        "meta",
+    ]
 )
 
 
@@ -59,7 +80,9 @@ def with_standfirst(
     return top, skip | others
 
 
-def _headline_above(body: etree._Element, root: etree._Element) -> tuple[etree._Element, etree._Element] | None:
+def _headline_above(
+    body: etree._Element, root: etree._Element
+) -> tuple[etree._Element, etree._Element] | None:
     """The nearest `<h1>` before the block, a few levels up, and the element holding both;
     None when the block holds its own `<h1>`."""
     if any(True for _ in root.iter("h1")):
@@ -83,7 +106,9 @@ def _inside(el: etree._Element, top: etree._Element) -> bool:
     return el is not top and any(a is top for a in el.iterancestors())
 
 
-def _standfirsts(top: etree._Element, headline: etree._Element, root: etree._Element) -> list[etree._Element]:
+def _standfirsts(
+    top: etree._Element, headline: etree._Element, root: etree._Element
+) -> list[etree._Element]:
     """Prose paragraphs after the headline and before the block, in page order."""
     after = False
     found: list[etree._Element] = []
@@ -145,7 +170,11 @@ def _named_lead(el: etree._Element, top: etree._Element) -> bool:
             return named
         tag = tag_of(a)
         words = class_words(a)
-        if (tag != "header" and looks_boilerplate(a, tag)) or words & NOT_LEAD_WORDS or tag == "figure":
+        if (
+            (tag != "header" and looks_boilerplate(a, tag))
+            or words & NOT_LEAD_WORDS
+            or tag == "figure"
+        ):
             return False
         named = named or bool(words & LEAD_WORDS)
     return named

@@ -45,7 +45,11 @@ def _kind(el: etree._Element) -> tuple[str, str, str]:
     out (`<article id="post-12" class="post-12 post">`). A lone post's header and body, or a
     post beside the sidebar's profile box, are not one list."""
     classes = (el.get("class") or "").split()
-    return str(el.tag), _DIGITS.sub("", classes[0]) if classes else "", _DIGITS.sub("", el.get("id") or "")
+    return (
+        str(el.tag),
+        _DIGITS.sub("", classes[0]) if classes else "",
+        _DIGITS.sub("", el.get("id") or ""),
+    )
 
 
 def _large_parts(
@@ -95,7 +99,9 @@ def beside_the_list(
     with the page's headline (`<h1>`) a container that does not hold the list. On a blog
     index the headline names the list, so nothing is left."""
     around_list = {teasers, *teasers.iterancestors()}
-    headline = next((h for h in body.iter("h1") if h not in around_list and not _inside(h, teasers)), None)
+    headline = next(
+        (h for h in body.iter("h1") if h not in around_list and not _inside(h, teasers)), None
+    )
     if headline is None:
         return {}
     # The headline's own containers, up to the first one that also holds the list.
@@ -107,7 +113,9 @@ def beside_the_list(
     return {
         el: st
         for el, st in candidates.items()
-        if el not in around_list and not _inside(el, teasers) and any(a in shared for a in (el, *el.iterancestors()))
+        if el not in around_list
+        and not _inside(el, teasers)
+        and any(a in shared for a in (el, *el.iterancestors()))
     }
 
 

@@ -24,7 +24,9 @@ _LEAKED_ENTITY = re.compile(r"&(?:#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,9}|[a-zA-Z][a-z
 # Anything clean() or squash() would change besides whitespace: one search finds out that
 # most strings need neither of their substitutions (three regex passes per string made
 # them the top cost of rendering a body).
-_UNCLEAN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_UNCLEAN = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def clean(text: str) -> str:

@@ -15,7 +15,14 @@ from archiver.extract.nodes import text_of
 from archiver.extract.sitenames import SiteNames, folded
 from archiver.extract.text import squash
 
-ARTICLE_TYPES = ("Article", "NewsArticle", "BlogPosting", "TechArticle", "Report", "ScholarlyArticle")
+ARTICLE_TYPES = (
+    "Article",
+    "NewsArticle",
+    "BlogPosting",
+    "TechArticle",
+    "Report",
+    "ScholarlyArticle",
+)
 # What separates a title from the site's name: `|`, ` - `, ` – `, ` :: `, ` // `, ` » `, ` · `,
 # `_` (Chinese portals: `标题_频道_网站`), `——`. A colon is not one: `Klimaschutz: Bohren …`.
 _SEPARATOR = re.compile(
@@ -23,7 +30,9 @@ _SEPARATOR = re.compile(
     r"|(?<=[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e])[-–—](?=[\u3400-\u9fff]))"
 )
 # A Chinese site or channel name at a title's end: `_腾讯网`, `-新浪财经频道`, `_博客园`.
-_CJK_SITE_WORD = re.compile(r"^[\u3400-\u9fffA-Za-z0-9·]{1,14}(网|频道|官网|在线|门户|博客|博客园|论坛|社区|资讯|日报|晚报|时报|周刊|平台|之家)$")
+_CJK_SITE_WORD = re.compile(
+    r"^[\u3400-\u9fffA-Za-z0-9·]{1,14}(网|频道|官网|在线|门户|博客|博客园|论坛|社区|资讯|日报|晚报|时报|周刊|平台|之家)$"
+)
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # Soft hyphens and zero-width characters: a CMS's hyphenation hints, invisible when shown.
@@ -34,7 +43,9 @@ _MAX_HEADINGS = 6
 # An <h1> of this many words is a sentence, a headline, not a logo or a section's name.
 _SENTENCE_WORDS = 4
 # A URL slug's trailing id (`-20215`, `_433873`, `-a1b2c3d4e5`) and file extension.
-_SLUG_TAIL = re.compile(r"([-_.](?:\d+|[0-9a-f]{8,})|\.(?:s?html?|php\d?|aspx?|jsp|cms))+$", re.IGNORECASE)
+_SLUG_TAIL = re.compile(
+    r"([-_.](?:\d+|[0-9a-f]{8,})|\.(?:s?html?|php\d?|aspx?|jsp|cms))+$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +109,9 @@ def _metadata_titles(doc: Document, site: SiteNames) -> tuple[list[str], bool]:
     raw = [
         doc.meta.get("og:title"),
         doc.meta.get("twitter:title"),
-        next((o.get("headline") for o in doc.ld_of_type(*ARTICLE_TYPES) if o.get("headline")), None),
+        next(
+            (o.get("headline") for o in doc.ld_of_type(*ARTICLE_TYPES) if o.get("headline")), None
+        ),
     ]
     found: list[str] = []
     for value in raw:
@@ -134,7 +147,12 @@ def clean_title(text: str) -> str:
     if len(parts) > 1 and len(set(parts)) == 1:
         return parts[0]
     half = len(text) // 2
-    if len(text) > 8 and len(text) % 2 == 1 and text[:half] == text[half + 1 :] and text[half] == " ":
+    if (
+        len(text) > 8
+        and len(text) % 2 == 1
+        and text[:half] == text[half + 1 :]
+        and text[half] == " "
+    ):
         return text[:half]
     return text
 
@@ -150,7 +168,12 @@ def strip_site_name(title: str, site: SiteNames) -> str:
     start, end = 0, len(parts)
     for i in range(1, len(parts)):
         part = parts[i].strip()
-        if not part or site.named_in(part) or site.holds("".join(pieces[2 * i :])) or _CJK_SITE_WORD.match(part):
+        if (
+            not part
+            or site.named_in(part)
+            or site.holds("".join(pieces[2 * i :]))
+            or _CJK_SITE_WORD.match(part)
+        ):
             end = i
             break
     while start < end - 1 and site.leads(parts[start]):
@@ -187,7 +210,11 @@ def agrees(heading: str, title: str) -> bool:
     if common >= min(2, len(a), len(b)) and 2 * common >= _AGREEMENT * (len(a) + len(b)):
         return True
     short, long = sorted((folded(heading), folded(title)), key=len)
-    return bool(short) and short in long and (5 * len(short) >= 2 * len(long) or long.startswith(short) and len(a) >= 3)
+    return (
+        bool(short)
+        and short in long
+        and (5 * len(short) >= 2 * len(long) or long.startswith(short) and len(a) >= 3)
+    )
 
 
 def _words(text: str) -> set[str]:

@@ -36,15 +36,21 @@ PERSON_SEGMENTS = _words(
 )
 # Segments that group articles but may also prefix one: `/topics/travel/` and
 # `/archive/2024/09.html` list posts, `/archives/1234` is one.
-COLLECTION_SEGMENTS = _words("topic topics archive archives channel channels column columns section sections list lists")
+COLLECTION_SEGMENTS = _words(
+    "topic topics archive archives channel channels column columns section sections list lists"
+)
 # Segments after which the rest of the path is an article (`/user/x/article/details/123`).
-ARTICLE_SEGMENTS = _words("article articles post posts p a blog story stories details detail status")
+ARTICLE_SEGMENTS = _words(
+    "article articles post posts p a blog story stories details detail status"
+)
 # The leaf of a listing page itself: `index_3.html`, `list_2.html`, `default.aspx`.
 INDEX_LEAF = re.compile(r"(index|default|list|home|main)([_-]\d+)*", re.IGNORECASE)
 PAGE_QUERY = _words("page paged pg pageno pagenum pn pageindex start offset")
 SEARCH_QUERY = _words("q s query keyword keywords kw wd search searchword replytocom")
 # Query parameters that name one document: `?p=123` (WordPress), `view.php?id=88`.
-ID_QUERY = _words("p id aid nid tid docid newsid articleid article_id itemid contentid postid post_id storyid story_id")
+ID_QUERY = _words(
+    "p id aid nid tid docid newsid articleid article_id itemid contentid postid post_id storyid story_id"
+)
 EXTENSIONS = re.compile(r"\.(s?html?|php|aspx?|jsp|cgi)$", re.IGNORECASE)
 YEAR = re.compile(r"(19|20)\d{2}")
 MONTH_NAMES = _words("jan feb mar apr may jun jul aug sep sept oct nov dec")
@@ -109,7 +115,10 @@ def _person_page(stems: list[str]) -> bool:
 
 def _pager(stems: list[str]) -> bool:
     """`/page/2/`, `/category/x/page/3`, `/article/list/2`."""
-    return any(s in ("page", "list") and i + 1 < len(stems) and stems[i + 1].isdigit() for i, s in enumerate(stems))
+    return any(
+        s in ("page", "list") and i + 1 < len(stems) and stems[i + 1].isdigit()
+        for i, s in enumerate(stems)
+    )
 
 
 def _leaf_names_one(leaf: str) -> bool:
@@ -130,7 +139,9 @@ def _date_piece(segment: str, index: int, stems: list[str]) -> bool:
     """A year, a month, a day (after a year), or a whole date in one segment."""
     if YEAR.fullmatch(segment) or DATE_SEGMENT.fullmatch(segment):
         return True
-    after_year = index > 0 and any(YEAR.fullmatch(s) or DATE_SEGMENT.fullmatch(s) for s in stems[:index])
+    after_year = index > 0 and any(
+        YEAR.fullmatch(s) or DATE_SEGMENT.fullmatch(s) for s in stems[:index]
+    )
     if not after_year:
         return False
     return segment in MONTH_NAMES or (segment.isdigit() and len(segment) <= 4)
@@ -144,7 +155,11 @@ def _after_date(stems: list[str]) -> bool:
     """`/2024/08/14/vlan-tagging/`, `/business/2024/sep/27/x`, `/shehui/2024/0927/c1008-1.html`:
     a leaf after date segments."""
     dated = [i for i, s in enumerate(stems) if YEAR.fullmatch(s) or DATE_SEGMENT.fullmatch(s)]
-    return bool(dated) and dated[0] < len(stems) - 1 and not _date_piece(stems[-1], len(stems) - 1, stems)
+    return (
+        bool(dated)
+        and dated[0] < len(stems) - 1
+        and not _date_piece(stems[-1], len(stems) - 1, stems)
+    )
 
 
 def listing_section(url: str) -> str:
@@ -199,4 +214,6 @@ def _directories(url: str) -> list[str]:
 
 def _dated(segment: str) -> bool:
     lowered = segment.lower()
-    return bool(YEAR.fullmatch(lowered) or DATE_SEGMENT.fullmatch(lowered)) or lowered in MONTH_NAMES
+    return (
+        bool(YEAR.fullmatch(lowered) or DATE_SEGMENT.fullmatch(lowered)) or lowered in MONTH_NAMES
+    )

@@ -11,8 +11,22 @@ from w3lib.url import canonicalize_url, safe_url_string
 # Query parameters that say how a visitor arrived, never which document it is.
 TRACKING_PARAMS = frozenset(
     {
-        "spm", "fbclid", "gclid", "dclid", "yclid", "msclkid", "mc_cid", "mc_eid", "igshid",
-        "ops_request_misc", "request_id", "biz_id", "_hsenc", "_hsmi", "share_token", "from_wecom",
+        "spm",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "yclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "ops_request_misc",
+        "request_id",
+        "biz_id",
+        "_hsenc",
+        "_hsmi",
+        "share_token",
+        "from_wecom",
     }
 )
 # Query (and `;name=value` path) parameters that carry a server session, never which
@@ -25,7 +39,9 @@ SESSION_PARAM_PREFIXES = ("aspsessionid",)
 _AMBIGUOUS_SESSION_PARAMS = frozenset({"sid"})
 _SESSION_TOKEN = re.compile(r"[A-Za-z0-9_.,-]{16,}")
 _MAY_HOLD_SESSION = re.compile(r"sess|sid", re.IGNORECASE)
-_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|session_id|sessid|sid)=[^/;?#]*", re.IGNORECASE)
+_PATH_SESSION = re.compile(
+    r";(?:jsessionid|phpsessid|sessionid|session_id|sessid|sid)=[^/;?#]*", re.IGNORECASE
+)
 WEB_SCHEMES = frozenset({"http", "https"})
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 # Dot-separated labels of 1-63 letters, digits, `-` (not at either end) or `_` (seen in the
@@ -69,7 +85,9 @@ def is_session_param(name: str, value: str, extra: frozenset[str] = frozenset())
     lowered = name.lower()
     if lowered in _AMBIGUOUS_SESSION_PARAMS:
         return _SESSION_TOKEN.fullmatch(value) is not None
-    return lowered in SESSION_PARAMS or lowered in extra or lowered.startswith(SESSION_PARAM_PREFIXES)
+    return (
+        lowered in SESSION_PARAMS or lowered in extra or lowered.startswith(SESSION_PARAM_PREFIXES)
+    )
 
 
 def strip_session_ids(url: str, extra: frozenset[str] = frozenset()) -> str:
@@ -149,7 +167,9 @@ def _plain_base(base: str) -> bool:
 _PLAIN_BASE = re.compile(r"https?://[^/?#@\\;]+(?!.*//)(?!.*/\.{1,2}(?:/|$))/[^?#\\;]*")
 # A path reference: no scheme, no dot segment, no query or fragment, and none of what
 # urljoin rewrites in paths (`//` runs, `;` parameters, backslashes, whitespace).
-_PLAIN_REF = re.compile(r"(?![A-Za-z][A-Za-z0-9+.-]*:)(?!\.{1,2}(?:/|$))(?!.*/\.{1,2}(?:/|$))(?!.*//)[^?#;\\\s]+")
+_PLAIN_REF = re.compile(
+    r"(?![A-Za-z][A-Za-z0-9+.-]*:)(?!\.{1,2}(?:/|$))(?!.*/\.{1,2}(?:/|$))(?!.*//)[^?#;\\\s]+"
+)
 
 
 class SelfLinks:
