@@ -25,8 +25,9 @@ from lxml import etree
 
 from archiver import parse_article, parse_listing
 from archiver.extract import PageLimits, parse_page
-from archiver.extract.document import Document, clean_for_lxml, decode_html, parse_tree
+from archiver.extract.document import Document, decode_html
 from archiver.extract.limits import DEFAULT_LIMITS, PageRefused
+from archiver.extract.tree import clean_for_lxml, parse_tree
 from archiver.items import Article
 from archiver.serialize import json_line
 

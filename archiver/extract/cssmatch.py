@@ -34,7 +34,7 @@ def class_tokens(value: str) -> list[str]:
     """The class names of an attribute value, split on XML whitespace as XPath does.
 
     On ASCII, str.split() is that split: the other ASCII whitespace it knows (\x0b, \x0c,
-    \x1c-\x1f) never reaches the tree (document.clean_for_lxml). Beyond ASCII it would also
+    \x1c-\x1f) never reaches the tree (tree.clean_for_lxml). Beyond ASCII it would also
     split on U+00A0 and the like, which XPath keeps inside a name.
     """
     if value.isascii():
