@@ -52,7 +52,8 @@ class FieldSources:
     title: Source | None
     """Layer that gave the title."""
     body: Source | None
-    """Layer that found the body element; `body_html`, `body_markdown` and `content_hash` follow it."""
+    """Layer that found the body element; `body_html`, `body_markdown` and `content_hash`
+    follow it."""
     toc: Source | None
     """Layer that found the table of contents."""
     related: Source | None

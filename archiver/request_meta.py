@@ -24,11 +24,13 @@ VALIDATORS_META = "archiver_validators"
 LEASE_META = "archiver_lease"
 """The Redis lease a popped request holds; set by the queue after decoding, never queued."""
 LISTING_IDLE_META = "archiver_listing_idle"
-"""Listing pages in a row, up to the one requested, that offered no new article (archiver/crawl/traps.py)."""
+"""Listing pages in a row, up to the one requested, that offered no new article
+(archiver/crawl/traps.py)."""
 LISTING_DEPTH_META = "archiver_listing_depth"
 """Next-page steps from the start URL (archiver/crawl/traps.py)."""
 SITEMAP_DEPTH_META = "archiver_sitemap_depth"
-"""Sitemap indexes (or robots.txt) between the URL given and this sitemap (archiver/crawl/traps.py)."""
+"""Sitemap indexes (or robots.txt) between the URL given and this sitemap
+(archiver/crawl/traps.py)."""
 
 
 def _count(value: Any) -> bool:

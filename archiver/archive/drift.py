@@ -134,7 +134,8 @@ class DriftFlag:
 
     def message(self) -> str:
         return (
-            f"Layout drift on {self.site}: {self.field} in {self.now:.0%} of {self.records} records "
+            f"Layout drift on {self.site}: {self.field} in {self.now:.0%} "
+            f"of {self.records} records "
             f"(was {self.before:.0%} in earlier runs); e.g. {', '.join(self.examples) or '-'}"
         )
 
@@ -199,8 +200,8 @@ class ProfileMiss:
     def message(self) -> str:
         since = "; none in earlier runs" if self.new else ""
         return (
-            f"Profile {self.profile} missed on {self.pages} pages of run {self.run}{since}: its selectors no "
-            "longer match them and the generic layer answered"
+            f"Profile {self.profile} missed on {self.pages} pages of run {self.run}{since}: "
+            "its selectors no longer match them and the generic layer answered"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -260,7 +261,8 @@ def write_run(archive_dir: Path, name: str, run: Mapping[str, Any]) -> Path:
 
 
 def read_runs(archive_dir: Path) -> list[dict[str, Any]]:
-    """Every run summary in ARCHIVE_DIR/runs/, oldest first; an unreadable one is logged and left out."""
+    """Every run summary in ARCHIVE_DIR/runs/, oldest first; an unreadable one is logged and
+    left out."""
     directory = archive_dir / RUNS_DIR
     runs = []
     for path in sorted(directory.glob("*.json")) if directory.is_dir() else ():
@@ -296,7 +298,10 @@ def run_shape_problem(run: Any) -> str | None:
             and _counts(data.get("present", {}))
             and _url_lists(data.get("missing_examples", {}))
         ):
-            return f"site {site!r} is not {{records: int, present: {{field: int}}, missing_examples: {{field: [url]}}}}"
+            return (
+                f"site {site!r} is not {{records: int, present: {{field: int}}, "
+                "missing_examples: {field: [url]}}"
+            )
     return None
 
 

@@ -152,7 +152,8 @@ def recover_open_shards(
             shards.setdefault(found[0], set()).add(found[1])
     for base in shards:
         for tmp in directory.glob(f"{base}.jsonl*{TMP_SUFFIX}"):
-            tmp.unlink()  # never complete: the file it was becoming is still there, or still to make
+            # Never complete: the file it was becoming is still there, or still to make.
+            tmp.unlink()
     recovered = []
     for base in sorted(shards):
         try:

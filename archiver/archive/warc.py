@@ -186,7 +186,8 @@ def complete_members(path: Path) -> tuple[int, int]:
 
 
 def recover_open_warcs(directory: Path, *, fsync: bool = True) -> list[tuple[Path, int, int]]:
-    """Close WARC files a crash left open, cutting a torn last record: (file, records kept, bytes cut)."""
+    """Close WARC files a crash left open, cutting a torn last record: (file, records kept,
+    bytes cut)."""
     recovered = []
     for path in sorted(directory.glob(f"*{OPEN_SUFFIX}")) if directory.is_dir() else []:
         size = path.stat().st_size
@@ -215,7 +216,8 @@ def recover_open_warcs(directory: Path, *, fsync: bool = True) -> list[tuple[Pat
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WarcPage:
-    """A response record to parse (`body` set), to skip (`skip`: not a page), or unreadable (`error`)."""
+    """A response record to parse (`body` set), to skip (`skip`: not a page), or unreadable
+    (`error`)."""
 
     url: str
     offset: int
@@ -254,7 +256,10 @@ def iter_warc_pages(path: Path, *, max_bytes: int) -> Iterator[WarcPage]:
                     fetched_at="",
                     content_type=None,
                     body=None,
-                    error=f"unreadable WARC after the record at offset {offset}: {type(exc).__name__}: {exc}",
+                    error=(
+                        f"unreadable WARC after the record at offset {offset}: "
+                        f"{type(exc).__name__}: {exc}"
+                    ),
                 )
                 return
             if page is not None:

@@ -61,7 +61,8 @@ def discard_temp_files(shard: Path) -> None:
 
 
 def write_whole(file: IO[bytes], data: bytes) -> None:
-    """Write all of `data` to an unbuffered file: a raw write may be short, a record must land whole."""
+    """Write all of `data` to an unbuffered file: a raw write may be short, a record must land
+    whole."""
     view = memoryview(data)
     while view:
         written = file.write(view)
@@ -179,7 +180,8 @@ def finish_shard(plain: Path, summary: ShardSummary, *, gzip_shard: bool, fsync:
 
 
 class ArchiveWriter:
-    """Appends complete lines to `<prefix>-<seq>.jsonl.open`; closing gives the shard its final name.
+    """Appends complete lines to `<prefix>-<seq>.jsonl.open`; closing gives the shard its final
+    name.
 
     A reader never sees a closed shard with a partial line: lines are written with one
     `write` each, and a shard only gets its final name after an fsync. A shard is closed
@@ -230,7 +232,8 @@ class ArchiveWriter:
             raise ValueError("an archive line must be one JSON object")
         if self.torn is not None:
             raise ShardTorn(
-                f"{self.torn}: a write failed and could not be cut back; nothing more is written to it"
+                f"{self.torn}: a write failed and could not be cut back; "
+                "nothing more is written to it"
             )
         if self._file is None:
             self._open_next()
@@ -273,7 +276,8 @@ class ArchiveWriter:
         self._summary = ShardSummary()
 
     def sync(self) -> None:
-        """Make every line written so far durable (fsync the open shard); no-op when none is open."""
+        """Make every line written so far durable (fsync the open shard); no-op when none is
+        open."""
         if self._file is not None and self.fsync:
             os.fsync(self._file.fileno())
 

@@ -1,4 +1,5 @@
-"""Which addresses a crawl may connect to: the pure decision behind `archiver.crawl.middlewares.AddressGuard`.
+"""Which addresses a crawl may connect to: the pure decision behind
+`archiver.crawl.middlewares.AddressGuard`.
 
 An address is refused when it is loopback, private, link-local, unspecified, multicast,
 a cloud-metadata endpoint or otherwise not global, and so is every IPv6 address that
@@ -128,8 +129,8 @@ class AllowedHost:
 
     @classmethod
     def parse(cls, entry: str) -> AllowedHost | None:
-        """An ARCHIVER_ALLOWED_PRIVATE_HOSTS entry: `host`, `host:port`, an IP, `[v6]:port`, a network.
-        None for an empty entry; ValueError for one that is none of these."""
+        """An ARCHIVER_ALLOWED_PRIVATE_HOSTS entry: `host`, `host:port`, an IP, `[v6]:port`, a
+        network. None for an empty entry; ValueError for one that is none of these."""
         text = entry.strip().lower()
         if not text:
             return None

@@ -71,7 +71,8 @@ def progress_line(stats: dict[str, Any], pages_before: int, interval: float) -> 
     pages = int(stats.get("response_received_count", 0))
     rate = (pages - pages_before) * 60.0 / interval if interval > 0 else 0.0
     return (
-        f"Progress: {pages} pages ({rate:.0f} pages/min), {stats.get('archiver/archived', 0)} archived, "
+        f"Progress: {pages} pages ({rate:.0f} pages/min), "
+        f"{stats.get('archiver/archived', 0)} archived, "
         f"{sum(_by_prefix(stats, 'archiver/dropped/').values())} dropped, "
         f"{sum(_by_prefix(stats, 'archiver/skipped/').values())} skipped, "
         f"{sum(_by_prefix(stats, 'archiver/failed/').values())} failed"

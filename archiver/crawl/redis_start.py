@@ -46,7 +46,8 @@ class DistributedWorker:
         self.warned = False
 
     def pushed_start_urls(self) -> tuple[str, ...]:
-        """Take every URL pushed to `<spider>:start_urls` (a value may list several, comma-separated)."""
+        """Take every URL pushed to `<spider>:start_urls` (a value may list several,
+        comma-separated)."""
         server = worker_redis(self.crawler)
         key = start_urls_key(self.crawler.spidercls.name)
         pipe = server.pipeline()

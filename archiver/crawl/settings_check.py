@@ -51,7 +51,8 @@ def _float(
         raise SettingsError(f"{name} must be a number, got {s.get(name)!r}") from None
     too_low = low is not None and (value <= low if above_low else value < low)
     if too_low or (high is not None and value > high):
-        bounds = f"{'(' if above_low else '['}{low if low is not None else '-inf'}, {high if high is not None else 'inf'}]"
+        lower = f"{'(' if above_low else '['}{low if low is not None else '-inf'}"
+        bounds = f"{lower}, {high if high is not None else 'inf'}]"
         raise SettingsError(f"{name} must be in {bounds}, got {value}")
     return value
 
@@ -182,7 +183,8 @@ READ_AS_NUMBER = frozenset({"RECRAWL_AFTER"})
 
 def check_types(s: BaseSettings) -> None:
     """A setting whose default is a boolean or a number must still be one. archiver's own
-    integers stay integers; Scrapy's take any number (`DOWNLOAD_DELAY=0.5`, `DOWNLOAD_TIMEOUT=7.5`)."""
+    integers stay integers; Scrapy's take any number (`DOWNLOAD_DELAY=0.5`,
+    `DOWNLOAD_TIMEOUT=7.5`)."""
     for name in s:
         scrapys = name in vars(scrapy_defaults)
         default = getattr(archiver_defaults, name, getattr(scrapy_defaults, name, None))

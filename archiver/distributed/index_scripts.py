@@ -63,7 +63,8 @@ local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if not cur then return 0 end
 local h, st, own = string.match(cur, '^([^|]*)|([^|]*)|([^|]*)|')
 if st ~= 'p' or own ~= ARGV[3] or h ~= ARGV[2] then return 0 end
-if ARGV[4] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[4]) end
+if ARGV[4] == '' then redis.call('HDEL', KEYS[1], ARGV[1])
+else redis.call('HSET', KEYS[1], ARGV[1], ARGV[4]) end
 if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
 return 1
 """

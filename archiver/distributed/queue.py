@@ -135,7 +135,8 @@ class LeasedPriorityQueue(PriorityQueue):
         return request
 
     def _bury(self, lease_id: str, payload: bytes, reason: str) -> None:
-        """Move a value that is not a request to the dead-letter list and end its lease, atomically."""
+        """Move a value that is not a request to the dead-letter list and end its lease,
+        atomically."""
         pipe = self.server.pipeline()
         pipe.rpush(self.dead, payload).zrem(self.deadlines, lease_id).hdel(
             self.leases, lease_id

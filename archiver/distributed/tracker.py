@@ -190,7 +190,8 @@ class RedisTracker:
             raise IndexLost(f"the Redis index epoch is {token!r}, not {self.epoch!r}")
 
     def adopt_orphan_record(self, base: str, record: dict[str, Any]) -> bool:
-        """A dead worker's line stays only if its claim is still the dead worker's (then committed)."""
+        """A dead worker's line stays only if its claim is still the dead worker's (then
+        committed)."""
         canonical = record.get("canonical_url")
         if not isinstance(canonical, str):
             return False

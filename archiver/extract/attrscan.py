@@ -55,7 +55,10 @@ def _page_scanner(max_attributes: int) -> re.Pattern[str]:
             r"<!--(?:-?>|(?:[^-]++|-(?!-!?>))*+(?:--!?>|\Z))",
             r"<[!?][^>]*+>?",
             r"</(?![a-z])[^>]*+>?",
-            rf"<script(?=[\t\n\f\r />]|\Z){raw}(?:[^<]++|<(?!!--|/script[\t\n\f\r />])|{_ESCAPED})*+",
+            (
+                rf"<script(?=[\t\n\f\r />]|\Z){raw}"
+                rf"(?:[^<]++|<(?!!--|/script[\t\n\f\r />])|{_ESCAPED})*+"
+            ),
             # One alternative per element: a backreference in a possessive repeat trips a bug
             # of Python's re ("The span of capturing group is wrong", 3.11).
             *(

@@ -43,19 +43,25 @@ AUTHOR_CLASS = re.compile(r"(^|[\s_-])(author|byline|writer|author-name)($|[\s_-
 _ZH_AUTHOR = r"作者|记者|撰文|撰稿|文\s*[/／]|文\s*[:：]|通讯员"
 LINE_LABEL = re.compile(
     rf"(?:^|(?<=[\s|｜]))(?:{_ZH_AUTHOR})|^(?:(?:posted|written|opinion|story|words|text)\s+)?by\s"
-    r"|^(?:von|par|por|door|geschrieben von|verfasst von|autor(?:in)?\s*:|author\s*:|auteur\s*:)\s*",
+    r"|^(?:von|par|por|door|geschrieben von|verfasst von"
+    r"|autor(?:in)?\s*:|author\s*:|auteur\s*:)\s*",
     re.IGNORECASE,
 )
 # Where a byline's name ends: the next label, a separator, a date, a handle, a read time.
-_ZH_NEXT = r"来源|责任编辑|责编|编辑|发布时间|发布日期|发布于|发表于|时间|日期|出处|审核|校对|摄影|图片|字号|阅读"
+_ZH_NEXT = (
+    r"来源|责任编辑|责编|编辑|发布时间|发布日期|发布于|发表于|时间|日期"
+    r"|出处|审核|校对|摄影|图片|字号|阅读"
+)
 _NAME_END = re.compile(
     rf"\s*(?:{_ZH_NEXT})\s*[:：]|\s*(?:发布于|发表于)|\s+(?:published|publiziert|veröffentlicht|updated|aktualisiert|edited)\b|\s+[|·•–—]\s*|\s*[|｜·•]\s*|\s{{2,}}|\s*@\S|\S+@\S+"
     r"|[\s,]+(?:on\s+|am\s+|le\s+|el\s+|updated\s+)?(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?\d",
     re.IGNORECASE,
 )
 _LABEL = re.compile(
-    rf"^(?:[\u4e00-\u9fff]{{0,6}}?(?:{_ZH_AUTHOR})\s*[:：/／]?\s*|(?:(?:posted|written|opinion|story|words|text)\s+)?by\s*[:：]?\s+"
-    r"|(?:von|par|por|door|geschrieben von|verfasst von)\s*[:：]?\s+|(?:autor(?:in)?|author|auteur)\s*[:：]\s*"
+    rf"^(?:[\u4e00-\u9fff]{{0,6}}?(?:{_ZH_AUTHOR})\s*[:：/／]?\s*"
+    r"|(?:(?:posted|written|opinion|story|words|text)\s+)?by\s*[:：]?\s+"
+    r"|(?:von|par|por|door|geschrieben von|verfasst von)\s*[:：]?\s+"
+    r"|(?:autor(?:in)?|author|auteur)\s*[:：]\s*"
     r"|[^\W\d_]+\s*:\s+(?=\w+\s+\w))",  # `Interview: Julia Lauter`: a one-word label before a name
     re.IGNORECASE,
 )
@@ -234,7 +240,8 @@ def _has_label(text: str) -> bool:
         return False
     if text[0].isspace():
         text = text.lstrip()
-    # The first letter rules out most text nodes before any regex runs (a third of the field's time).
+    # The first letter rules out most text nodes before any regex runs (a third of the field's
+    # time).
     if text and text[0] in _LEAD_LETTERS and _LEAD_LABEL.match(text):
         return True
     return bool(text) and not text.isascii() and _ZH_LABEL.search(text) is not None

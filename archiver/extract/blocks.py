@@ -24,8 +24,8 @@ UNLIKELY_WORDS = _words(
     share shares sharing sharedaddy social socials subscribe subscription newsletter signup
     related relatedposts recommend recommended recommendation recommendations trending mostread
     sidebar nav navbar navigation menu breadcrumb breadcrumbs pagination pager footer masthead
-    toolbar caption captions credit credits copyright byline dateline bio tags taglist hidden visually sr
-    modal popup overlay cookie cookies gdpr consent toc"""
+    toolbar caption captions credit credits copyright byline dateline bio tags taglist hidden
+    visually sr modal popup overlay cookie cookies gdpr consent toc"""
 )
 # Weaker words: they lower a block's score but do not make it boilerplate on their own
 # (page builders name every block a "widget"; "meta" and "header" are too common).

@@ -42,7 +42,8 @@ PROMO_LABEL = re.compile(
 # Credits and the portal's notes after the article: "（责任编辑：王磊）", "Editing by …",
 # "免责声明：…", "爆料电话：…", "【纠错】", "转载请注明出处": the site's template, not the story.
 CREDIT_LINE = re.compile(
-    r"^[(（\[【]?\s*(责任编辑|编辑|责编|审核|校对|来源|(additional )?reporting by|editing by|compiled by"
+    r"^[(（\[【]?\s*(责任编辑|编辑|责编|审核|校对|来源"
+    r"|(additional )?reporting by|editing by|compiled by"
     r"|免责声明|版权声明|爆料电话|报料电话|报料热线|新闻热线|举报电话|纠错|我要纠错|版权所有"
     r"|(本文|本站|文章)?(转载请|未经(本网|本站)?(书面)?授权)|欢迎转载|如需转载)\s*[:：】)）]?",
     re.IGNORECASE,

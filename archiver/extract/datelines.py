@@ -37,8 +37,10 @@ DATE_LINE_TAGS = (
     "h6",
 )
 PUBLISHED_LABEL = re.compile(
-    r"(^|(?<=[\s|\d]))(发布于|发表于|发布时间|发布日期|发表时间|发表日期|时间|日期|published( on)?|posted( on)?|date"
-    r"|veröffentlicht( am)?|veröffentlichung|erschienen( am)?|erstellt( am)?|datum|publié( le)?|publicado( el)?"
+    r"(^|(?<=[\s|\d]))(发布于|发表于|发布时间|发布日期|发表时间|发表日期|时间|日期"
+    r"|published( on)?|posted( on)?|date"
+    r"|veröffentlicht( am)?|veröffentlichung|erschienen( am)?|erstellt( am)?|datum"
+    r"|publié( le)?|publicado( el)?"
     r"|pubblicato( il)?"
     r"|gepubliceerd( op)?)(?![A-Za-zäöü])\s*[:：]?\s*",
     re.IGNORECASE,
@@ -53,7 +55,8 @@ MODIFIED = re.compile(
     re.IGNORECASE,
 )
 PUBLISHED_WORD = re.compile(r"publish|veröffentlicht|erschienen|发布|发表", re.IGNORECASE)
-# A dateline's element holds few others (`<span>Datum:</span> 19.11.2021 <br> <span>Autor:</span> …`).
+# A dateline's element holds few others
+# (`<span>Datum:</span> 19.11.2021 <br> <span>Autor:</span> …`).
 MAX_CHILDREN = 8
 _DIGIT = re.compile(r"\d")
 # A dateline is short: `Hamburg, 2. November 2021`, `Von Maria Chen · 3. Mai 2024, 10:20 Uhr`.

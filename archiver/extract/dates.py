@@ -57,7 +57,10 @@ _FOREIGN_MONTHS = {
     for number, names in enumerate(
         (
             "januar jänner janvier enero gennaio janeiro januari janv января січня stycznia",
-            "februar feber février fevrier febrero febbraio fevereiro februari févr февраля лютого lutego",
+            (
+                "februar feber février fevrier febrero febbraio fevereiro februari févr "
+                "февраля лютого lutego"
+            ),
             "märz maerz mars marzo março marco maart mär марта березня marca",
             "avril abril aprile avr апреля квітня kwietnia",
             "mai mayo maggio maio mei мая травня maja",
@@ -77,7 +80,8 @@ _FOREIGN = re.compile(
     r"(?<!\w)(?P<d>\d{1,2})(?:\.|er|º|°)?\s{0,3}(?:de\s{1,3})?"
     r"(?P<mon>" + "|".join(sorted(_FOREIGN_MONTHS, key=len, reverse=True)) + r")(?!\w)\.?"
     r",?\s{0,3}(?:de\s{1,3}|del\s{1,3})?(?P<y>(?:19|20)\d{2})(?!\d)"
-    r"(?:[\s,|–-]{1,5}(?:um\s{1,2}|à\s{1,2}|a las\s{1,2}|alle\s{1,2}|às\s{1,2})?(?P<H>\d{1,2})[:h](?P<M>\d{2}))?"
+    r"(?:[\s,|–-]{1,5}(?:um\s{1,2}|à\s{1,2}|a las\s{1,2}|alle\s{1,2}|às\s{1,2})?"
+    r"(?P<H>\d{1,2})[:h](?P<M>\d{2}))?"
 )
 # Articles on the web start with its first news sites; a JSON-LD 1970-01-01 is a zero timestamp.
 EARLIEST = date(1990, 1, 1)

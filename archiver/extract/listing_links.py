@@ -48,7 +48,8 @@ NOISE_WORDS = _words(
 )
 _CLASS_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 GENERIC_LABELS = re.compile(
-    r"^(read more|more|continue reading|full story|details|comments?|\d+ comments?|阅读全文|全文|更多|详情|"
+    r"^(read more|more|continue reading|full story|details|comments?|\d+ comments?"
+    r"|阅读全文|全文|更多|详情|"
     r"查看全文|查看详情|评论|阅读更多|点击查看)\W*$",
     re.IGNORECASE,
 )
@@ -60,11 +61,13 @@ DATE_TEXT = re.compile(
 )
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 TITLE_MIN = 8
-"""Display width (a CJK character counts 2) of a title-like link text: `公交线网优化`, `Makefiles`."""
+"""Display width (a CJK character counts 2) of a title-like link text: `公交线网优化`,
+`Makefiles`."""
 TEASER_MIN = 40
 """Display width of an item's own text beyond its title that reads as a teaser."""
 UNKNOWN_WEIGHT = 0.4
-"""What a link whose URL tells nothing (`/sourdough/`) weighs against one that looks like an article."""
+"""What a link whose URL tells nothing (`/sourdough/`) weighs against one that looks like an
+article."""
 RICH_WEIGHT = 3.0
 """A group whose items all carry a date and a teaser counts this much more than bare links."""
 NOISY_WEIGHT = 0.2
@@ -132,7 +135,8 @@ def _candidates(
 
 
 class _Regions:
-    """Per element, memoised along the ancestor chain: furniture (excluded) and noise-named blocks."""
+    """Per element, memoised along the ancestor chain: furniture (excluded) and noise-named
+    blocks."""
 
     def __init__(self) -> None:
         self._excluded: dict[etree._Element, bool] = {}

@@ -154,7 +154,8 @@ def _timezone(value: Any, where: str) -> tzinfo | None:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     raise ProfileError(
-        f"{where}.timezone: expected an offset like +08:00 or a zone like Asia/Shanghai, got {value!r}"
+        f"{where}.timezone: expected an offset like +08:00 or a zone like Asia/Shanghai, "
+        f"got {value!r}"
     )
 
 
@@ -166,7 +167,8 @@ def profile_from_dict(data: dict[str, Any], where: str, default_name: str) -> Pr
     name = data.get("name", default_name)
     if not isinstance(name, str) or not _NAME.match(name) or name == "generic":
         raise ProfileError(
-            f"{where}.name: expected lower-case letters, digits, '-' or '_' (not 'generic'), got {name!r}"
+            f"{where}.name: expected lower-case letters, digits, '-' or '_' (not 'generic'), "
+            f"got {name!r}"
         )
     match = data.get("match", {})
     if not isinstance(match, dict):

@@ -143,7 +143,8 @@ def _from_markup(
     `<time datetime>`, a label, a date-named class) before a bare dateline, the nearer first
     (one above the headline counts double its distance); failing that, the first marked-up
     date anywhere (absolute only). Nothing in the comments counts. With `revisions`, only the
-    first date anywhere labelled as a revision's: better than none (`Letzte Änderung: 14.01.2022`)."""
+    first date anywhere labelled as a revision's: better than none (`Letzte Änderung:
+    14.01.2022`)."""
     candidates, anchor, anchor_at = markup.candidates, markup.anchor, markup.anchor_at
     if not revisions and anchor is not None and anchor_at is not None:
         near = [

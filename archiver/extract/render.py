@@ -35,7 +35,10 @@ KEPT_ATTRS = {
 }
 URL_ATTRS = frozenset({"href", "src"})
 DROPPED_TAGS = frozenset(
-    "script style noscript template iframe object embed svg canvas form input button select textarea".split()
+    (
+        "script style noscript template iframe object embed svg canvas form input button "
+        "select textarea"
+    ).split()
 )
 VOID_TAGS = frozenset({"br", "hr", "img"})
 
@@ -178,7 +181,8 @@ def render_body(
     dropped: frozenset[str] = DROPPED_TAGS,
 ) -> RenderedBody:
     """Plain text (paragraphs split by a blank line, `<pre>` verbatim), cleaned HTML, Markdown.
-    `dropped`: tags whose insides are never rendered (scripts; <noscript> unless it holds the body)."""
+    `dropped`: tags whose insides are never rendered (scripts; <noscript> unless it holds the
+    body)."""
     renderer = _Renderer(skip, resolve, dropped)
     renderer.add_text(root.text)
     for child in root:

@@ -136,7 +136,8 @@ class SiteNames:
         )
 
     def opens(self, text: str) -> bool:
-        """Whether `text` starts with the host's name (`ProNATs e.V. Verein zur …` on pronats.de)."""
+        """Whether `text` starts with the host's name (`ProNATs e.V. Verein zur …` on
+        pronats.de)."""
         name = folded(text)
         return any(name.startswith(label) for label in self.labels)
 

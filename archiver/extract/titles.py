@@ -60,10 +60,10 @@ def headline(doc: Document, site: SiteNames) -> Headline | None:
     """The article's title, or None when the page offers none (no heading, no metadata, no slug).
 
     The metadata titles (og:title, then the JSON-LD headline, then <title>) pick the <h1>
-    the first of them agrees with: that heading is what readers see (`Können Fische Schmerzen spüren /
-    empfinden?` where og:title shortens it), unless it only adds a kicker to the metadata
-    title (`Tunesien` + `Große Aufgaben für die neue Regierung`). An <h1> agreeing with none is
-    a logo or a section name, and the metadata title stands.
+    the first of them agrees with: that heading is what readers see (`Können Fische Schmerzen
+    spüren / empfinden?` where og:title shortens it), unless it only adds a kicker to the
+    metadata title (`Tunesien` + `Große Aufgaben für die neue Regierung`). An <h1> agreeing
+    with none is a logo or a section name, and the metadata title stands.
     """
     titles, article_level = _metadata_titles(doc, site)
     headings = _headings(doc, "h1", site)

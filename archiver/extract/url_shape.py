@@ -49,7 +49,8 @@ PAGE_QUERY = _words("page paged pg pageno pagenum pn pageindex start offset")
 SEARCH_QUERY = _words("q s query keyword keywords kw wd search searchword replytocom")
 # Query parameters that name one document: `?p=123` (WordPress), `view.php?id=88`.
 ID_QUERY = _words(
-    "p id aid nid tid docid newsid articleid article_id itemid contentid postid post_id storyid story_id"
+    "p id aid nid tid docid newsid articleid article_id itemid contentid postid post_id "
+    "storyid story_id"
 )
 EXTENSIONS = re.compile(r"\.(s?html?|php|aspx?|jsp|cgi)$", re.IGNORECASE)
 YEAR = re.compile(r"(19|20)\d{2}")
@@ -122,7 +123,8 @@ def _pager(stems: list[str]) -> bool:
 
 
 def _leaf_names_one(leaf: str) -> bool:
-    """An id (`18436521`, `t20240927_4410322`, `c1008-40321567`) or a slug of three or more words."""
+    """An id (`18436521`, `t20240927_4410322`, `c1008-40321567`) or a slug of three or more
+    words."""
     tokens = [t for t in re.split(r"[-_.~+,]+", leaf) if t]
     if any(ID_TOKEN.fullmatch(t) or HASH_TOKEN.fullmatch(t) for t in tokens):
         return True

@@ -33,7 +33,10 @@ logger = logging.getLogger(__name__)
 
 NEARDUP_FILE = "neardup.sqlite"
 # Signatures of another scheme cannot be compared with these: a change here starts afresh.
-SCHEME = f"oph-minhash/1 bins={BINS}:{BIN_BITS} value={VALUE_BITS} char={CHAR_SHINGLE} word={WORD_SHINGLE} min={MIN_SHINGLES}"
+SCHEME = (
+    f"oph-minhash/1 bins={BINS}:{BIN_BITS} value={VALUE_BITS} "
+    f"char={CHAR_SHINGLE} word={WORD_SHINGLE} min={MIN_SHINGLES}"
+)
 _SIGNATURE_BYTES = BINS * 2
 _DTYPE = np.dtype("<u2")
 LOAD_CHUNK = 16_384
@@ -131,7 +134,8 @@ class SQLiteSignatureStore:
     def load(
         self, after: int = 0, chunk: int = LOAD_CHUNK
     ) -> Iterator[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint16]]]:
-        """(ids, signatures) of the rows with an id above `after`, in id order, `chunk` rows at a time."""
+        """(ids, signatures) of the rows with an id above `after`, in id order, `chunk` rows at
+        a time."""
         skipped = 0
         try:
             rows = self.db.execute(

@@ -217,14 +217,16 @@ class CrawlState:
         now = time.time()
         if force:
             cur = self._write(
-                "INSERT INTO requests(fp, kind, status, priority, request, updated) VALUES (?,?,?,?,?,?) "
+                "INSERT INTO requests(fp, kind, status, priority, request, updated) "
+                "VALUES (?,?,?,?,?,?) "
                 "ON CONFLICT(fp) DO UPDATE SET status=excluded.status, priority=excluded.priority, "
                 "request=excluded.request, updated=excluded.updated",
                 (fp, kind, PENDING, priority, payload, now),
             )
         else:
             cur = self._write(
-                "INSERT OR IGNORE INTO requests(fp, kind, status, priority, request, updated) VALUES (?,?,?,?,?,?)",
+                "INSERT OR IGNORE INTO requests(fp, kind, status, priority, request, updated) "
+                "VALUES (?,?,?,?,?,?)",
                 (fp, kind, PENDING, priority, payload, now),
             )
         return cur.rowcount > 0

@@ -260,8 +260,8 @@ class Ledger:
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         if self.stopping is None:
             logger.error(
-                "Cannot write the archive at %s: %s; stopping the crawl (%s): what is not written stays "
-                "pending and is fetched again by the next run",
+                "Cannot write the archive at %s: %s; stopping the crawl (%s): "
+                "what is not written stays pending and is fetched again by the next run",
                 self._path(),
                 detail,
                 ARCHIVE_WRITE_FAILED,
@@ -374,8 +374,8 @@ class Ledger:
         if self.commit_failing_since is None:
             self.commit_failing_since = now
             logger.warning(
-                "Could not commit the crawl state in %s (%s: %s): retried at every commit; the records "
-                "are in the archive, their requests are marked done once it works",
+                "Could not commit the crawl state in %s (%s: %s): retried at every commit; "
+                "the records are in the archive, their requests are marked done once it works",
                 self.options.directory,
                 type(exc).__name__,
                 exc,
@@ -385,11 +385,13 @@ class Ledger:
 
     def index_lost(self) -> None:
         """The shared index lost what it knew (Redis restarted without persistence): the archive
-        is the truth. Teach it the archive, then walk the start URLs again: the queue is gone too."""
+        is the truth. Teach it the archive, then walk the start URLs again: the queue is gone
+        too."""
         self.stats.inc_value("archiver/redis/index_lost")
         n = self.learn_archive("index lost")
         logger.warning(
-            "The Redis index was lost; %d archived records taught to it again, start URLs walked again",
+            "The Redis index was lost; %d archived records taught to it again, "
+            "start URLs walked again",
             n,
         )
         self.crawler.signals.send_catch_log(index_lost)

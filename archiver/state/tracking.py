@@ -18,7 +18,8 @@ class CrawlTracker(Protocol):
     ledger (archiver.state.ledger) calls it: it decides when a request is done."""
 
     def start_run(self, shard_prefix: str) -> str | None:
-        """Begin a run; why the tracker must be taught the archive (`remember_archived`), or None."""
+        """Begin a run; why the tracker must be taught the archive (`remember_archived`), or
+        None."""
 
     def finish_run(self, reason: str) -> None: ...
 

@@ -1,1 +1,2 @@
-"""Scrapy commands of this project (COMMANDS_MODULE): `scrapy crawl` with arguments checked first."""
+"""Scrapy commands of this project (COMMANDS_MODULE): `scrapy crawl` with arguments checked
+first."""

@@ -117,7 +117,8 @@ class NearDuplicatePipeline:
                 raise
             if not self.stats.get_value("archiver/neardup/not_indexed"):
                 logger.warning(
-                    "Near-duplicate index %s: %s; records are archived unindexed until there is space",
+                    "Near-duplicate index %s: %s; "
+                    "records are archived unindexed until there is space",
                     self.path,
                     exc,
                 )

@@ -84,7 +84,10 @@ def stacked_columns(
             f'<svg class="chart columns" role="img" aria-label="{escape(label)}" width="{width}" '
             f'height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
         ),
-        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" class="axis"/>',
+        (
+            f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" '
+            f'y2="{height - bottom}" class="axis"/>'
+        ),
         _text(left - 6, top_pad + 10, str(peak), anchor="end", cls="value"),
         _text(left - 6, height - bottom, "0", anchor="end", cls="value"),
     ]
@@ -98,7 +101,8 @@ def stacked_columns(
             h = n / peak * plot_h
             y -= h
             parts.append(
-                f'<rect class="bar" x="{x}" y="{y:.1f}" width="{col_w}" height="{h:.1f}" fill="{color(j)}">'
+                f'<rect class="bar" x="{x}" y="{y:.1f}" width="{col_w}" height="{h:.1f}" '
+                f'fill="{color(j)}">'
                 f"<title>{escape(day)} {escape(name)}: {n}</title></rect>"
             )
         parts.append(

@@ -11,16 +11,24 @@ from archiver.tools.report.charts import BAD, GOOD, hbar_chart, stacked_columns
 from archiver.tools.report.data import MAX_SITES, ReportData
 
 CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:24px;color:#222;max-width:1100px}
-h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;
+  margin:24px;color:#222;max-width:1100px}
+h1{font-size:22px;margin:0 0 4px}
+h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 h3{font-size:14px;margin:16px 0 4px} .meta{color:#666} .empty{color:#888;font-style:italic}
-.cards{display:flex;gap:12px;flex-wrap:wrap;margin:14px 0} .card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:110px}
+.cards{display:flex;gap:12px;flex-wrap:wrap;margin:14px 0}
+.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:110px}
 .card b{display:block;font-size:22px} .card.bad b{color:#d62728}
-svg text{font-size:12px;fill:#333} svg text.value{fill:#555} svg text.tick{font-size:10px} svg .axis{stroke:#999}
-.legend{margin:4px 0 10px} .key{margin-right:14px;white-space:nowrap} .key i{display:inline-block;width:10px;height:10px;margin-right:4px}
-table{border-collapse:collapse;margin:6px 0 14px} td,th{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f5f5f5}
-td:first-child,th:first-child{text-align:left} .drift{border:2px solid #d62728;background:#fff4f4;border-radius:6px;padding:8px 14px;margin:8px 0}
-.drift ul{margin:4px 0} .ok{color:#2a7d2a} td.low{background:#fbd3d3} td.mid{background:#fdf0c8} td.high{background:#d9f0d3}
+svg text{font-size:12px;fill:#333} svg text.value{fill:#555} svg text.tick{font-size:10px}
+svg .axis{stroke:#999}
+.legend{margin:4px 0 10px} .key{margin-right:14px;white-space:nowrap}
+.key i{display:inline-block;width:10px;height:10px;margin-right:4px}
+table{border-collapse:collapse;margin:6px 0 14px}
+td,th{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f5f5f5}
+td:first-child,th:first-child{text-align:left}
+.drift{border:2px solid #d62728;background:#fff4f4;border-radius:6px;padding:8px 14px;margin:8px 0}
+.drift ul{margin:4px 0} .ok{color:#2a7d2a} td.low{background:#fbd3d3} td.mid{background:#fdf0c8}
+td.high{background:#d9f0d3}
 """
 
 
@@ -44,7 +52,8 @@ def _drift_section(data: ReportData) -> str:
     for flag in data.drift:
         links = ", ".join(f'<a href="{escape(u)}">{escape(u)}</a>' for u in flag.examples) or "-"
         items.append(
-            f"<li><b>{escape(flag.site)}</b>: <code>{escape(flag.field)}</code> in {flag.now:.0%} of "
+            f"<li><b>{escape(flag.site)}</b>: <code>{escape(flag.field)}</code> "
+            f"in {flag.now:.0%} of "
             f"{flag.records} records of run {escape(flag.run)} (was {flag.before:.0%} before). "
             f"Examples: {links}</li>"
         )
