@@ -1,8 +1,9 @@
 """The baseline: a Scrapy spider that follows every same-site link once and parses nothing.
 
-Run by benchmarks/run.py and realsite.py as `scrapy runspider benchmarks/bare_spider.py -a start_url=URL`
-from a directory outside the project, so it gets Scrapy's default settings (plus the flags
-run.py gives both crawl rows), not archiver's.
+Run by benchmarks/run.py and realsite.py as
+`scrapy runspider benchmarks/bare_spider.py -a start_url=URL` from a directory outside the
+project, so it gets Scrapy's default settings (plus the flags run.py gives both crawl rows),
+not archiver's.
 """
 
 from __future__ import annotations

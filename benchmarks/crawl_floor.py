@@ -1,6 +1,6 @@
 """What bounds the crawl row of run.py: the crawl with its costly parts made free.
 
-    python benchmarks/crawl_floor.py              # ~4 min: 3000 articles + 100 mirrors, three rounds
+    python benchmarks/crawl_floor.py    # ~4 min: 3000 articles + 100 mirrors, three rounds
 
 Rows, each round in this order on one served site (run.py's generator and server):
   bare        - run.py's bare spider

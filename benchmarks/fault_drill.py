@@ -323,7 +323,10 @@ def redis_restart_empty(bench: Bench) -> Row:
 
 @drill(
     "5",
-    "poison in the Redis queue: not JSON, wrong shape, unknown callback, a steered meta; a bad start URL",
+    (
+        "poison in the Redis queue: not JSON, wrong shape, unknown callback, a steered meta; "
+        "a bad start URL"
+    ),
 )
 def poisoned_queue(bench: Bench) -> Row:
     """One worker; passes when every article is archived once, each poison value is in a

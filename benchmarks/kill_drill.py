@@ -55,7 +55,8 @@ class DrillResult:
 
     def line(self) -> str:
         return (
-            f"signals: {self.kills} ({self.interrupted} mid-crawl), corrupt: {self.corrupt}, duplicate: {self.duplicate}, "
+            f"signals: {self.kills} ({self.interrupted} mid-crawl), corrupt: {self.corrupt}, "
+            f"duplicate: {self.duplicate}, "
             f"missing: {self.missing} of {self.total}"
         )
 

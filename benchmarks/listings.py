@@ -1,8 +1,8 @@
 """Listing extraction: article links (recall, precision) and the next page, per page and in all.
 
-    python benchmarks/listings.py              # the hand-written pages of fixtures/listings
-    python benchmarks/listings.py -v           # also every missed and extra URL, and wrong next pages
-    python benchmarks/listings.py --derived    # also listings made at run time from the dev sets
+    python benchmarks/listings.py            # the hand-written pages of fixtures/listings
+    python benchmarks/listings.py -v         # also every missed and extra URL, wrong next pages
+    python benchmarks/listings.py --derived  # also listings made at run time from the dev sets
 
 `--derived` takes each page of ../shared/datasets (real sites' headers, menus, sidebars,
 related blocks, footers), replaces the article's paragraphs, in memory only, by a synthetic
@@ -91,7 +91,8 @@ def _derive(html: bytes, article_url: str, name: str) -> tuple[bytes, str, list[
         or not _paragraph_text(holder)
         or any(_furniture(a) for a in holder.iterancestors())
     ):
-        return None  # no paragraphs, or the longest are in a header, a sidebar or hidden: no main list to make
+        # No paragraphs, or the longest are in a header, a sidebar or hidden: no main list to make.
+        return None
     section = article_url.split("?")[0].rsplit("/", 1)[0] + "/"
     shape = sum(name.encode()) % 3
     urls = [_synthetic_url(section, shape, i) for i in range(SYNTHETIC_ITEMS)]
@@ -100,7 +101,8 @@ def _derive(html: bytes, article_url: str, name: str) -> tuple[bytes, str, list[
     holder.text = None
     items = "".join(
         f'<li class="entry"><h3><a href="{u}">Synthetic headline number {i} for the list</a></h3>'
-        f"<p>A teaser sentence of the listed story, long enough to read as one.</p><span>2024-06-{i + 1:02d}</span></li>"
+        "<p>A teaser sentence of the listed story, long enough to read as one.</p>"
+        f"<span>2024-06-{i + 1:02d}</span></li>"
         for i, u in enumerate(urls)
     )
     next_url = section + "?page=2"

@@ -65,8 +65,10 @@ def quality_rows(seed: int, topics: int) -> list[str]:
         s = evaluate(docs, LshIndex(MemorySignatureStore(), threshold))
         mark = " (default)" if threshold == NEARDUP_THRESHOLD else ""
         rows.append(
-            f"{f'threshold {threshold:.2f}{mark}':<26} {s.documents:>7,} {s.true_positives + s.false_negatives:>7,} "
-            f"{s.true_positives:>7,} {s.false_positives:>5,} {s.false_negatives:>5,} {s.precision:>9.4f} {s.recall:>7.4f}"
+            f"{f'threshold {threshold:.2f}{mark}':<26} {s.documents:>7,} "
+            f"{s.true_positives + s.false_negatives:>7,} "
+            f"{s.true_positives:>7,} {s.false_positives:>5,} {s.false_negatives:>5,} "
+            f"{s.precision:>9.4f} {s.recall:>7.4f}"
         )
     return rows
 
@@ -165,7 +167,8 @@ def scale_row(n: int, seed: int) -> str:
     r = json.loads(out.stdout)
     return (
         f"{n:>10,} {r['rss_per_doc']:>9.0f} {r['traced_per_doc']:>8.0f} {r['bands_per_doc']:>7.0f} "
-        f"{r['disk_per_doc']:>7.0f} {r['open_s']:>7.1f} {r['checks_per_s']:>9,.0f} {r['lookups_per_s']:>9,.0f} "
+        f"{r['disk_per_doc']:>7.0f} {r['open_s']:>7.1f} {r['checks_per_s']:>9,.0f} "
+        f"{r['lookups_per_s']:>9,.0f} "
         f"{r['adds_per_s']:>7,.0f}   {r['checked']:,} articles, mean {r['mean_chars']:,.0f} chars"
     )
 
@@ -189,7 +192,8 @@ def main() -> None:
         return
     print(f"Quality, generated corpus (seed {args.seed}, {args.topics} topics)")
     print(
-        f"{'':<26} {'docs':>7} {'copies':>7} {'TP':>7} {'FP':>5} {'FN':>5} {'precision':>9} {'recall':>7}"
+        f"{'':<26} {'docs':>7} {'copies':>7} {'TP':>7} {'FP':>5} {'FN':>5} "
+        f"{'precision':>9} {'recall':>7}"
     )
     for row in quality_rows(args.seed, args.topics):
         print(row)

@@ -228,7 +228,10 @@ def _farms(rng: random.Random, vocab: dict[str, Vocabulary], count: int) -> dict
         name = vocab["en"].word(2, 3).capitalize()
         farms["en"].append(
             Farm(
-                header=f"{name} Daily | Originally published on {name.lower()}.example, shared for readers.",
+                header=(
+                    f"{name} Daily | Originally published on {name.lower()}.example, "
+                    "shared for readers."
+                ),
                 footer=f"Subscribe to {name} Daily for more stories like this. "
                 f"All rights belong to the original author; contact us to remove. Ref {i}.",
             )

@@ -87,32 +87,42 @@ def article_html(
         parts.append(f"<p>&ensp;&ensp;&ensp;&ensp;{html.escape(text)}</p>")
     related = "".join(
         f'<li><a class="related-link" href="/news/{j}.html">第{j}篇</a>'
-        f'<p class="related-desc">{html.escape(paragraph(rng, 2))}&amp;#xff0c;更多&hellip;...</p></li>'
+        f'<p class="related-desc">{html.escape(paragraph(rng, 2))}'
+        "&amp;#xff0c;更多&hellip;...</p></li>"
         for j in sorted({i, *(rng.randint(1, total) for _ in range(4))})
     )
-    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)} - 编程新知</title>
+    # A backslash ends a line of the source, not of the page.
+    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">\
+<title>{html.escape(title)} - 编程新知</title>
 <link rel="canonical" href="https://www.devnews-mirror.test/news/{i}.html"></head><body>
 <header class="header"><nav class="nav"><a href="/">首页</a></nav></header>
 <div class="wrap main-wrap"><div class="left">
 <div class="position">当前位置: <a href="/">首页</a> &gt; <a href="/">news</a> &gt;正文</div>
 <div class="article"><h1 class="article-title">{html.escape(title)}</h1>
-<div class="article-info"><span class="date">2024-09-{1 + i % 28:02d} 10:{i % 60:02d}:00</span><span class="author">作者：作者{i % 97}</span></div>
-<div class="article-content" id="article-content"><div class="toc"><h3>文章目录</h3><ul>{toc}</ul></div>
+<div class="article-info"><span class="date">2024-09-{1 + i % 28:02d} 10:{i % 60:02d}:00</span>\
+<span class="author">作者：作者{i % 97}</span></div>
+<div class="article-content" id="article-content">\
+<div class="toc"><h3>文章目录</h3><ul>{toc}</ul></div>
 {"".join(parts)}</div></div>
-<div class="related"><h3 class="related-title">相关文章:</h3><ul class="related-list">{related}</ul></div>
-</div><aside class="right"><div class="widget hot"><h3>热门文章</h3><ul><li><a href="/news/1.html">第1篇</a></li></ul></div></aside></div>
+<div class="related"><h3 class="related-title">相关文章:</h3>\
+<ul class="related-list">{related}</ul></div>
+</div><aside class="right"><div class="widget hot"><h3>热门文章</h3>\
+<ul><li><a href="/news/1.html">第1篇</a></li></ul></div></aside></div>
 <footer class="footer">Copyright &copy; 2024 编程新知</footer></body></html>"""
 
 
 def listing_html(page: int, pages: int, ids: list[int]) -> str:
     items = "".join(
-        f'<li class="news-item"><h2 class="news-title"><a href="/news/{i}.html">第{i}篇</a></h2></li>'
+        f'<li class="news-item"><h2 class="news-title"><a href="/news/{i}.html">第{i}篇</a>'
+        "</h2></li>"
         for i in ids
     )
     nxt = f'<a class="next" href="/news/list_{page + 1}.html">下一页</a>' if page < pages else ""
-    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>news - 编程新知</title></head><body>
+    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">\
+<title>news - 编程新知</title></head><body>
 <header class="header"><nav class="nav"><a href="/">首页</a></nav></header>
-<div class="wrap main-wrap"><div class="left"><div class="position">当前位置: <a href="/">首页</a> &gt; news</div>
+<div class="wrap main-wrap"><div class="left">\
+<div class="position">当前位置: <a href="/">首页</a> &gt; news</div>
 <div class="news-list"><ul>{items}</ul></div>
 <div class="pagination"><span class="current">{page}</span>{nxt}</div></div></div></body></html>"""
 

@@ -98,7 +98,8 @@ def main() -> None:
         rows[name] = json.loads(out.stdout)
     base = rows["scrapy"]["bytes_per_url"]
     print(
-        f"{'state for N=' + format(args.urls, ','):<40} {'RSS bytes/URL':>14} {'vs scrapy':>10} {'learn/s':>10} {'lookups/s':>10}"
+        f"{'state for N=' + format(args.urls, ','):<40} {'RSS bytes/URL':>14} "
+        f"{'vs scrapy':>10} {'learn/s':>10} {'lookups/s':>10}"
     )
     labels = {
         "scrapy": "Scrapy RFPDupeFilter (in-memory set)",
@@ -107,7 +108,8 @@ def main() -> None:
     for name, row in rows.items():
         ratio = row["bytes_per_url"] / base if base else float("nan")
         print(
-            f"{labels[name]:<40} {row['bytes_per_url']:>14.1f} {ratio:>9.2f}x {row['learn_per_s']:>10,.0f} {row['lookups_per_s']:>10,.0f}"
+            f"{labels[name]:<40} {row['bytes_per_url']:>14.1f} {ratio:>9.2f}x "
+            f"{row['learn_per_s']:>10,.0f} {row['lookups_per_s']:>10,.0f}"
         )
 
 

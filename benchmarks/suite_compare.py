@@ -66,7 +66,10 @@ def _line(page_id: str, url: str, old: dict[str, Any], new: dict[str, Any]) -> s
 
 def compare(old: dict[str, Any], new: dict[str, Any], extractor: str = "archiver") -> list[str]:
     lines = [
-        f"Compared with the earlier run (fetched_at {old.get('fetched_at')}; now {new.get('fetched_at')}):"
+        (
+            f"Compared with the earlier run (fetched_at {old.get('fetched_at')}; "
+            f"now {new.get('fetched_at')}):"
+        )
     ]
     for name, suite in new["suites"].items():
         before = old["suites"].get(name)

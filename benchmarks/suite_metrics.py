@@ -84,7 +84,8 @@ def bag_page(truth: str, predicted: str) -> BodyScore:
 
 
 def with_without_page(body: str, with_: Iterable[str], without: Iterable[str]) -> BodyScore:
-    """Each `with` string found is a tp (missing: fn); each `without` found is an fp (absent: tn)."""
+    """Each `with` string found is a tp (missing: fn); each `without` found is an fp (absent:
+    tn)."""
     text = collapse(body)
     found = [collapse(s) in text for s in with_]
     leaked = [collapse(s) in text for s in without]

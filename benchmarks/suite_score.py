@@ -173,7 +173,10 @@ def _field_notes(result: PageResult) -> list[Note]:
         notes.append(
             (
                 f"date wrong ({sources.get('published')})",
-                f"date {day(pred.date)} vs truth {day(truth.date)} (source: {sources.get('published')})",
+                (
+                    f"date {day(pred.date)} vs truth {day(truth.date)} "
+                    f"(source: {sources.get('published')})"
+                ),
             )
             if pred.date
             else ("no date", f"no date (truth {day(truth.date)})")
@@ -182,7 +185,10 @@ def _field_notes(result: PageResult) -> list[Note]:
         notes.append(
             (
                 f"author wrong ({sources.get('author')})",
-                f"author {_short(pred.author)} vs truth {_short(truth.author)} (source: {sources.get('author')})",
+                (
+                    f"author {_short(pred.author)} vs truth {_short(truth.author)} "
+                    f"(source: {sources.get('author')})"
+                ),
             )
             if pred.author
             else ("no author", f"no author (truth {_short(truth.author)})")

@@ -1,4 +1,5 @@
-"""Extraction quality and speed on every dev set of ../shared/datasets: archiver against trafilatura.
+"""Extraction quality and speed on every dev set of ../shared/datasets: archiver against
+trafilatura.
 
     python benchmarks/suites.py                          # every suite, both extractors, one table
     python benchmarks/suites.py --worst 10               # also archiver's 10 worst pages per suite
@@ -80,7 +81,8 @@ def _row(label: str, name: str, metric: str, s: Summary) -> str:
     exact = f"{s.body.passed}/{s.pages}" if s.body.passed is not None else "–"
     speed = f"{_speed(s.pages, s.seconds):.1f}" + ("*" if s.cached else "")
     return (
-        f"| {label} | {name} | {metric} | {s.body.f1:.3f} | {s.body.precision:.3f} | {s.body.recall:.3f} "
+        f"| {label} | {name} | {metric} | {s.body.f1:.3f} | {s.body.precision:.3f} "
+        f"| {s.body.recall:.3f} "
         f"| {exact} | {_rate(s.title)} | {_rate(s.date)} | {_rate(s.author)} | {s.not_article} "
         f"| {s.junk_authors} | {speed} |"
     )
@@ -130,14 +132,15 @@ def print_table(
             base = _speed(totals["trafilatura"]["pages"], totals["trafilatura"]["seconds"])
             ratio = f" ({speed / base:.2f}x)" if base else ""
         print(
-            f"| {'all (' + str(t['pages']) + ')' if i == 0 else ''} | {name} | | | | | | {_rate(t['title'])} "
+            f"| {'all (' + str(t['pages']) + ')' if i == 0 else ''} | {name} | | | | | "
+            f"| {_rate(t['title'])} "
             f"| {_rate(t['date'])} | {_rate(t['author'])} | {t['not_article']} | {t['junk']} "
             f"| {speed:.1f}{'*' if t['cached'] else ''}{ratio} |"
         )
     print(
         "\nbody metric: the datasets README's; exact = AEB pages whose tokens are identical, "
-        "trafilatura-dev pages passing every check. title / date / author: right of the pages whose "
-        "truth has one. pages/s: CPU time of the extraction call alone."
+        "trafilatura-dev pages passing every check. title / date / author: right of the pages "
+        "whose truth has one. pages/s: CPU time of the extraction call alone."
     )
     if any(t["cached"] for t in totals.values()):
         print(
@@ -181,7 +184,8 @@ def print_verdicts(results: Results, totals: dict[str, dict[str, Any]]) -> None:
     unreadable = [i for i, r in enumerate(by.get("archiver", [])) if not r.case.truth.readerable]
     if unreadable:
         print(
-            f"\nreadability-dev pages whose truth is readerable: false ({len(unreadable)}), not counted above:"
+            "\nreadability-dev pages whose truth is readerable: false "
+            f"({len(unreadable)}), not counted above:"
         )
         for i in unreadable:
             verdicts = ", ".join(f"{n}: {by[n][i].prediction.verdict or 'article'}" for n in by)
@@ -195,8 +199,10 @@ def print_worst(results: Results, n: int) -> None:
         records = [r for r in by["archiver"] if r.prediction.verdict is None]
         worst = sorted(records, key=lambda r: r.rank)[:n]
         print(
-            f"\narchiver's {len(worst)} worst records on {suite_name} ({len(by['archiver']) - len(records)} "
-            "empty predictions listed above; rank: body score, less 0.25 per wrong title / date / author):"
+            f"\narchiver's {len(worst)} worst records on {suite_name} "
+            f"({len(by['archiver']) - len(records)} "
+            "empty predictions listed above; "
+            "rank: body score, less 0.25 per wrong title / date / author):"
         )
         tally = Counter(kind for r in by["archiver"] for kind in {kind for kind, _ in notes(r)})
         print(

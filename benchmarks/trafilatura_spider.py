@@ -1,13 +1,14 @@
 """What a user would build instead of archiver: Scrapy + trafilatura.extract + a JSON lines feed.
 
-    scrapy runspider benchmarks/trafilatura_spider.py -a start_url=URL -O items.jsonl [-a metadata=0]
+    scrapy runspider benchmarks/trafilatura_spider.py -a start_url=URL -O out.jsonl [-a metadata=0]
 
 Follows the links the bare spider follows (bare_spider.py) and turns every article page into
 trafilatura's JSON record: text, title, author, date and the rest of its metadata, the fields
 archiver's record has too (`with_metadata=True`). `-a metadata=0` leaves the metadata out:
 the record is then the text and comments alone, and trafilatura skips its metadata pass,
-about half of its time on the dev sets' pages. It is given `response.text`, as Scrapy decodes it (HTTP charset, then the page's own
-declaration), the way Scrapy users hand pages to a parser. A page with no text is counted
+about half of its time on the dev sets' pages. It is given `response.text`, as Scrapy
+decodes it (HTTP charset, then the page's own declaration), the way Scrapy users hand pages
+to a parser. A page with no text is counted
 (`trafilatura/empty`), not yielded. Run by benchmarks/realsite.py outside the project, so it
 gets Scrapy's default settings, like the bare spider.
 """

@@ -78,7 +78,8 @@ def drill() -> bool:
         ok &= good
         mark = "" if good else "  <-- expected " + str(row["expect"])
         print(
-            f"{row['case']:30} {row['bytes']:>11} {row['got']:>18} {row['seconds']:>8.2f} {row['peak_mb']:>8}{mark}"
+            f"{row['case']:30} {row['bytes']:>11} {row['got']:>18} {row['seconds']:>8.2f} "
+            f"{row['peak_mb']:>8}{mark}"
         )
     return ok
 
