@@ -18,8 +18,10 @@ TEXT = (
 
 def author(head: str = "", header: str = "") -> str | None:
     html = (
-        f"<html lang='en'><head><meta charset='utf-8'><title>Evening ferry added</title>{head}</head><body>"
-        f"<div class='story'><h1>Evening ferry added</h1>{header}<p>{TEXT}</p><p>{TEXT}</p></div></body></html>"
+        "<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>Evening ferry added</title>{head}</head><body>"
+        f"<div class='story'><h1>Evening ferry added</h1>{header}<p>{TEXT}</p><p>{TEXT}</p>"
+        "</div></body></html>"
     )
     article = parse_page(html, URL, fetched_at=FETCHED_AT).article
     assert article is not None
@@ -64,18 +66,27 @@ def test_a_junk_metadata_author_gives_way_to_the_byline() -> None:
 
 
 def test_the_sites_name_is_no_author_where_the_byline_names_a_person() -> None:
-    head = "<meta property='og:site_name' content='Harbour News'><meta name='author' content='Harbour News'>"
+    head = (
+        "<meta property='og:site_name' content='Harbour News'>"
+        "<meta name='author' content='Harbour News'>"
+    )
     assert author(head, "<p class='meta'>Posted by Ann Berg on May 3, 2024</p>") == "Ann Berg"
 
 
 def test_the_sites_name_is_kept_when_nobody_else_is_named() -> None:
     # A personal blog's name is its author's; a desk may sign as the site.
-    head = "<meta property='og:site_name' content='Harbour News'><meta name='author' content='Harbour News'>"
+    head = (
+        "<meta property='og:site_name' content='Harbour News'>"
+        "<meta name='author' content='Harbour News'>"
+    )
     assert author(head) == "Harbour News"
 
 
 def test_a_chinese_byline_names_the_reporter_not_the_source_or_the_editor() -> None:
-    header = "<div class='info'><span>来源：港城日报</span> <span>记者 林一舟</span> <span>责任编辑：王五</span></div>"
+    header = (
+        "<div class='info'><span>来源：港城日报</span> <span>记者 林一舟</span> "
+        "<span>责任编辑：王五</span></div>"
+    )
     # The portal's meta author is the source the byline names (来源), not the author.
     assert author("<meta name='author' content='港城日报'>", header) == "林一舟"
 
@@ -88,7 +99,10 @@ def test_a_chinese_editor_line_alone_gives_no_author() -> None:
 
 
 def test_an_author_named_teaser_beside_the_article_is_no_byline() -> None:
-    teaser = "<li class='author-follow'><a href='/x'>Ann Berg</a> <a href='/y'>The real problem behind ferry fares</a></li>"
+    teaser = (
+        "<li class='author-follow'><a href='/x'>Ann Berg</a> <a href='/y'>The real problem "
+        "behind ferry fares</a></li>"
+    )
     assert (
         author(header=f"<ul>{teaser}</ul><p><span class='author-name'>Tom Lind</span></p>")
         == "Tom Lind"

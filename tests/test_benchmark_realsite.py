@@ -28,7 +28,10 @@ def _site(articles: int) -> RealSite:
 
 
 def test_a_row_with_a_page_not_found_or_fetched_twice_stops_the_benchmark() -> None:
-    dump = "Dumping Scrapy stats:\n{{'downloader/response_status_count/200': {ok},\n 'response_received_count': {got},\n}}"
+    dump = (
+        "Dumping Scrapy stats:\n{{'downloader/response_status_count/200': {ok},\n "
+        "'response_received_count': {got},\n}}"
+    )
     assert require_whole_site("bare", _site(3), _run(dump.format(ok=4, got=4))) == 4
     with pytest.raises(SystemExit, match="HTTP 200 responses 3 < 4"):
         require_whole_site("bare", _site(3), _run(dump.format(ok=3, got=4)))
@@ -39,7 +42,8 @@ def test_a_row_with_a_page_not_found_or_fetched_twice_stops_the_benchmark() -> N
 def test_counters_under_a_prefix_are_summed_from_the_last_stats_dump() -> None:
     output = (
         "Dumping Scrapy stats:\n{'archiver/skipped/not_article': 9}\n"
-        "Dumping Scrapy stats:\n{'archiver/skipped/not_article': 2,\n 'archiver/skipped/too_large': 1,\n"
+        "Dumping Scrapy stats:\n{'archiver/skipped/not_article': 2,\n "
+        "'archiver/skipped/too_large': 1,\n"
         " 'archiver/failed/parse_error': 4}\n"
     )
     assert final_stats(output, "archiver/skipped/") == 3

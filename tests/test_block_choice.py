@@ -17,7 +17,8 @@ def test_an_intro_box_named_as_text_does_not_stand_for_the_paragraphs_beside_it(
     html = page(
         "<div class='page'><div class='col'>"
         "<div class='intro'><h1>Night buses extended</h1>"
-        "<div class='intro__text'><p>In 2024 the forum on rural transport met for the fifth time.</p></div>"
+        "<div class='intro__text'><p>In 2024 the forum on rural transport met for the fifth "
+        "time.</p></div>"
         "<div class='intro__hero'><img src='/a.jpg' alt=''></div></div>"
         + "".join(f"<p>{p}</p>" for p in PROSE)
         + f"<div class='more'>{NAV}</div></div></div>"
@@ -31,7 +32,10 @@ def test_an_intro_box_named_as_text_does_not_stand_for_the_paragraphs_beside_it(
 def test_a_short_text_box_beside_a_teaser_list_stays_the_article() -> None:
     # The rule above does not reach for links: teasers beside a short article are no body.
     teasers = "".join(
-        f"<div class='teaser'><h3><a href='/s/{i}'>Another story {i}</a></h3><p><a href='/s/{i}'>{PROSE[i % 4]}</a></p></div>"
+        (
+            f"<div class='teaser'><h3><a href='/s/{i}'>Another story {i}</a></h3><p>"
+            f"<a href='/s/{i}'>{PROSE[i % 4]}</a></p></div>"
+        )
         for i in range(6)
     )
     html = page(

@@ -24,9 +24,11 @@ def teasers(count: int, tag: str = "li", kind: str = "", summary: int = 120) -> 
 def test_a_post_with_a_linked_title_beside_the_profile_box_is_no_list() -> None:
     # A lone blog post links its own title; the sidebar's profile box is another kind of block.
     html = page(
-        "<div id='wrap'><div id='content'><h2><a href='/2024/09/buses'>Night buses extended</a></h2>"
+        "<div id='wrap'><div id='content'><h2>"
+        "<a href='/2024/09/buses'>Night buses extended</a></h2>"
         f"<p>{PROSE[0]} {PROSE[1]}</p></div>"
-        "<div id='about'><h3><a href='/about'>About this blog</a></h3><p>Notes on transport in the city, "
+        "<div id='about'><h3><a href='/about'>About this blog</a></h3>"
+        "<p>Notes on transport in the city, "
         "written by a commuter who rides the night buses.</p></div></div>"
     )
     article = generic(html)
@@ -40,7 +42,8 @@ def test_a_short_item_above_more_stories_is_the_article() -> None:
     html = page(
         "<main><article><header><h1>Night buses extended to the east</h1></header>"
         f"<div class='item'><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div></article>"
-        f"<section class='stream'><h2>More stories</h2><ul>{teasers(8, summary=250)}</ul></section></main>"
+        f"<section class='stream'><h2>More stories</h2><ul>{teasers(8, summary=250)}</ul>"
+        "</section></main>"
     )
     article = generic(html)
     assert article is not None and article.body == f"{PROSE[0]}\n\n{PROSE[1]}"
@@ -49,7 +52,10 @@ def test_a_short_item_above_more_stories_is_the_article() -> None:
 def test_a_page_declaring_one_article_keeps_its_roundup_of_teasers() -> None:
     head = "<title>The week in transport</title><meta property='og:type' content='article'>"
     html = page(
-        f"<main><h1>The week in transport</h1><div class='slides'>{teasers(5, 'section', ' class=slide', 300)}</div></main>",
+        (
+            "<main><h1>The week in transport</h1>"
+            f"<div class='slides'>{teasers(5, 'section', ' class=slide', 300)}</div></main>"
+        ),
         head,
     )
     article = generic(html)
@@ -71,7 +77,8 @@ LONG_STORY = "".join(f"<p>{p} {q}</p>" for p, q in zip(PROSE, PROSE[1:] + PROSE[
 def test_a_page_wide_class_naming_the_sidebar_does_not_hide_the_article() -> None:
     # The wrapper names the layout ("two columns, sidebar on the right"); no <h1> overrules it.
     html = page(
-        f"<div id='site' class='layoutTwoColumnsRightSidebar site'><div class='content'>{LONG_STORY}</div>"
+        "<div id='site' class='layoutTwoColumnsRightSidebar site'>"
+        f"<div class='content'>{LONG_STORY}</div>"
         "<div class='sidebar'><ul><li><a href='/a'>Archive</a></li></ul></div></div>"
     )
     article = generic(html)
@@ -83,7 +90,8 @@ def test_a_page_wide_class_naming_the_sidebar_does_not_hide_the_article() -> Non
 def test_a_header_left_open_does_not_swallow_the_article() -> None:
     # No </header>: the parser puts the rest of the page inside it, the article too.
     html = page(
-        f"<header><a href='/'>City News</a><nav><a href='/a'>Politics</a></nav><div class='story'>{LONG_STORY}</div>"
+        "<header><a href='/'>City News</a><nav><a href='/a'>Politics</a></nav>"
+        f"<div class='story'>{LONG_STORY}</div>"
     )
     article = generic(html)
     assert (
@@ -97,7 +105,8 @@ def test_a_header_held_open_over_a_post_gives_the_post() -> None:
     nav = "".join(f"<a href='/f/{i}'>Forum section number {i}</a> " for i in range(30))
     footer = "".join(f"<p>{p}</p>" for p in PROSE) * 2
     html = page(
-        f"<nav>{nav}</nav><div class='thread'><div class='message'><header class='message-attribution'>"
+        f"<nav>{nav}</nav><div class='thread'><div class='message'>"
+        "<header class='message-attribution'>"
         f"<a href='/p/1'>Sep 18</a></ul><div class='message-body'>{LONG_STORY}</div></div></div>"
         f"<footer>{footer}</footer>"
     )
@@ -121,11 +130,15 @@ def test_a_footer_is_no_article_when_the_page_renders_with_javascript() -> None:
 def test_a_photo_story_in_main_is_not_thrown_away_whole() -> None:
     # Each part is three pictures and a caption: "mostly pictures" for the cleaning, all of <main>.
     parts = "".join(
-        f"<div class='shot'><img src='/p/{i}a.jpg'><img src='/p/{i}b.jpg'><img src='/p/{i}c.jpg'><p>{p}</p></div>"
+        (
+            f"<div class='shot'><img src='/p/{i}a.jpg'><img src='/p/{i}b.jpg'>"
+            f"<img src='/p/{i}c.jpg'><p>{p}</p></div>"
+        )
         for i, p in enumerate(PROSE)
     )
     html = page(
-        f"<header><a href='/'>City News</a></header><main><h1>The night buses in pictures</h1>{parts}</main>"
+        "<header><a href='/'>City News</a></header><main>"
+        f"<h1>The night buses in pictures</h1>{parts}</main>"
     )
     article = generic(html)
     assert article is not None and article.body.startswith(PROSE[0]) and PROSE[3] in article.body
@@ -136,7 +149,8 @@ def test_a_product_page_keeps_its_tabs() -> None:
     # cleaning, and no other text on the page.
     tabs = "".join(
         f"<div class='tab-pane' id='t{i}'><ul><li>Form: tablet</li><li>Pack: {i * 20} pieces</li>"
-        f"<li><a href='/leaflet/{i}.pdf'>Package leaflet for this pack (PDF)</a></li><li>{p[:40]}</li></ul></div>"
+        f"<li><a href='/leaflet/{i}.pdf'>Package leaflet for this pack (PDF)</a></li>"
+        f"<li>{p[:40]}</li></ul></div>"
         for i, p in enumerate(PROSE)
     )
     html = page(
@@ -152,8 +166,10 @@ def test_a_product_page_keeps_its_tabs() -> None:
 def test_the_text_given_to_readers_without_javascript_is_the_body() -> None:
     html = page(
         "<div class='post'><h3 class='post-title'>Night buses extended</h3><div class='post-body'>"
-        f"<div class='post-content' itemprop='articleBody'><script>render(post)</script><noscript>{STORY}</noscript>"
-        "</div></div></div><noscript><p>Please enable JavaScript to see the comments.</p></noscript>"
+        "<div class='post-content' itemprop='articleBody'><script>render(post)</script>"
+        f"<noscript>{STORY}</noscript>"
+        "</div></div></div><noscript><p>Please enable JavaScript to see the comments.</p>"
+        "</noscript>"
     )
     article = generic(html)
     assert article is not None and article.body == "\n\n".join(PROSE)
@@ -179,7 +195,8 @@ def lead_page(above: str) -> str:
     # The standfirst two levels above the declared body, beside the wrapper of byline and tags.
     return page(
         f"<div class='layout'><div class='story'><h1>Night buses extended to the east</h1>{above}"
-        f"<div class='content'><div class='byline'>By A. Writer</div><div itemprop='articleBody'>{STORY}</div>"
+        "<div class='content'><div class='byline'>By A. Writer</div>"
+        f"<div itemprop='articleBody'>{STORY}</div>"
         "<div class='tags'><a href='/t/1'>Transport</a> <a href='/t/2'>City</a></div></div></div>"
         "<div class='sidebar'><ul><li><a href='/x'>Stadium plans unveiled</a></li></ul></div></div>"
     )
@@ -193,7 +210,10 @@ def test_the_lead_above_the_article_body_is_kept() -> None:
 
 def test_a_caption_above_the_article_body_is_no_lead() -> None:
     # The photo is named as an ad, so not measured: its caption is still no lead.
-    photo = f"<div class='box'><img class='hero-ads' src='/p.jpg'><div class='caption-text'>{LEAD}</div></div>"
+    photo = (
+        "<div class='box'><img class='hero-ads' src='/p.jpg'>"
+        f"<div class='caption-text'>{LEAD}</div></div>"
+    )
     article = generic(lead_page(photo))
     assert article is not None and article.body.startswith(PROSE[0])
 
@@ -215,7 +235,8 @@ def test_a_short_chinese_lead_sentence_with_a_date_is_kept() -> None:
     # Shorter than a Latin paragraph, with a date in it: still a sentence, not a dateline.
     lead = "据本报消息，2024年5月16日，市政府常务会议通过了夜班公交线路延伸方案。"
     html = page(
-        f"<div class='article'><h1>夜班公交延伸到东部新区</h1><p>2024年5月16日 09:30 来源：城市日报</p>"
+        "<div class='article'><h1>夜班公交延伸到东部新区</h1>"
+        "<p>2024年5月16日 09:30 来源：城市日报</p>"
         f"<p>{lead}</p><p>{ZH[0]}</p><p>{ZH[1]}</p></div>",
         "<title>夜班公交延伸到东部新区</title>",
     )
@@ -227,8 +248,10 @@ def test_a_short_chinese_lead_sentence_with_a_date_is_kept() -> None:
 def header_page(header_extra: str) -> str:
     # The lead sits in the article's <header> under the <h1>; the body's container is its sibling.
     return page(
-        "<header class='site'><a href='/'>City News</a><nav><a href='/a'>Politics</a></nav></header>"
-        f"<main><article><header class='article-header'><h1>Night buses extended to the east</h1>{header_extra}"
+        "<header class='site'><a href='/'>City News</a><nav><a href='/a'>Politics</a></nav>"
+        "</header>"
+        "<main><article><header class='article-header'>"
+        f"<h1>Night buses extended to the east</h1>{header_extra}"
         "<div class='byline'>By A. Writer, 29 September 2024</div></header>"
         f"<div class='article-text'>{STORY}</div></article></main>"
     )
@@ -266,9 +289,13 @@ def test_a_short_lead_in_its_own_block_before_the_body_is_kept() -> None:
 
 # -- a picture's copyright line inside the body -------------------------------------------------
 def test_a_copyright_line_under_a_picture_in_the_body_is_left_out() -> None:
-    picture = "<div class='media'><img src='/p.jpg' alt=''><p class='image-copyright'>Night shift photo agency, all rights reserved</p></div>"
+    picture = (
+        "<div class='media'><img src='/p.jpg' alt=''>"
+        "<p class='image-copyright'>Night shift photo agency, all rights reserved</p></div>"
+    )
     html = page(
-        f"<div class='story'><h1>Night buses extended</h1><p>{PROSE[0]}</p>{picture}<p>{PROSE[1]}</p><p>{PROSE[2]}</p></div>"
+        "<div class='story'><h1>Night buses extended</h1>"
+        f"<p>{PROSE[0]}</p>{picture}<p>{PROSE[1]}</p><p>{PROSE[2]}</p></div>"
     )
     article = generic(html)
     assert article is not None and article.body == "\n\n".join(PROSE[:3])
@@ -278,7 +305,10 @@ def test_a_copyright_line_under_a_picture_in_the_body_is_left_out() -> None:
 def test_a_drupal_field_with_its_label_hidden_is_kept() -> None:
     # `field--label-hidden` hides the field's label, not the field holding half of the text.
     shown = f"<div class='field field--name-intro'><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div>"
-    hidden = f"<div class='field field--name-field-details field--label-hidden'><p>{PROSE[2]}</p><p>{PROSE[3]}</p></div>"
+    hidden = (
+        f"<div class='field field--name-field-details field--label-hidden'><p>{PROSE[2]}</p>"
+        f"<p>{PROSE[3]}</p></div>"
+    )
     html = page(
         f"<main><div class='node'><h1>Night buses extended</h1>{shown}{hidden}</div></main>"
     )
@@ -291,7 +321,8 @@ def test_a_short_code_sample_in_its_wrapper_is_kept() -> None:
     # Under 25 characters in a copy-button wrapper: "mostly not text" for the cleaning.
     sample = "<div class='snippet-clipboard'><pre>pip install nightbus</pre></div>"
     html = page(
-        f"<div class='readme'><h1>nightbus</h1><p>{PROSE[0]}</p>{sample}<p>{PROSE[1]}</p><p>{PROSE[2]}</p></div>"
+        f"<div class='readme'><h1>nightbus</h1><p>{PROSE[0]}</p>{sample}<p>{PROSE[1]}</p>"
+        f"<p>{PROSE[2]}</p></div>"
     )
     article = generic(html)
     assert article is not None and "pip install nightbus" in article.body

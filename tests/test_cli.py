@@ -1,4 +1,5 @@
-"""`python -m archiver parse` on saved pages: URLs, skips with reasons, same records as the library."""
+"""`python -m archiver parse` on saved pages: URLs, skips with reasons, same records as the
+library."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Short kill drills (the long ones: benchmarks/kill_drill.py): kill, resume, nothing lost or doubled."""
+"""Short kill drills (the long ones: benchmarks/kill_drill.py): kill, resume, nothing lost or
+doubled."""
 
 from __future__ import annotations
 

@@ -99,7 +99,8 @@ def test_long_text_without_a_date_is_none_and_a_date_after_it_is_found() -> None
 @pytest.mark.parametrize(
     "text, expected",
     [
-        # Chinese and ISO forms answer first, as before: an English date beside them does not change them.
+        # Chinese and ISO forms answer first, as before: an English date beside them does not
+        # change them.
         ("2024-09-27 10:20:31", "2024-09-27T10:20:31+08:00"),
         ("2024年09月27日 10:20", "2024-09-27T10:20:00+08:00"),
         ("Sep 28, 2024 (2024-09-27)", "2024-09-27"),

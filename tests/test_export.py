@@ -1,4 +1,5 @@
-"""`python -m archiver export --parquet`: columns and nested types from the JSON Schema, exact round trip."""
+"""`python -m archiver export --parquet`: columns and nested types from the JSON Schema, exact
+round trip."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def golden_records() -> list[dict]:
 def write_archive(
     directory: Path, records: list[dict], *, max_records: int = 5, gzip: bool = True
 ) -> Path:
-    """An archive as the crawl writes it: gzipped shards with manifests; the last record a new version."""
+    """An archive as the crawl writes it: gzipped shards with manifests; the last record a new
+    version."""
     writer = ArchiveWriter(
         directory,
         "articles-20240930T080000Z-test-1",

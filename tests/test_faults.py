@@ -101,7 +101,8 @@ def test_a_write_the_full_disk_cut_short_leaves_no_glued_line(small_disk: Path) 
     first = json_line({"n": 1, "pad": "a" * 1000})
     writer.write(first)
     filler = fill_disk(small_disk)
-    # The shard's last page has room for ~3 KB: the kernel takes that much of this line, then ENOSPC.
+    # The shard's last page has room for ~3 KB: the kernel takes that much of this line, then
+    # ENOSPC.
     with pytest.raises(OSError) as raised:
         writer.write(json_line({"n": 2, "pad": "b" * 6000}))
     assert raised.value.errno == errno.ENOSPC

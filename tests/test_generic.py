@@ -31,17 +31,22 @@ PROSE = [
 
 
 def page(body: str, head: str = "<title>Night buses extended - City News</title>") -> str:
-    return f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>"
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>{head}</head>"
+        f"<body>{body}</body></html>"
+    )
 
 
 def article_html(extra_inside: str = "", extra_after: str = "") -> str:
     paragraphs = "".join(f"<p>{p}</p>" for p in PROSE)
     return page(
-        "<div class='top'><a href='/'>City News</a><ul class='menu'><li><a href='/a'>Politics</a></li>"
+        "<div class='top'><a href='/'>City News</a><ul class='menu'><li>"
+        "<a href='/a'>Politics</a></li>"
         "<li><a href='/b'>Transport</a></li><li><a href='/c'>Sport</a></li></ul></div>"
         "<div class='layout'><div class='main-col'><h1>Night buses extended to the east</h1>"
         f"<div class='story-body'>{paragraphs}{extra_inside}</div>{extra_after}</div>"
-        "<div class='sidebar'><h3>Most read</h3><ul><li><a href='/x'>Stadium plans unveiled</a></li>"
+        "<div class='sidebar'><h3>Most read</h3><ul><li>"
+        "<a href='/x'>Stadium plans unveiled</a></li>"
         "<li><a href='/y'>Library opens late on Fridays</a></li></ul></div></div>"
         "<div class='site-footer'>© 2024 City News · <a href='/privacy'>Privacy</a></div>"
     )
@@ -63,13 +68,29 @@ def test_body_is_the_prose_and_nothing_around_it() -> None:
 @pytest.mark.parametrize(
     "boilerplate",
     [
-        "<div class='share-bar'><a href='https://facebook.com/x'>Facebook</a> <a href='https://twitter.com/y'>Twitter</a></div>",
+        (
+            "<div class='share-bar'><a href='https://facebook.com/x'>Facebook</a> <a "
+            "href='https://twitter.com/y'>Twitter</a></div>"
+        ),
         "<div class='ad-slot'><p>Advertisement</p></div>",
         "<p>Advertisement</p>",
-        "<figure><img src='/bus.jpg'><figcaption>A night bus at the depot on Monday.</figcaption></figure>",
-        "<div id='comments'><h2>2 comments</h2><div class='comment'><p>About time, the last bus leaves far too early for anyone working a late shift.</p></div></div>",
-        "<aside><h3>Newsletter</h3><p>Get the day's top stories in your inbox every morning at six.</p></aside>",
-        "<p><strong>READ MORE:</strong> <a href='/2024/08/01/buses'>Bus fares to rise in the spring</a></p>",
+        (
+            "<figure><img src='/bus.jpg'><figcaption>A night bus at the depot on "
+            "Monday.</figcaption></figure>"
+        ),
+        (
+            "<div id='comments'><h2>2 comments</h2><div class='comment'>"
+            "<p>About time, the last bus leaves far too early for anyone working a late "
+            "shift.</p></div></div>"
+        ),
+        (
+            "<aside><h3>Newsletter</h3><p>Get the day's top stories in your inbox every "
+            "morning at six.</p></aside>"
+        ),
+        (
+            "<p><strong>READ MORE:</strong> <a href='/2024/08/01/buses'>Bus fares to rise in "
+            "the spring</a></p>"
+        ),
     ],
 )
 def test_boilerplate_inside_the_article_is_left_out(boilerplate: str) -> None:
@@ -77,7 +98,8 @@ def test_boilerplate_inside_the_article_is_left_out(boilerplate: str) -> None:
     paragraphs = [f"<p>{p}</p>" for p in PROSE]
     inside = "".join(paragraphs[:2]) + boilerplate + "".join(paragraphs[2:])
     html = page(
-        f"<div class='main-col'><h1>Night buses extended</h1><div class='story-body'>{inside}</div></div>"
+        "<div class='main-col'><h1>Night buses extended</h1>"
+        f"<div class='story-body'>{inside}</div></div>"
     )
     article = generic(html)
     assert article is not None
@@ -119,7 +141,8 @@ def test_related_block_under_its_heading(heading: str) -> None:
 
 def test_related_blocks_are_collected_in_page_order() -> None:
     after = (
-        "<section><h2>You may also like</h2><div class='card'><a href='/c1'><h4>Port traffic record</h4></a></div>"
+        "<section><h2>You may also like</h2><div class='card'><a href='/c1'>"
+        "<h4>Port traffic record</h4></a></div>"
         "<div class='card'><a href='/c2'><h4>Tunnel lighting upgrade</h4></a></div></section>"
     )
     inside = (
@@ -141,7 +164,8 @@ def test_json_ld_and_opengraph_metadata_are_used() -> None:
         "<meta property='og:url' content='https://news.example.org/canonical/night-buses'>"
         "<meta property='og:description' content='Routes start in January.'>"
         "<meta property='article:tag' content='Transport'>"
-        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle",'
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": '
+        '"NewsArticle",'
         ' "headline": "Night buses extended", "datePublished": "2024-09-29T06:30:00+02:00",'
         ' "author": {"@type": "Person", "name": "Anna Berg"}}</script>'
     )
@@ -162,7 +186,8 @@ def test_json_ld_and_opengraph_metadata_are_used() -> None:
 
 def test_relative_chinese_date_and_labelled_author_from_the_markup() -> None:
     body = (
-        "<h1>城市夜间公交线路延长</h1><div class='info'><span>作者：林一舟</span><span>发布于 3 天前</span></div>"
+        "<h1>城市夜间公交线路延长</h1><div class='info'><span>作者：林一舟</span>"
+        "<span>发布于 3 天前</span></div>"
         "<div class='text'>" + "".join(f"<p>{p}</p>" for p in PROSE) + "</div>"
     )
     article = generic(page(body, "<title>城市夜间公交线路延长</title>"))
@@ -190,7 +215,10 @@ def test_code_blocks_stay_verbatim_and_paragraphs_apart() -> None:
         page(
             "<h1>Posts</h1><ul>"
             + "".join(
-                f"<li><h2><a href='/posts/{i}/'>Post number {i} about buses</a></h2><p>{PROSE[i]}</p></li>"
+                (
+                    f"<li><h2><a href='/posts/{i}/'>Post number {i} about buses</a></h2>"
+                    f"<p>{PROSE[i]}</p></li>"
+                )
                 for i in range(4)
             )
             + "</ul>"
@@ -249,7 +277,10 @@ def test_a_short_first_paragraph_starting_with_by_is_kept() -> None:
 
 
 def test_an_h1_inside_the_text_is_a_section_heading() -> None:
-    inner = f"<p>{PROSE[0]}</p><p>{PROSE[1]}</p><h1>What happens next</h1><p>{PROSE[2]}</p><p>{PROSE[3]}</p>"
+    inner = (
+        f"<p>{PROSE[0]}</p><p>{PROSE[1]}</p><h1>What happens next</h1><p>{PROSE[2]}</p>"
+        f"<p>{PROSE[3]}</p>"
+    )
     html = page(f"<div class='post'><h1>Night buses</h1><div class='text'>{inner}</div></div>")
     article = generic(html)
     assert article is not None

@@ -230,7 +230,8 @@ def _routes(port: int) -> dict[str, tuple[int, dict[str, str], bytes]]:
 
 def _listing(paths: list[str]) -> bytes:
     links = "".join(f'<li><a href="{p}">Hostile article {p.strip("/")}</a></li>' for p in paths)
-    return f"<html><head><title>Hostile site</title></head><body><ul>{links}</ul></body></html>".encode()
+    html = f"<html><head><title>Hostile site</title></head><body><ul>{links}</ul></body></html>"
+    return html.encode()
 
 
 @pytest.fixture()
@@ -410,7 +411,10 @@ def test_mutated_fixture_pages_keep_the_invariants(
 @settings(max_examples=max(EXAMPLES * 5 // 8, 1), deadline=None)
 @given(text=st.text(alphabet=st.characters(exclude_categories=()), max_size=500))
 def test_any_text_even_lone_surrogates_keeps_the_invariants(text: str) -> None:
-    html = f"<html><head><title>{text[:80]}</title></head><body><article><p>{text} {ARTICLE_TEXT}</p></article></body></html>"
+    html = (
+        f"<html><head><title>{text[:80]}</title></head><body><article>"
+        f"<p>{text} {ARTICLE_TEXT}</p></article></body></html>"
+    )
     for page in (html, html.encode("utf-8", "surrogatepass")):
         article = parse_article(page, URL, fetched_at=FETCHED_AT)
         if article is not None:

@@ -121,9 +121,12 @@ def test_in_section() -> None:
 SIDEBAR_PAGE = """<html><body>
 <div class="top"><a href="/user/77">My account</a> <a href="/login">Sign in</a></div>
 <div class="col-main"><ul class="list">
-<li><a href="/local/2024/09/27/bridge-reopens-after-repairs">Bridge reopens after two years of repairs</a><span>2024-09-27</span></li>
-<li><a href="/local/2024/09/26/new-bus-line-to-the-hospital">New bus line to the hospital</a><span>2024-09-26</span></li>
-<li><a href="/local/2024/09/25/market-hall-gets-a-roof">Market hall gets a new roof</a><span>2024-09-25</span></li>
+<li><a href="/local/2024/09/27/bridge-reopens-after-repairs">\
+Bridge reopens after two years of repairs</a><span>2024-09-27</span></li>
+<li><a href="/local/2024/09/26/new-bus-line-to-the-hospital">\
+New bus line to the hospital</a><span>2024-09-26</span></li>
+<li><a href="/local/2024/09/25/market-hall-gets-a-roof">\
+Market hall gets a new roof</a><span>2024-09-25</span></li>
 </ul></div>
 <div class="sidebar"><h3>Most read</h3><ul>
 <li><a href="/sport/2024/09/27/rowing-club-wins-the-title">Rowing club wins the title</a></li>
@@ -144,10 +147,12 @@ def test_sidebar_footer_and_user_links_are_not_articles() -> None:
 
 CARDS_PAGE = """<html><body><div class="grid">
 <div class="card"><a href="/stories/a-night-on-the-ferry"><img src="/a.jpg"></a>
-<h3><a href="/stories/a-night-on-the-ferry">A night on the ferry</a></h3><p>What happens when the last boat leaves without you, and why it is fine.</p>
+<h3><a href="/stories/a-night-on-the-ferry">A night on the ferry</a></h3>\
+<p>What happens when the last boat leaves without you, and why it is fine.</p>
 <a href="/stories/a-night-on-the-ferry">Read more</a> <a href="/people/ann-lee">Ann Lee</a></div>
 <div class="card"><a href="/stories/bread"><img src="/b.jpg"></a>
-<h3><a href="/stories/bread">Bread, again</a></h3><p>A starter, three failed loaves, and one that finally sang in the oven.</p>
+<h3><a href="/stories/bread">Bread, again</a></h3>\
+<p>A starter, three failed loaves, and one that finally sang in the oven.</p>
 <a href="/stories/bread">Read more</a> <a href="/people/ann-lee">Ann Lee</a></div>
 </div></body></html>"""
 
@@ -159,11 +164,15 @@ def test_an_article_linked_three_times_is_listed_once_in_page_order() -> None:
 
 def _pager_page(rail_next: str, pager: str) -> str:
     items = "".join(
-        f'<li><a href="/business/2024/09/2{i}/story-number-{i}-here">Story number {i} of the day</a></li>'
+        (
+            f'<li><a href="/business/2024/09/2{i}/story-number-{i}-here">Story number {i} of '
+            "the day</a></li>"
+        )
         for i in range(3)
     )
     return (
-        f'<html><body><ul class="stories">{items}</ul><div class="more-from"><a href="/sport/x">Sport</a>'
+        f'<html><body><ul class="stories">{items}</ul><div class="more-from">'
+        '<a href="/sport/x">Sport</a>'
         f'{rail_next}</div><div class="pager">{pager}</div></body></html>'
     )
 

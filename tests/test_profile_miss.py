@@ -23,7 +23,8 @@ CSDN_URL = "https://blog.csdn.net/linjian/article/details/60123456"
 # CSDN before 2018: the text straight in #article_content, the title in .article_title.
 CSDN_2017 = f"""<html><head><title>Redis 持久化笔记 - 林间的博客 - CSDN博客</title></head><body>
 <div id="article_details" class="details">
-<div class="article_title"><h1><span class="link_title"><a href="{CSDN_URL}">Redis 持久化笔记</a></span></h1></div>
+<div class="article_title"><h1><span class="link_title">\
+<a href="{CSDN_URL}">Redis 持久化笔记</a></span></h1></div>
 <div class="article_manage"><span class="link_categories">分类：数据库</span>
 <span class="link_postdate">2017-03-08 21:15</span></div>
 <div id="article_content" class="article_content"><p>{PARAGRAPH * 3}</p><p>{PARAGRAPH * 2}</p></div>
@@ -31,15 +32,18 @@ CSDN_2017 = f"""<html><head><title>Redis 持久化笔记 - 林间的博客 - CSD
 
 # CSDN 2018-2020: #content_views inside #article_content, h1.title-article without an id.
 CSDN_2019 = f"""<html><head><title>Redis 持久化笔记_林间的博客-CSDN博客</title></head><body>
-<div class="article-header-box"><div class="article-title-box"><h1 class="title-article">Redis 持久化笔记</h1></div>
+<div class="article-header-box"><div class="article-title-box">\
+<h1 class="title-article">Redis 持久化笔记</h1></div>
 <div class="article-info-box"><span class="time">2019-11-02 08:30:00</span></div></div>
-<div id="article_content" class="article_content clearfix"><div id="content_views" class="markdown_views">
+<div id="article_content" class="article_content clearfix">\
+<div id="content_views" class="markdown_views">
 <p>{PARAGRAPH * 3}</p><p>{PARAGRAPH * 2}</p></div></div></body></html>"""
 
 # A layout the profile does not know: none of its body containers.
 CSDN_UNKNOWN = f"""<html><head><title>Redis 持久化笔记_林间的博客-CSDN博客</title></head><body>
 <div class="blog-main"><h1 class="post-heading">Redis 持久化笔记</h1>
-<section class="post-text"><p>{PARAGRAPH * 3}</p><p>{PARAGRAPH * 2}</p></section></div></body></html>"""
+<section class="post-text"><p>{PARAGRAPH * 3}</p><p>{PARAGRAPH * 2}</p></section>\
+</div></body></html>"""
 
 # cnblogs in an older skin: the title link without h1.postTitle around it.
 CNBLOGS_OLD_SKIN = f"""<html><head><title>旧皮肤 - 林间小径 - 博客园</title></head><body>
@@ -84,7 +88,10 @@ def test_a_failed_require_falls_back_to_the_generic_layer() -> None:
 
 
 def test_a_page_without_title_markup_is_named_by_its_url() -> None:
-    html = f"<html><body><div class='text'><p>{PARAGRAPH * 3}</p><p>{PARAGRAPH * 2}</p></div></body></html>"
+    html = (
+        f"<html><body><div class='text'><p>{PARAGRAPH * 3}</p><p>{PARAGRAPH * 2}</p></div>"
+        "</body></html>"
+    )
     result = parse_page(
         html,
         "https://news.example/2024/05/night-buses-return.html",
@@ -158,7 +165,8 @@ def test_the_report_shows_profile_misses() -> None:
 def test_a_theme_class_blog_on_a_single_page_is_not_the_posts_index() -> None:
     # Core WordPress gives the posts index `blog` and a single page `page page-id-N`; some
     # themes add `blog` to every page.
-    html = f"""<html><head><title>Hofgeschichte</title><meta name="generator" content="WordPress 6.5"></head>
+    html = f"""<html><head><title>Hofgeschichte</title>\
+<meta name="generator" content="WordPress 6.5"></head>
     <body class="page-template-default page page-id-9 blog"><main><h1>Hofgeschichte</h1>
     <div class="story"><p>{PARAGRAPH * 3}</p><p>{PARAGRAPH * 2}</p></div></main></body></html>"""
     result = parse_page(html, "https://hof.example/geschichte/", fetched_at=FETCHED_AT)

@@ -126,7 +126,10 @@ def test_iana_timezone_dates_get_the_zone_offset() -> None:
         + MINIMAL
         + "[article]\ntitle = 'h1'\nbody = '#b'\npublished = 'span.d'\n"
     )
-    html = f"<html><body><h1>T</h1><span class=d>2024-09-27 10:20:31</span><div id=b><p>{'正文' * 50}</p></div></body></html>"
+    html = (
+        "<html><body><h1>T</h1><span class=d>2024-09-27 10:20:31</span><div id=b>"
+        f"<p>{'正文' * 50}</p></div></body></html>"
+    )
     article = parse_page(
         html, "https://example.test/a", fetched_at=FETCHED_AT, profiles=(p,)
     ).article
@@ -192,7 +195,8 @@ def test_builtin_profile_recognition(page: str, url: str, name: str | None) -> N
 FIRST_MATCH = """<html><body>
 <h1 class=second>Second title</h1><h1>Plain h1</h1>
 <div class=info><span class="time">已于 2024-09-29 16:05:12 修改</span>
-<span class="time blog-postTime" data-time="2024-09-28 09:14:07">于 2024-09-28 09:14:07 首次发布</span></div>
+<span class="time blog-postTime" data-time="2024-09-28 09:14:07">\
+于 2024-09-28 09:14:07 首次发布</span></div>
 <div class=tags><a>x</a></div><div class=alt-tags><a>alpha</a><a>beta</a><a>alpha</a></div>
 <div id=b><p>{body}</p></div></body></html>""".replace("{body}", "Body text. " * 40)
 
@@ -350,13 +354,15 @@ def markdown(body: str, skip_css: str = "") -> str:
 
 def test_markdown_headings_paragraphs_and_inline_markup() -> None:
     md = markdown(
-        '<h2><a id="_1"></a>一、标题</h2><p>Text with <strong>bold</strong>, <em>em</em>, <code>x = 1</code>'
+        '<h2><a id="_1"></a>一、标题</h2><p>Text with <strong>bold</strong>, <em>em</em>, '
+        "<code>x = 1</code>"
         ' and a <a href="../c.html">relative link</a>.<br>Second line.</p><h4>Deep</h4>'
         '<p><img src="/i.png" alt="pic"></p><hr><p>after</p>'
     )
     assert md == (
         "## 一、标题\n\n"
-        "Text with **bold**, *em*, `x = 1` and a [relative link](https://site.test/c.html).\\\nSecond line.\n\n"
+        "Text with **bold**, *em*, `x = 1` and a [relative "
+        "link](https://site.test/c.html).\\\nSecond line.\n\n"
         "#### Deep\n\n![pic](https://site.test/i.png)\n\n---\n\nafter"
     )
 
@@ -371,22 +377,23 @@ def test_markdown_nested_and_ordered_lists() -> None:
 
 def test_markdown_code_blocks_keep_language_and_whitespace() -> None:
     md = markdown(
-        '<pre class="prettyprint"><code class="prism language-java has-numbering">if (a) {\n    b();\n}\n</code>'
+        '<pre class="prettyprint"><code class="prism language-java has-numbering">if (a) {\n '
+        "   b();\n}\n</code>"
         '<ul class="pre-numbering"><li>1</li><li>2</li><li>3</li></ul></pre>'
         '<pre class="brush: bash; title: ; notranslate">\nls -la\n</pre>'
         "<pre><code>has ``` inside</code></pre>",
         skip_css="ul.pre-numbering",
     )
-    assert (
-        md
-        == "```java\nif (a) {\n    b();\n}\n```\n\n```bash\nls -la\n```\n\n````\nhas ``` inside\n````"
+    assert md == (
+        "```java\nif (a) {\n    b();\n}\n```\n\n```bash\nls -la\n```\n\n````\nhas ``` inside\n````"
     )
 
 
 def test_markdown_tables_and_blockquotes() -> None:
     md = markdown(
         "<table><caption>Results</caption><thead><tr><th>name</th><th>a|b</th></tr></thead>"
-        "<tbody><tr><td><p>x</p></td><td><code>1</code></td></tr><tr><td>only one</td></tr></tbody></table>"
+        "<tbody><tr><td><p>x</p></td><td><code>1</code></td></tr><tr><td>only one</td></tr>"
+        "</tbody></table>"
         "<blockquote><p>quoted</p><p>twice</p><blockquote><p>nested</p></blockquote></blockquote>"
     )
     assert md == (

@@ -1,4 +1,5 @@
-"""Progress: a bar for `parse` on a terminal, nothing in a pipe; periodic progress lines in a crawl."""
+"""Progress: a bar for `parse` on a terminal, nothing in a pipe; periodic progress lines in a
+crawl."""
 
 from __future__ import annotations
 

@@ -23,8 +23,10 @@ SIDEBAR = (
 
 def page(head: str = "", header: str = "", after: str = "", url: str = URL) -> tuple[str, str]:
     html = (
-        f"<html lang='en'><head><meta charset='utf-8'><title>Evening ferry added</title>{head}</head><body>"
-        f"{SIDEBAR}<div class='story'><h1>Evening ferry added</h1>{header}<p>{TEXT}</p><p>{TEXT}</p></div>"
+        "<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>Evening ferry added</title>{head}</head><body>"
+        f"{SIDEBAR}<div class='story'><h1>Evening ferry added</h1>{header}<p>{TEXT}</p>"
+        f"<p>{TEXT}</p></div>"
         f"{after}</body></html>"
     )
     return html, url
@@ -48,7 +50,10 @@ def published(html: str, url: str = URL, profiles: tuple = ()) -> tuple[str | No
         ("<div>Veröffentlicht am 6.10.2023, 14:05 Uhr</div>", "2023-10-06T14:05:00"),
         ("<p class='byline'>Von Maria Chen · 3. Mai 2024</p>", "2024-05-03"),
         (
-            "<p>Hamburg, 2. November 2021 – Die Reederei kündigte am Montag an, dass sie ab Oktober fährt.</p>",
+            (
+                "<p>Hamburg, 2. November 2021 – Die Reederei kündigte am Montag an, dass sie "
+                "ab Oktober fährt.</p>"
+            ),
             "2021-11-02",
         ),
         (
@@ -71,7 +76,10 @@ def test_a_sidebars_relative_age_is_not_the_articles_date() -> None:
 
 
 def test_the_time_nearest_the_headline_beats_a_related_posts_earlier_in_the_page() -> None:
-    related = "<div class='related'><p>Bridge works</p><time datetime='2020-12-03T07:32:49'>3. Dezember 2020</time></div>"
+    related = (
+        "<div class='related'><p>Bridge works</p>"
+        "<time datetime='2020-12-03T07:32:49'>3. Dezember 2020</time></div>"
+    )
     html, url = page(header="<span class='published'>31. Oktober 2023</span>")
     html = html.replace(SIDEBAR, SIDEBAR + related)
     assert published(html, url) == ("2023-10-31", "generic")
@@ -98,7 +106,8 @@ def test_a_revision_date_is_not_the_publication_date_unless_alone(
 def test_modified_metadata_is_not_read_and_a_zero_timestamp_is_refused() -> None:
     head = (
         "<meta property='article:modified_time' content='2024-01-05T10:00:00Z'>"
-        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "1970-01-01T00:00:00Z"}</script>'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": '
+        '"1970-01-01T00:00:00Z"}</script>'
     )
     assert published(*page(head=head, header="<time datetime='2021-03-14'>14 March</time>")) == (
         "2021-03-14",
@@ -107,7 +116,10 @@ def test_modified_metadata_is_not_read_and_a_zero_timestamp_is_refused() -> None
 
 
 def test_the_json_ld_article_date_in_a_cdata_section() -> None:
-    head = '<script type="application/ld+json"><![CDATA[ {"@type": "Article", "datePublished": "2003-02-28T21:51:08Z"} ]]></script>'
+    head = (
+        '<script type="application/ld+json">'
+        '<![CDATA[ {"@type": "Article", "datePublished": "2003-02-28T21:51:08Z"} ]]></script>'
+    )
     assert published(*page(head=head)) == ("2003-02-28T21:51:08+00:00", "metadata")
 
 
@@ -115,7 +127,8 @@ def test_metadata_that_disagrees_is_settled_by_the_date_shown() -> None:
     # A re-published page: its meta tag says December, its JSON-LD and its byline October.
     head = (
         "<meta property='article:published_time' content='2015-12-11T14:28:34Z'>"
-        '<script type="application/ld+json">{"@type": "BlogPosting", "datePublished": "2015-10-15T02:19:15Z"}</script>'
+        '<script type="application/ld+json">{"@type": "BlogPosting", "datePublished": '
+        '"2015-10-15T02:19:15Z"}</script>'
     )
     assert published(*page(head=head, header="<p><a href='/x'>Oct 15, 2015</a> · 18 min read</p>"))[
         0
@@ -125,13 +138,17 @@ def test_metadata_that_disagrees_is_settled_by_the_date_shown() -> None:
 def test_a_utc_time_is_given_in_the_zone_the_page_writes_its_times_in() -> None:
     head = (
         "<meta property='article:published_time' content='2020-02-25T02:25:54+00:00'>"
-        "<script>var page = {date: '2020-02-24T21:25:54-05:00', updated: '2020-02-24T21:25:54-05:00'};</script>"
+        "<script>var page = {date: '2020-02-24T21:25:54-05:00', updated: "
+        "'2020-02-24T21:25:54-05:00'};</script>"
     )
     assert published(*page(head=head))[0] == "2020-02-24T21:25:54-05:00"
 
 
 def test_a_readers_comment_date_is_not_the_articles() -> None:
-    comments = "<div id='comments'><div class='comment'><span class='date'>12.03.2024</span> Great!</div></div>"
+    comments = (
+        "<div id='comments'><div class='comment'>"
+        "<span class='date'>12.03.2024</span> Great!</div></div>"
+    )
     assert published(*page(after=comments)) == (None, None)
 
 
@@ -172,7 +189,10 @@ def test_a_date_only_an_inline_script_holds(script: str, expected: str) -> None:
 def test_the_articles_metadata_beats_a_templates_date_selector() -> None:
     # A CMS template's `time.entry-date` also matches the related posts' dates.
     profile = parse_profile(
-        '[match]\nhosts = ["news.example.org"]\n[article]\npublished = ["time.entry-date::attr(datetime)"]\n',
+        (
+            '[match]\nhosts = ["news.example.org"]\n[article]\npublished = '
+            '["time.entry-date::attr(datetime)"]\n'
+        ),
         "t.toml",
         "cms",
     )

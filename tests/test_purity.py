@@ -24,7 +24,9 @@ def test_extract_sources_do_not_import_scrapy() -> None:
 def test_parse_article_runs_without_loading_scrapy() -> None:
     code = (
         "import sys, archiver;"
-        "a = archiver.parse_article(open('fixtures/site/news/2024092701.html','rb').read(), 'https://x.test/a.html');"
-        "assert a is not None; assert 'scrapy' not in sys.modules, sorted(m for m in sys.modules if 'scrapy' in m)"
+        "a = archiver.parse_article(open('fixtures/site/news/2024092701.html','rb').read(), "
+        "'https://x.test/a.html');"
+        "assert a is not None; assert 'scrapy' not in sys.modules, sorted(m for m in "
+        "sys.modules if 'scrapy' in m)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=EXTRACT.parent.parent)

@@ -1,4 +1,5 @@
-"""Run summaries, layout drift (unit and across two real crawls), and the HTML report in Chromium."""
+"""Run summaries, layout drift (unit and across two real crawls), and the HTML report in
+Chromium."""
 
 from __future__ import annotations
 

@@ -123,7 +123,8 @@ def scrapyd(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     port = free_port()
     (home / "scrapyd.conf").write_text(
         f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\npoll_interval = 0.2\n"
-        f"eggs_dir = {home / 'eggs'}\nlogs_dir = {home / 'logs'}\ndbs_dir = {home / 'dbs'}\nitems_dir =\n",
+        f"eggs_dir = {home / 'eggs'}\nlogs_dir = {home / 'logs'}\ndbs_dir "
+        f"= {home / 'dbs'}\nitems_dir =\n",
         encoding="utf-8",
     )
     proc = subprocess.Popen(

@@ -282,9 +282,15 @@ def test_failure_reasons() -> None:
         failure_reason(Failure(HttpError(Response(request.url, status=404, request=request))))
         == "http_404"
     )
-    wire = "Received 2000000 bytes which is larger than download max size (1000000) in request <GET x>."
+    wire = (
+        "Received 2000000 bytes which is larger than download max size (1000000) in request "
+        "<GET x>."
+    )
     assert failure_reason(Failure(RuntimeError(wire))) == "too_large"
-    inflated = "Ignored response <200 x> because its body (5 B compressed, 9 B decompressed so far) exceeded DOWNLOAD_MAXSIZE (8 B)"
+    inflated = (
+        "Ignored response <200 x> because its body (5 B compressed, 9 B decompressed so far) "
+        "exceeded DOWNLOAD_MAXSIZE (8 B)"
+    )
     assert failure_reason(Failure(IgnoreRequest(inflated))) == "too_large"
     assert failure_reason(Failure(TimeoutError())) == "TimeoutError"
 
@@ -375,10 +381,13 @@ def test_sitemaps_and_feeds_do_not_expand_xml_entities() -> None:
     from archiver.extract.feeds import parse_discovery
 
     laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
-    bomb = f'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY l0 "lol">{laughs}<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-    sitemap = (
-        bomb
-        + '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://a.test/p&l9;&x;</loc></url></urlset>'
+    bomb = (
+        f'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY l0 "lol">{laughs}<!ENTITY x SYSTEM '
+        '"file:///etc/passwd">]>'
+    )
+    sitemap = bomb + (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url>'
+        "<loc>https://a.test/p&l9;&x;</loc></url></urlset>"
     )
     found = parse_discovery(sitemap.encode(), "https://a.test/sitemap.xml")
     assert all(len(entry.url) < 100 and "root:" not in entry.url for entry in found.entries)

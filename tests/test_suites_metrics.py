@@ -1,4 +1,5 @@
-"""benchmarks/suite_metrics.py scores as ../shared/datasets/README.md defines, on hand-written strings."""
+"""benchmarks/suite_metrics.py scores as ../shared/datasets/README.md defines, on hand-written
+strings."""
 
 from __future__ import annotations
 

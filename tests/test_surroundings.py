@@ -45,7 +45,8 @@ def test_a_chinese_portals_notes_after_the_story_are_not_its_body() -> None:
 
 def test_the_about_the_author_box_is_not_the_body() -> None:
     box = (
-        "<div class='author-box'><h3>About the author</h3><p>Jane Roe covers transport for City News. "
+        "<div class='author-box'><h3>About the author</h3>"
+        "<p>Jane Roe covers transport for City News. "
         "She lives in the east and rides the night bus twice a week.</p></div>"
     )
     body = body_of(
@@ -57,7 +58,8 @@ def test_the_about_the_author_box_is_not_the_body() -> None:
 def test_the_next_article_is_not_appended() -> None:
     following = (
         "<div class='next'><h2>Next article</h2><article><h2>Libraries open on Sundays</h2>"
-        "<p>The central library and its four branches will open on Sundays from March, the city said, "
+        "<p>The central library and its four branches will open on Sundays from March, the "
+        "city said, "
         "after a survey in which most readers asked for weekend hours.</p></article></div>"
     )
     body = body_of(
@@ -88,7 +90,8 @@ def test_a_gallery_strip_under_the_story_is_not_the_body() -> None:
 
 def test_an_ad_blocker_notice_is_not_the_body() -> None:
     notice = (
-        "<div class='adblock-notice'><p>It looks like you are using an ad blocker. Please disable it to "
+        "<div class='adblock-notice'><p>It looks like you are using an ad blocker. Please "
+        "disable it to "
         "support our journalism, or subscribe for an ad-free experience.</p></div>"
     )
     body = body_of(page(f"{notice}<main><h1>Night buses extended</h1>{STORY}</main>"))
@@ -98,9 +101,11 @@ def test_an_ad_blocker_notice_is_not_the_body() -> None:
 def test_a_wechat_article_hidden_until_its_script_runs_is_the_body() -> None:
     # WeChat serves #js_content with `visibility: hidden` and reveals it by script.
     html = page(
-        "<div id='img-content'><h1 class='rich_media_title' id='activity-name'>夜班公交线路延伸到东部城区</h1>"
+        "<div id='img-content'><h1 class='rich_media_title' "
+        "id='activity-name'>夜班公交线路延伸到东部城区</h1>"
         "<div id='meta_content'><span id='js_author_name'>城市交通</span></div>"
-        f"<div class='rich_media_content' id='js_content' style='visibility: hidden;'>{ZH_STORY}</div></div>"
+        "<div class='rich_media_content' id='js_content' style='visibility: hidden;"
+        f"'>{ZH_STORY}</div></div>"
         '<script>var ct = "1715822400";</script>',
         head="<meta property='og:title' content='夜班公交线路延伸到东部城区'>",
     )

@@ -33,19 +33,27 @@ def title_of(html: str, url: str = URL) -> str | None:
     "head",
     [
         # the site's name as og:site_name, the publisher, the link home, the feed's title, the host
-        "<title>Evening ferry added | The Harbour Times</title><meta property='og:site_name' content='The Harbour Times'>",
-        "<title>Evening ferry added - Harbour Times</title>",  # the logo's alt text in the link home
+        (
+            "<title>Evening ferry added | The Harbour Times</title>"
+            "<meta property='og:site_name' content='The Harbour Times'>"
+        ),
+        # the logo's alt text in the link home
+        "<title>Evening ferry added - Harbour Times</title>",
         "<title>Evening ferry added – harbourtimes.example</title>",
         "<title>Evening ferry added :: HarbourTimes Online</title>",
-        "<title>Evening ferry added | Harbour Times | Your port, your paper</title>",  # and a tagline
+        # and a tagline
+        "<title>Evening ferry added | Harbour Times | Your port, your paper</title>",
         "<title>Harbour Times - Evening ferry added</title>",  # a prefix
         (
             "<title>Evening ferry added - Port News</title>"
-            "<link rel='alternate' type='application/rss+xml' title='Port News &raquo; Feed' href='/feed/'>"
+            "<link rel='alternate' type='application/rss+xml' title='Port News &raquo; Feed' "
+            "href='/feed/'>"
         ),
         (
-            '<title>Evening ferry added</title><script type="application/ld+json">{"@type": "NewsArticle",'
-            ' "headline": "Evening ferry added | Daily Port", "publisher": {"@type": "Organization",'
+            "<title>Evening ferry added</title>"
+            '<script type="application/ld+json">{"@type": "NewsArticle",'
+            ' "headline": "Evening ferry added | Daily Port", "publisher": {"@type": '
+            '"Organization",'
             ' "name": "Daily Port"}}</script>'
         ),
     ],
@@ -89,7 +97,8 @@ def test_an_h1_that_disagrees_with_the_title_is_not_the_headline(heading: str) -
 
 def test_an_og_title_naming_the_site_is_no_title() -> None:
     head = (
-        "<meta property='og:title' content='Harbour Times'><meta property='og:site_name' content='Harbour Times'>"
+        "<meta property='og:title' content='Harbour Times'>"
+        "<meta property='og:site_name' content='Harbour Times'>"
         "<title>Evening ferry added | Harbour Times</title>"
     )
     assert title_of(page(head)) == "Evening ferry added"
@@ -127,7 +136,10 @@ def test_chinese_site_and_channel_suffixes(raw: str) -> None:
 
 
 def test_the_chain_without_title_or_h1() -> None:
-    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Evening ferry added"}</script>'
+    ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Evening '
+        'ferry added"}</script>'
+    )
     assert title_of(page(ld)) == "Evening ferry added"
     assert title_of(page("", "<h2>Evening ferry added</h2>")) == "Evening ferry added"
     assert title_of(page("")) == "Ferry timetable"

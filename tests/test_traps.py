@@ -31,8 +31,10 @@ def listing(links: list[str], next_url: str | None) -> str:
     )
     nxt = f'<a rel="next" class="next" href="{next_url}">下一页</a>' if next_url else ""
     return (
-        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>news</title></head><body>'
-        f'<div class="news-list"><ul>{items}</ul></div><div class="pagination">{nxt}</div></body></html>'
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>news</title>'
+        "</head><body>"
+        f'<div class="news-list"><ul>{items}</ul></div><div class="pagination">{nxt}</div>'
+        "</body></html>"
     )
 
 
@@ -171,7 +173,10 @@ def endless_sitemap_index(path: str) -> tuple[str, str] | None:
     entries = "".join(f"<sitemap><loc>{u}</loc></sitemap>" for u in names)
     return (
         "application/xml",
-        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>',
+        (
+            "<sitemapindex "
+            f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
+        ),
     )
 
 

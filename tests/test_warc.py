@@ -1,4 +1,5 @@
-"""Raw pages as WARC: round trip, torn-file recovery, the middleware, `parse` on WARC, crawl parity."""
+"""Raw pages as WARC: round trip, torn-file recovery, the middleware, `parse` on WARC, crawl
+parity."""
 
 from __future__ import annotations
 

@@ -32,8 +32,10 @@ def article(
 ) -> bytes:
     """A minimal article page with hostile parts placed around or inside the body."""
     return (
-        f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{title}</title>{head}</head>"
-        f"<body>{before}<article><h1>{title}</h1><p>{ARTICLE_TEXT}</p>{inside}</article>{after}</body></html>"
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+        f"<title>{title}</title>{head}</head>"
+        f"<body>{before}<article><h1>{title}</h1>"
+        f"<p>{ARTICLE_TEXT}</p>{inside}</article>{after}</body></html>"
     ).encode()
 
 
