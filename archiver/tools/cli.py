@@ -52,7 +52,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
             counts["pages"] += 1
             if outcome.line is None:
                 counts[str(outcome.key)] += 1
-                print(f"skipped {outcome.label}: {outcome.message}", file=sys.stderr)
+                bar.say(f"skipped {outcome.label}: {outcome.message}")
             else:
                 fh.write(outcome.line)
                 written += 1

@@ -1,101 +1,75 @@
-"""A one-line progress bar for long offline runs: drawn on a terminal, silent in a pipe.
+"""`parse`'s progress line on a terminal (tqdm; silent when stderr is a pipe or a file):
+`18342 pages · 412.7 pages/s · 17020 articles · 1301 skipped · 21 failed`.
 
-Lines printed to stderr while the bar is shown (a skipped page's reason) first clear the
-bar's line, so they never end up glued to it; the bar is redrawn on the next update.
+A line printed while the bar is up (a skipped page's reason) goes through `ProgressBar.say`,
+which clears the bar's line first (tqdm.write), so the two never end up glued together.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
-import time
 from collections.abc import Iterator
 from typing import TextIO
 
+from tqdm import tqdm
+
 # Redraw at most this often: a terminal repaint per page would cost more than parsing it.
 REDRAW_SECONDS = 0.1
-CLEAR_LINE = "\r\x1b[K"
-
-
-class _ClearingStream:
-    """stderr as seen while the bar is up: each write first erases the bar's line."""
-
-    def __init__(self, bar: ProgressBar) -> None:
-        self.bar = bar
-
-    def write(self, text: str) -> int:
-        self.bar.clear()
-        return self.bar.stream.write(text)
-
-    def flush(self) -> None:
-        self.bar.stream.flush()
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.bar.stream, name)
+UNCUT = 10_000
 
 
 class ProgressBar:
-    """`N pages · X pages/s · A articles · S skipped · F failed`, redrawn in place."""
+    """Counts pages and what became of them; drawn by tqdm when `stream` is a terminal."""
 
     def __init__(self, stream: TextIO, *, enabled: bool | None = None, unit: str = "pages") -> None:
         self.stream = stream
-        self.enabled = _is_terminal(stream) if enabled is None else enabled
         self.unit = unit
-        self.started = time.monotonic()
-        self.last_draw = 0.0
-        self.shown = False
-        self.counts = (0, 0, 0, 0)
-
-    def update(self, done: int, *, written: int = 0, skipped: int = 0, failed: int = 0) -> None:
-        self.counts = (done, written, skipped, failed)
-        now = time.monotonic()
-        if self.enabled and now - self.last_draw >= REDRAW_SECONDS:
-            self.draw(now)
-
-    def line(self, now: float | None = None) -> str:
-        done, written, skipped, failed = self.counts
-        elapsed = max((now or time.monotonic()) - self.started, 1e-9)
-        return (
-            f"{done} {self.unit} · {done / elapsed:.1f} {self.unit}/s · {written} articles · "
-            f"{skipped} skipped · {failed} failed"
+        # tqdm draws, throttles, clears and redraws; the line is ours (`{desc}`), so it reads
+        # like the crawl's progress lines. `disable=None`: off unless a terminal.
+        self.bar = tqdm(
+            file=stream,
+            disable=None if enabled is None else not enabled,
+            mininterval=REDRAW_SECONDS,
+            bar_format="{desc}",
+            # A terminal that reports no size (a bare pty) would get an empty line from tqdm.
+            ncols=_size(stream).columns or UNCUT,
+            nrows=_size(stream).lines or UNCUT,
         )
 
-    def draw(self, now: float | None = None) -> None:
-        self.stream.write(CLEAR_LINE + self.line(now))
-        self.stream.flush()
-        self.shown = True
-        self.last_draw = now or time.monotonic()
+    def update(self, done: int, *, written: int = 0, skipped: int = 0, failed: int = 0) -> None:
+        if self.bar.disable:  # a pipe or a file: nothing is drawn, nothing to format
+            return
+        elapsed = max(self.bar.format_dict["elapsed"], 1e-9)
+        self.bar.set_description_str(
+            f"{done} {self.unit} · {done / elapsed:.1f} {self.unit}/s · "
+            f"{written} articles · {skipped} skipped · {failed} failed",
+            refresh=False,
+        )
+        self.bar.update(done - self.bar.n)
 
-    def clear(self) -> None:
-        if self.shown:
-            self.stream.write(CLEAR_LINE)
-            self.shown = False
+    def say(self, line: str) -> None:
+        """A line of its own on the bar's stream, above the bar."""
+        self.bar.write(line, file=self.stream)
 
     def close(self) -> None:
         """Leave the final counts on their own line (a terminal only)."""
-        if self.enabled:
-            self.draw()
-            self.stream.write("\n")
-            self.stream.flush()
-            self.shown = False
+        self.bar.close()
 
 
-def _is_terminal(stream: TextIO) -> bool:
+def _size(stream: TextIO) -> os.terminal_size:
     try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+        return os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return os.terminal_size((0, 0))
 
 
 @contextlib.contextmanager
 def progress_bar(unit: str = "pages") -> Iterator[ProgressBar]:
-    """A bar on stderr for the block; stderr writes inside it keep the bar's line clean."""
+    """A bar on stderr for the block."""
     bar = ProgressBar(sys.stderr, unit=unit)
-    if not bar.enabled:
-        yield bar
-        return
     try:
-        with contextlib.redirect_stderr(_ClearingStream(bar)):  # type: ignore[type-var]
-            yield bar
+        yield bar
     finally:
         bar.close()
