@@ -21,6 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from archiver.archive.paths import safe_component
+from archiver.distributed.addon import redis_url
 from archiver.state.crawl import CrawlState
 from archiver.state.ledger import Ledger
 from archiver.state.outcomes import ArchiveOptions
@@ -28,11 +29,6 @@ from archiver.state.tracking import CrawlTracker
 
 STATE_FILE = "crawl-state.sqlite"
 REDIS_UNAVAILABLE = "redis_unavailable"
-
-
-def redis_url(settings: BaseSettings) -> str | None:
-    """ARCHIVER_REDIS_URL from settings or the environment: set, the crawl is distributed."""
-    return settings.get("ARCHIVER_REDIS_URL") or os.environ.get("ARCHIVER_REDIS_URL") or None
 
 
 def worker_id() -> str:

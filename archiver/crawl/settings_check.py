@@ -21,6 +21,7 @@ from scrapy.settings import default_settings as scrapy_defaults
 import archiver.settings as archiver_defaults
 from archiver.crawl.addresses import allowed_hosts
 from archiver.crawl.context import CrawlPaths
+from archiver.distributed.addon import redis_url
 
 
 class SettingsError(ValueError):
@@ -162,7 +163,7 @@ def check_hosts_and_sites(s: BaseSettings) -> None:
 
 
 def check_redis(s: BaseSettings) -> None:
-    url = s.get("ARCHIVER_REDIS_URL") or os.environ.get("ARCHIVER_REDIS_URL")
+    url = redis_url(s)
     if url and urlsplit(url).scheme not in ("redis", "rediss", "unix"):
         raise SettingsError(
             f"ARCHIVER_REDIS_URL must be a redis://, rediss:// or unix:// URL, got {url!r}"

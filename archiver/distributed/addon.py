@@ -7,12 +7,18 @@ import os
 from scrapy.settings import BaseSettings
 
 
+def redis_url(settings: BaseSettings) -> str | None:
+    """ARCHIVER_REDIS_URL from settings or the environment: set, the crawl is distributed.
+    The one place that reads it (the addon, the crawl context, the settings check)."""
+    return settings.get("ARCHIVER_REDIS_URL") or os.environ.get("ARCHIVER_REDIS_URL") or None
+
+
 class RedisAddon:
     """Chooses the scheduler: archiver's SQLite one, or scrapy-redis's with leases when
     ARCHIVER_REDIS_URL is set. Without it nothing needs Redis."""
 
     def update_settings(self, settings: BaseSettings) -> None:
-        url = settings.get("ARCHIVER_REDIS_URL") or os.environ.get("ARCHIVER_REDIS_URL")
+        url = redis_url(settings)
         if not url:
             # `scrapy check` wraps callbacks in contract hooks; the durable scheduler stores a
             # callback by name and would drop them, so a check keeps Scrapy's own scheduler.
