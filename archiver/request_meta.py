@@ -31,6 +31,9 @@ LISTING_DEPTH_META = "archiver_listing_depth"
 SITEMAP_DEPTH_META = "archiver_sitemap_depth"
 """Sitemap indexes (or robots.txt) between the URL given and this sitemap
 (archiver/crawl/traps.py)."""
+PARSE_HERE_META = "archiver_parse_here"
+"""Parse the page in the crawl's own process, not the pool's workers: `scrapy check` reads a
+callback's output synchronously (archiver/crawl/contracts.py). Never queued."""
 
 
 def _count(value: Any) -> bool:

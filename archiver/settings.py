@@ -179,6 +179,14 @@ ARCHIVER_FIXTURE_SITE = ""
 # with a warning, when this one is taken); 0: any free port.
 ARCHIVER_FIXTURE_SITE_PORT = 8639
 
+# -- ARCHIVER_PARSE_*: extraction in worker processes (archiver/parsepool/) ------
+# Article pages are parsed by this many processes while the reactor keeps downloading;
+# unset: one per core; 0 or 1: in the crawl's own process (tests, tiny crawls).
+ARCHIVER_PARSE_WORKERS: int | None = None
+# A page not parsed in this many seconds is `archiver/failed/parse_timeout` (its worker is
+# killed and replaced); one whose worker dies is `archiver/failed/worker_died`.
+ARCHIVER_PARSE_TIMEOUT = 60.0
+
 # -- ARCHIVER_MAX_*: what one page may cost (archiver/extract/limits.py) -------
 # A hostile page gets a counted reason (`archiver/skipped/<reason>`) instead of a hang.
 # Body bytes, on the wire and once decompressed (a gzip bomb stops here): `too_large`.

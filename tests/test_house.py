@@ -15,16 +15,18 @@ MAX_FUNCTION_LINES = 50
 KNOWN_LONG_MODULES = {"extract/pages.py"}
 
 # What each part of the package may import besides itself: a page's bytes flow from crawl/
-# (Scrapy) down through state/ to archive/; extract/ is pure; tools/ never needs Scrapy.
+# (Scrapy) down through state/ to archive/; extract/ is pure; tools/ never needs Scrapy;
+# parsepool/ runs any picklable call in worker processes for crawl/ and tools/ alike.
 GROUND = {"items", "settings", "request_meta", "serialize"}
 MAY_IMPORT: dict[str, set[str]] = {
     "extract": set(),
     "archive": set(),
     "neardup": set(),
+    "parsepool": set(),
     "state": {"archive", "extract"},
     "distributed": {"state", "archive", "extract"},
-    "crawl": {"distributed", "state", "neardup", "archive", "extract"},
-    "tools": {"archive", "extract"},
+    "crawl": {"distributed", "state", "neardup", "archive", "extract", "parsepool"},
+    "tools": {"archive", "extract", "parsepool"},
     "__init__": {"extract"},
     "__main__": {"tools"},
 }

@@ -13,6 +13,8 @@ from urllib.parse import urljoin
 
 from scrapy.contracts import Contract
 
+from archiver.request_meta import PARSE_HERE_META
+
 
 class FixtureContract(Contract):
     """@fixture PATH: request PATH (relative) of the fixture site, served for the check by the
@@ -27,4 +29,6 @@ class FixtureContract(Contract):
     def adjust_request_args(self, args: dict[str, Any]) -> dict[str, Any]:
         # ArticlesSpider serves the site once for all its contracts and stops it when it closes.
         args["url"] = urljoin(self.spider.serve_fixture_site(), self.args[0] if self.args else "")
+        # A contract reads the callback's output as a plain iterable: no parse pool.
+        args["meta"] = {**(args.get("meta") or {}), PARSE_HERE_META: True}
         return args

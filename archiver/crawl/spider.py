@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +28,13 @@ from archiver.crawl.traps import ListingTraps, SitemapTraps, TrapLimits, TrapLog
 from archiver.extract import FieldError, parse_listing, parse_page, utc_now
 from archiver.extract.feeds import FeedError, parse_discovery, robots_sitemaps
 from archiver.extract.limits import DEFAULT_LIMITS
+from archiver.parsepool import AsyncPool, PoolFailure, async_pool, settled
 from archiver.request_meta import (
     FETCHED_AT_META,
     FULL_WALK,
     KIND_META,
     KNOWN_STREAK,
+    PARSE_HERE_META,
     VALIDATORS_META,
 )
 from archiver.state.ledger import Ledger, index_lost
@@ -54,6 +57,7 @@ class ArticlesSpider(scrapy.Spider):
         # URLs the user gave (and the bundled site): their hosts may be private (AddressGuard).
         self.named_urls: tuple[str, ...] = ()
         self.limits = DEFAULT_LIMITS  # from_crawler: ARCHIVER_MAX_* settings
+        self.parse_pool: AsyncPool | None = None  # spider_opened: ARCHIVER_PARSE_* settings
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticlesSpider:
@@ -61,6 +65,7 @@ class ArticlesSpider(scrapy.Spider):
         spider.limits = limits_from_settings(crawler.settings)
         traps, log = TrapLimits.from_settings(crawler.settings), TrapLog(crawler)
         spider.listing_traps, spider.sitemap_traps = ListingTraps(traps, log), SitemapTraps(traps, log)
+        crawler.signals.connect(spider.start_parse_pool, signal=signals.spider_opened)
         if redis_url(crawler.settings) is not None:
             spider.worker = DistributedWorker(crawler)
             crawler.signals.connect(spider.worker.idle, signal=signals.spider_idle)
@@ -199,32 +204,51 @@ class ArticlesSpider(scrapy.Spider):
 
     # -- article ----------------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
-        """An article page: one record.
+    def start_parse_pool(self) -> None:
+        workers = self.settings.get("ARCHIVER_PARSE_WORKERS")
+        timeout = self.settings.getfloat("ARCHIVER_PARSE_TIMEOUT") or None
+        self.parse_pool = async_pool(None if workers in (None, "") else int(workers), timeout)
+        if self.parse_pool is not None:
+            self.crawler.signals.connect(self.parse_pool.close, signal=signals.spider_closed)
+
+    def parse_article(self, response: Response) -> Iterable[Any] | AsyncIterator[Any]:
+        """An article page: one record (parsed by the pool's workers, when there is one).
 
         @fixture news/2024092701.html
         @returns items 1 1
         @returns requests 0 0
         @scrapes url canonical_url site title body toc related published author content_hash fetched_at
         """
-        stats, request = self.crawler.stats, request_of(response)
         validators = (header(response, "ETag"), header(response, "Last-Modified"))
         if response.status == 304:
-            stats.inc_value("archiver/not_modified")
+            self.crawler.stats.inc_value("archiver/not_modified")
             self.logger.debug("Not modified: %s", response.url)
-            self.ledger.done(request, validators)
+            self.ledger.done(request_of(response), validators)
+            return ()
+        # RawPagesMiddleware stamps the fetch time it wrote to the WARC, so both agree.
+        fetched_at = response.meta.get(FETCHED_AT_META) or utc_now()
+        parse = partial(parse_page, response.body, response.url, fetched_at=fetched_at,
+                        content_type=content_type(response), limits=self.limits)
+        if self.parse_pool is None or response.meta.get(PARSE_HERE_META):
+            return self.article_record(response, validators, settled(parse))
+        return self.pooled_article_record(self.parse_pool, response, validators, parse)
+
+    async def pooled_article_record(self, pool: AsyncPool, response: Response, validators: Any,
+                                    parse: partial[Any]) -> AsyncIterator[Any]:
+        for record in self.article_record(response, validators, await pool.answer(parse)):
+            yield record
+
+    def article_record(self, response: Response, validators: Any, answer: tuple[bool, Any]) -> Iterator[Any]:
+        """The record of a parsed page, or the count of why there is none."""
+        stats, request = self.crawler.stats, request_of(response)
+        parsed, result = answer
+        if not parsed and isinstance(result, FieldError):
+            stats.inc_value(f"archiver/field_error/{result.field}")
+            self.count_failure("field_error", request, str(result))
             return
-        try:
-            # RawPagesMiddleware stamps the fetch time it wrote to the WARC, so both agree.
-            fetched_at = response.meta.get(FETCHED_AT_META) or utc_now()
-            result = parse_page(response.body, response.url, fetched_at=fetched_at,
-                                content_type=content_type(response), limits=self.limits)
-        except FieldError as exc:
-            stats.inc_value(f"archiver/field_error/{exc.field}")
-            self.count_failure("field_error", request, str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - a page must never stop the crawl
-            self.count_failure("parse_error", request, f"{type(exc).__name__}: {exc}")
+        if not parsed:  # a page must never stop the crawl
+            reason = result.reason if isinstance(result, PoolFailure) else "parse_error"
+            self.count_failure(reason, request, f"{type(result).__name__}: {result}")
             return
         if result.profile_missed:
             stats.inc_value(f"archiver/profile_miss/{result.profile}")

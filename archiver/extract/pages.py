@@ -35,6 +35,17 @@ class FieldError(Exception):
         super().__init__(f"field {field!r}: {type(cause).__name__}: {cause}")
         self.field = field
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Raised in a parse worker, it crosses a pipe: rebuilt from its field and message.
+        return (_field_error, (self.field, str(self)))
+
+
+def _field_error(field: str, message: str) -> FieldError:
+    error = FieldError.__new__(FieldError)
+    Exception.__init__(error, message)
+    error.field = field
+    return error
+
 
 class ArticlePage:
     """What one article page means. Every record field is a member named like the record key.

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from archiver.archive.schema import SCHEMA_PATH, schema_text
 from archiver.extract.profiles import ProfileError, builtin_profiles
+from archiver.parsepool import PARSE_TIMEOUT, default_workers
 from archiver.tools import golden
 from archiver.tools.offline import (
     PAGE_SUFFIXES,
     WARC_SUFFIXES,
-    default_workers,
     iter_jobs,
     iter_pages,
     run_jobs,
@@ -47,7 +47,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     written = 0
     workers = args.jobs if args.jobs is not None else default_workers()
     with open(tmp, "wb") as fh, progress_bar() as bar:
-        for outcome in run_jobs(iter_jobs(args.inputs, args.base_url, args.fetched_at), workers):
+        for outcome in run_jobs(iter_jobs(args.inputs, args.base_url, args.fetched_at), workers, args.timeout):
             _tick(bar, counts, written)
             counts["pages"] += 1
             if outcome.line is None:
@@ -163,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", help="URL of the INPUT directory, for pages without a canonical link")
     p.add_argument("--fetched-at", help="fetched_at for every record (ISO 8601); default: file mtime, or a WARC record's WARC-Date")
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: one per core); output is the same for any N")
+    p.add_argument("--timeout", type=float, metavar="S", default=PARSE_TIMEOUT,
+                   help=f"a page not parsed in S seconds is failed:parse_timeout (default: {PARSE_TIMEOUT:g}; with -j 2 or more)")
     p.set_defaults(func=cmd_parse)
 
     e = sub.add_parser("export", help="write the archive's records to one Parquet file (columns typed from the JSON Schema)")

@@ -2,29 +2,23 @@
 
 `python -m archiver parse` reads every page, parses it with the same `parse_article` path
 a crawl uses, and writes the records in input order. Pages are independent, so they are
-parsed by a pool of worker processes (one per core by default); each worker also renders
-the JSON line, and the parent only writes. Output is byte for byte the same for any
-number of workers.
+parsed by the crawl's pool of worker processes (archiver.parsepool, one per core by
+default); each worker also renders the JSON line, and the parent only writes. Output is
+byte for byte the same for any number of workers.
 """
 
 from __future__ import annotations
 
 import functools
 import gzip
-import itertools
-import multiprocessing
 import os
-import signal
 import stat
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Self, cast
 from urllib.parse import quote_from_bytes
 
 from archiver.archive.warc import INPUT_SUFFIXES as WARC_SUFFIXES
@@ -35,6 +29,7 @@ from archiver.extract.limits import DEFAULT_LIMITS, PageRefused
 from archiver.extract.pages import ParseResult, parse_document, parse_page
 from archiver.extract.urls import resolve
 from archiver.items import utc_iso
+from archiver.parsepool import PoolFailure, WorkerPool
 from archiver.serialize import json_line
 
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
@@ -178,134 +173,25 @@ CHUNK = 16
 WINDOW = 4
 
 
-def run_chunk(jobs: list[Job]) -> list[Outcome]:
-    return [run_job(job) for job in jobs]
-
-
-def run_jobs(jobs: Iterator[Job], workers: int) -> Iterator[Outcome]:
-    """Each job's outcome, in input order; `workers` > 1 parses in that many processes."""
+def run_jobs(jobs: Iterator[Job], workers: int, timeout: float | None = None) -> Iterator[Outcome]:
+    """Each job's outcome, in input order; `workers` > 1 parses in that many processes (see
+    archiver.parsepool), where a page whose worker dies or overruns `timeout` seconds is
+    `failed:worker_died` / `failed:parse_timeout` and the others go on."""
     if workers <= 1:
         yield from map(run_job, jobs)
         return
-    with WorkerPool(workers) as pool:
-        yield from pool.run(jobs)
+    labels: deque[str] = deque()
 
+    def tasks() -> Iterator[Callable[[], Outcome]]:
+        for job in jobs:
+            labels.append(job[0])
+            yield partial(run_job, job)
 
-def _serve(conn: Connection, inherited: list[Connection]) -> None:
-    """A worker: chunks of jobs in, their outcomes out, until the parent closes the pipe."""
-    # Ctrl-C reaches the whole process group: the parent stops the workers itself.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # The parent's ends of the pipes, this one's included, came along with the fork: held
-    # open here, a worker would never see the end of its own input.
-    for other in inherited:
-        other.close()
-    while True:
-        try:
-            chunk = conn.recv()
-        except EOFError:
-            return
-        conn.send(run_chunk(chunk))
-
-
-@dataclass(eq=False)
-class _Worker:
-    process: BaseProcess
-    conn: Connection
-    out: deque[tuple[int, list[Job]]] = field(default_factory=deque)
-    """The chunks sent and not answered yet, with their place in the input, oldest first."""
-
-
-class WorkerPool:
-    """Forked workers fed over one pipe each by this process alone: no helper threads
-    (multiprocessing.Pool's three took a quarter of this process's CPU), and a worker that
-    dies is noticed at once. The pages it held are parsed again one by one in fresh
-    workers, so only a page that kills its worker by itself is lost, reported as
-    `failed:worker_died` (a Pool waits forever for the answer of a dead worker)."""
-
-    def __init__(self, size: int) -> None:
-        self.context = multiprocessing.get_context("fork")
-        self.workers: list[_Worker] = []
-        for _ in range(size):
-            self.workers.append(self._start())
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for worker in self.workers:
-            worker.conn.close()  # EOF: the worker exits after its current chunk
-        for worker in self.workers:
-            _stop(worker)
-
-    def _start(self) -> _Worker:
-        ours, theirs = self.context.Pipe()
-        inherited = [ours, *(w.conn for w in self.workers)]
-        process = self.context.Process(target=_serve, args=(theirs, inherited), daemon=True, name="archiver-parse")
-        process.start()
-        theirs.close()
-        return _Worker(process, ours)
-
-    def run(self, jobs: Iterator[Job]) -> Iterator[Outcome]:
-        done: dict[int, list[Outcome]] = {}
-        sent = shown = 0
-        more = True
-        while True:
-            while more:
-                worker = min(self.workers, key=lambda w: len(w.out))
-                if len(worker.out) >= WINDOW:
-                    break
-                chunk = list(itertools.islice(jobs, CHUNK))
-                if not chunk:
-                    more = False
-                    break
-                worker.conn.send(chunk)
-                worker.out.append((sent, chunk))
-                sent += 1
-            while shown in done:
-                yield from done.pop(shown)
-                shown += 1
-            if shown == sent and not more:
-                return
-            for conn in cast(list[Connection], wait([w.conn for w in self.workers if w.out])):
-                worker = next(w for w in self.workers if w.conn is conn)
-                try:
-                    outcomes = conn.recv()
-                except (EOFError, OSError):
-                    self._replace(worker, done)
-                    continue
-                done[worker.out.popleft()[0]] = outcomes
-
-    def _replace(self, dead: _Worker, done: dict[int, list[Outcome]]) -> None:
-        """A new worker for a dead one; what the dead one held is parsed again page by page."""
-        dead.conn.close()
-        _stop(dead)
-        self.workers[self.workers.index(dead)] = self._start()
-        for place, chunk in dead.out:
-            done[place] = [self._alone(job) for job in chunk]
-
-    def _alone(self, job: Job) -> Outcome:
-        worker = self._start()
-        try:
-            worker.conn.send([job])
-            (outcome,) = worker.conn.recv()
-            return outcome
-        except (EOFError, OSError):
-            _stop(worker)
-            code = worker.process.exitcode or 0
-            how = f"signal {-code}" if code < 0 else f"exit status {code}"
-            return Outcome(job[0], None, "failed:worker_died", f"worker_died: the process parsing it ended ({how})")
-        finally:
-            worker.conn.close()
-            _stop(worker)
-
-
-def _stop(worker: _Worker) -> None:
-    """Wait for a worker whose input was closed; one still busy after 5 s is killed."""
-    worker.process.join(timeout=5)
-    if worker.process.is_alive():
-        worker.process.kill()
-        worker.process.join()
-
-
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    with WorkerPool(workers, timeout=timeout, chunk=CHUNK, window=WINDOW) as pool:
+        for ok, value in pool.map(tasks()):
+            label = labels.popleft()
+            if ok:
+                yield value
+            else:
+                key = value.reason if isinstance(value, PoolFailure) else "parse_error"
+                yield Outcome(label, None, f"failed:{key}", str(value))

@@ -1,0 +1,101 @@
+"""The pool driven by the running asyncio loop: what a crawl's async callback awaits."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+from archiver.parsepool.workers import Task, WorkerDied, WorkerPool, default_workers
+
+
+class AsyncPool:
+    """A `WorkerPool` driven by the running asyncio loop (the reactor's, under Scrapy's
+    asyncio reactor): `await pool.answer(task)` gives the task's answer as `settled` does,
+    or (False, `WorkerDied` / `ParseTimeout`). At most `limit` tasks are in flight; more
+    wait for a slot, so a crawl's callbacks hold back the scheduler instead of queueing
+    pages here without bound."""
+
+    def __init__(self, pool: WorkerPool, limit: int) -> None:
+        self.pool, self.limit = pool, limit
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.futures: dict[int, asyncio.Future[Any]] = {}
+        self.slots: asyncio.Semaphore | None = None
+        self.tickets = itertools.count()
+        self.watched: dict[int, Connection] = {}
+        self.timer: asyncio.TimerHandle | None = None
+
+    async def answer(self, task: Task) -> tuple[bool, Any]:
+        """The task's `settled` answer: (False, WorkerDied / ParseTimeout) if no worker gave one."""
+        if self.loop is None:
+            self.loop, self.slots = asyncio.get_running_loop(), asyncio.Semaphore(self.limit)
+        assert self.slots is not None
+        async with self.slots:
+            ticket = next(self.tickets)
+            future = self.futures[ticket] = self.loop.create_future()
+            self.pool.submit(ticket, task)
+            self._rearm()
+            answer: tuple[bool, Any] = await future
+        return answer
+
+    def _readable(self, conn: Connection) -> None:
+        self._settle(self.pool.collect(conn))
+
+    def _overdue(self) -> None:
+        self.timer = None
+        self._settle(self.pool.expire())
+
+    def _settle(self, answers: list[tuple[int, bool, Any]]) -> None:
+        for ticket, ok, value in answers:
+            future = self.futures.pop(ticket, None)
+            if future is not None and not future.done():
+                future.set_result((ok, value))
+        self._rearm()
+
+    def _rearm(self) -> None:
+        """Watch the current workers' pipes (a replaced worker has a new one), and wake up
+        at the next deadline."""
+        assert self.loop is not None
+        current = {c.fileno(): c for c in self.pool.connections()}
+        for fd in [fd for fd in self.watched if self.watched[fd] is not current.get(fd)]:
+            self.loop.remove_reader(fd)
+            del self.watched[fd]
+        for fd, conn in current.items():
+            if fd not in self.watched:
+                self.loop.add_reader(fd, self._readable, conn)
+                self.watched[fd] = conn
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        deadline = self.pool.next_deadline()
+        if deadline is not None:
+            self.timer = self.loop.call_later(
+                max(0.0, deadline - time.monotonic()) + 0.01, self._overdue
+            )
+
+    def close(self) -> None:
+        """Stop the workers; a task still in flight fails with `WorkerDied`."""
+        if self.loop is not None:
+            for fd in self.watched:
+                self.loop.remove_reader(fd)
+            if self.timer is not None:
+                self.timer.cancel()
+        self.watched = {}
+        self.pool.close()
+        for future in self.futures.values():
+            if not future.done():
+                future.set_result((False, WorkerDied("worker_died: the pool was closed")))
+        self.futures.clear()
+
+
+def async_pool(workers: int | None, timeout: float | None) -> AsyncPool | None:
+    """A crawl's pool: `workers` processes (None: one per core), or None for 0 or 1 (parse
+    in the crawl's own process). One page per worker at a time: a second one, sent ahead,
+    would block the reactor in `send` until the worker is done with the first (a page is
+    larger than a pipe's buffer); twice as many pages wait for a worker, no more."""
+    size = default_workers() if workers is None else workers
+    if size <= 1:
+        return None
+    return AsyncPool(WorkerPool(size, timeout=timeout, window=1), limit=2 * size)

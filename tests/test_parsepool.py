@@ -1,0 +1,271 @@
+"""The parse pool with real worker processes: a page whose worker dies or hangs costs that
+page only, answers keep their order, and a crawl shut down by SIGTERM leaves every record
+durable or pending."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+from conftest import FETCHED_AT, ROOT, SITE, SITE_URL, crawl_stats
+
+from archiver.extract.pages import FieldError, parse_page
+from archiver.parsepool import AsyncPool, ParseTimeout, WorkerDied, WorkerPool, settled
+from archiver.tools.offline import run_jobs
+
+
+def page(n: int) -> int:
+    return n * n
+
+
+def die(code: int) -> int:
+    os._exit(code)
+
+
+def hang() -> int:
+    signal.pause()  # SIGTERM and SIGINT are ignored in a worker: only the pool ends it
+    return -1
+
+
+def field_error() -> int:
+    raise FieldError("title", ValueError("bad"))
+
+
+def unpicklable() -> int:
+    class Local(Exception):
+        pass
+
+    raise Local("made in a function: no pickle can name it")
+
+
+def test_a_worker_that_dies_or_hangs_costs_its_page_only_and_order_holds() -> None:
+    tasks = [partial(page, n) for n in range(6)]
+    tasks[2], tasks[4] = partial(die, 3), hang
+    pool = WorkerPool(2, timeout=1.0, chunk=2, window=2)
+    answers = list(pool.map(tasks))
+    workers = list(pool.workers)
+    pool.close(grace=60)
+    # Each worker, the replacements included, saw its pipe's end and exited by itself (a
+    # worker holding another's pipe end would keep that one waiting until it is killed).
+    assert [w.process.exitcode for w in workers] == [0, 0]
+    assert [a for a in answers if a[0]] == [(True, n * n) for n in (0, 1, 3, 5)]
+    assert isinstance(answers[2][1], WorkerDied) and "exit status 3" in str(answers[2][1])
+    assert isinstance(answers[4][1], ParseTimeout)
+
+
+def test_exceptions_cross_the_pipe_and_an_unpicklable_one_says_what_it_was() -> None:
+    with WorkerPool(2) as pool:
+        (_, error), (_, other) = pool.map([field_error, unpicklable])
+    assert (
+        isinstance(error, FieldError) and error.field == "title" and "ValueError: bad" in str(error)
+    )
+    assert isinstance(other, RuntimeError) and str(other).startswith("Local: made in a function")
+    assert settled(field_error)[1].field == "title"
+
+
+def test_async_pool_answers_each_page_and_bounds_what_is_in_flight() -> None:
+    async def crawl() -> tuple[list[tuple[bool, object]], int]:
+        pool = AsyncPool(WorkerPool(2, timeout=1.0, window=1), limit=3)
+        most = 0
+
+        async def one(task: partial[int] | object) -> tuple[bool, object]:
+            nonlocal most
+            answer = pool.answer(task)  # type: ignore[arg-type]
+            most = max(most, len(pool.futures))
+            return await answer
+
+        async def watch() -> None:
+            nonlocal most
+            while True:
+                most = max(most, len(pool.futures))
+                await asyncio.sleep(0)
+
+        watcher = asyncio.ensure_future(watch())
+        tasks = [partial(page, n) for n in range(10)]
+        tasks[3], tasks[7] = partial(die, -9), hang
+        answers = await asyncio.gather(*(one(t) for t in tasks))
+        watcher.cancel()
+        pool.close()
+        return list(answers), most
+
+    answers, most = asyncio.run(crawl())
+    assert [a for a in answers if a[0]] == [(True, n * n) for n in range(10) if n not in (3, 7)]
+    assert isinstance(answers[3][1], WorkerDied) and isinstance(answers[7][1], ParseTimeout)
+    assert 1 <= most <= 3
+
+
+def test_offline_parse_counts_a_dead_worker_and_goes_on(tmp_path: Path) -> None:
+    seed = partial(
+        parse_page,
+        (SITE / "news" / "2024092701.html").read_bytes(),
+        SITE_URL,
+        fetched_at=FETCHED_AT,
+    )
+    jobs = [("page0", seed), ("page1", partial(die, 1)), ("page2", seed)]
+    outcomes = list(run_jobs(iter(jobs), workers=2))  # type: ignore[arg-type]
+    assert [o.key for o in outcomes] == [None, "failed:worker_died", None]
+    assert outcomes[1].label == "page1" and outcomes[0].line == outcomes[2].line is not None
+
+
+# A crawl whose parse_page kills its worker on one page and hangs on another (the hook is
+# installed before Scrapy starts; forked workers inherit it).
+LAUNCHER = """
+import os, signal, sys
+from pathlib import Path
+import archiver.crawl.spider as spider
+
+real = spider.parse_page
+marker = Path(sys.argv[1])
+
+def parse_page(html, url, **kwargs):
+    if url.endswith("/news/2024092702.html"):
+        os._exit(7)
+    if url.endswith("/news/2024092703.html"):
+        marker.touch()
+        signal.pause()
+    return real(html, url, **kwargs)
+
+spider.parse_page = parse_page
+from scrapy.cmdline import execute
+sys.argv = ["scrapy", *sys.argv[2:]]
+execute()
+"""
+
+
+def crawl_with_bad_pages(
+    tmp_path: Path, archive: Path, url: str, *settings: str
+) -> subprocess.Popen[str]:
+    launcher = tmp_path / "launcher.py"
+    launcher.write_text(LAUNCHER)
+    cmd = [
+        sys.executable,
+        str(launcher),
+        str(tmp_path / "hung"),
+        "crawl",
+        "articles",
+        "-a",
+        f"start_url={url}",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        "-s",
+        "ARCHIVER_PARSE_WORKERS=2",
+        *settings,
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    )
+
+
+def archived(archive: Path) -> list[dict[str, object]]:
+    assert not list(archive.glob("*.open")), "a shard was left open"
+    return [
+        json.loads(line)
+        for shard in sorted(archive.glob("*.jsonl.gz"))
+        for line in gzip.decompress(shard.read_bytes()).splitlines()
+    ]
+
+
+def test_crawl_counts_the_dead_and_the_hung_page_and_archives_the_rest(
+    fixture_site, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    proc = crawl_with_bad_pages(
+        tmp_path, archive, fixture_site.url, "-s", "ARCHIVER_PARSE_TIMEOUT=2"
+    )
+    _, stderr = proc.communicate(timeout=120)
+    stats = crawl_stats(stderr)
+    assert stats.get("archiver/failed/worker_died") == 1, stderr[-3000:]
+    assert stats.get("archiver/failed/parse_timeout") == 1
+    urls = {str(r["url"]) for r in archived(archive)}
+    assert urls and not any(u.endswith(("/2024092702.html", "/2024092703.html")) for u in urls)
+    assert any(u.endswith("/2024092701.html") for u in urls)
+
+
+def test_sigterm_while_a_worker_hangs_shuts_down_cleanly_and_a_rerun_finishes(
+    fixture_site, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    proc = crawl_with_bad_pages(
+        tmp_path, archive, fixture_site.url, "-s", "ARCHIVER_PARSE_TIMEOUT=5"
+    )
+    give_up = time.monotonic() + 60  # a bound on waiting, not a timing assertion
+    while not (tmp_path / "hung").exists():
+        assert proc.poll() is None and time.monotonic() < give_up
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    # The pages in flight were answered (the hung one by its timeout), then the archive closed.
+    assert crawl_stats(stderr).get("archiver/failed/parse_timeout") == 1, stderr[-3000:]
+    first = archived(archive)
+    rerun = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "articles",
+            "-a",
+            f"start_url={fixture_site.url}",
+            "-s",
+            f"ARCHIVE_DIR={archive}",
+            "-s",
+            "ARCHIVER_PARSE_WORKERS=2",
+        ],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    # The rest was pending and is archived now, each once; the timed-out page stays failed.
+    urls = [str(r["url"]) for r in archived(archive)]
+    assert len(urls) == len(set(urls)) > len(first)
+
+
+def test_a_forced_shutdown_leaves_what_the_next_run_recovers(fixture_site, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    proc = crawl_with_bad_pages(
+        tmp_path, archive, fixture_site.url, "-s", "ARCHIVER_PARSE_TIMEOUT=3600"
+    )
+    give_up = time.monotonic() + 60
+    while not (tmp_path / "hung").exists():
+        assert proc.poll() is None and time.monotonic() < give_up
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(1)  # two signals at once would be one: the kernel does not queue them
+    proc.send_signal(signal.SIGINT)  # the second: do not wait for the hung page
+    proc.communicate(timeout=120)  # ends: the hung worker does not hold the crawl up
+    # The hung page was in flight, neither archived nor failed: pending, so the next run has it.
+    rerun = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "articles",
+            "-a",
+            f"start_url={fixture_site.url}",
+            "-s",
+            f"ARCHIVE_DIR={archive}",
+            "-s",
+            "ARCHIVER_PARSE_WORKERS=2",
+        ],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    urls = [str(r["url"]) for r in archived(archive)]
+    assert len(urls) == len(set(urls)) and any(u.endswith("/2024092703.html") for u in urls)
