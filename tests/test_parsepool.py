@@ -15,7 +15,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from conftest import FETCHED_AT, ROOT, SITE, SITE_URL, crawl_stats
+from conftest import FETCHED_AT, ROOT, SITE, SITE_URL, crawl_stats, run_crawl
 
 from archiver.extract.pages import FieldError, parse_page
 from archiver.parsepool import AsyncPool, ParseTimeout, WorkerDied, WorkerPool, settled
@@ -140,29 +140,36 @@ execute()
 """
 
 
-def crawl_with_bad_pages(
-    tmp_path: Path, archive: Path, url: str, *settings: str
-) -> subprocess.Popen[str]:
+def crawl_with_bad_pages(tmp_path: Path, url: str, timeout: int) -> subprocess.Popen[str]:
+    """The crawl of `url` into tmp_path/archive with two workers and LAUNCHER's hook."""
     launcher = tmp_path / "launcher.py"
     launcher.write_text(LAUNCHER)
-    cmd = [
-        sys.executable,
-        str(launcher),
-        str(tmp_path / "hung"),
-        "crawl",
-        "articles",
+    cmd = [sys.executable, str(launcher), str(tmp_path / "hung"), "crawl", "articles",
+           *crawl_args(tmp_path, url), "-s", f"ARCHIVER_PARSE_TIMEOUT={timeout}"]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    )
+
+
+def crawl_args(tmp_path: Path, url: str) -> list[str]:
+    archive = tmp_path / "archive"
+    return [
         "-a",
         f"start_url={url}",
         "-s",
         f"ARCHIVE_DIR={archive}",
         "-s",
         "ARCHIVER_PARSE_WORKERS=2",
-        *settings,
     ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
-    )
+
+
+def until_hung(proc: subprocess.Popen[str], tmp_path: Path) -> None:
+    """Wait until a worker is stuck on the hanging page."""
+    give_up = time.monotonic() + 60  # a bound on waiting, not a timing assertion
+    while not (tmp_path / "hung").exists():
+        assert proc.poll() is None and time.monotonic() < give_up
+        time.sleep(0.05)
 
 
 def archived(archive: Path) -> list[dict[str, object]]:
@@ -177,15 +184,12 @@ def archived(archive: Path) -> list[dict[str, object]]:
 def test_crawl_counts_the_dead_and_the_hung_page_and_archives_the_rest(
     fixture_site, tmp_path: Path
 ) -> None:
-    archive = tmp_path / "archive"
-    proc = crawl_with_bad_pages(
-        tmp_path, archive, fixture_site.url, "-s", "ARCHIVER_PARSE_TIMEOUT=2"
-    )
+    proc = crawl_with_bad_pages(tmp_path, fixture_site.url, timeout=2)
     _, stderr = proc.communicate(timeout=120)
     stats = crawl_stats(stderr)
     assert stats.get("archiver/failed/worker_died") == 1, stderr[-3000:]
     assert stats.get("archiver/failed/parse_timeout") == 1
-    urls = {str(r["url"]) for r in archived(archive)}
+    urls = {str(r["url"]) for r in archived(tmp_path / "archive")}
     assert urls and not any(u.endswith(("/2024092702.html", "/2024092703.html")) for u in urls)
     assert any(u.endswith("/2024092701.html") for u in urls)
 
@@ -194,38 +198,14 @@ def test_sigterm_while_a_worker_hangs_shuts_down_cleanly_and_a_rerun_finishes(
     fixture_site, tmp_path: Path
 ) -> None:
     archive = tmp_path / "archive"
-    proc = crawl_with_bad_pages(
-        tmp_path, archive, fixture_site.url, "-s", "ARCHIVER_PARSE_TIMEOUT=5"
-    )
-    give_up = time.monotonic() + 60  # a bound on waiting, not a timing assertion
-    while not (tmp_path / "hung").exists():
-        assert proc.poll() is None and time.monotonic() < give_up
-        time.sleep(0.05)
+    proc = crawl_with_bad_pages(tmp_path, fixture_site.url, timeout=5)
+    until_hung(proc, tmp_path)
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=120)
     # The pages in flight were answered (the hung one by its timeout), then the archive closed.
     assert crawl_stats(stderr).get("archiver/failed/parse_timeout") == 1, stderr[-3000:]
     first = archived(archive)
-    rerun = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "articles",
-            "-a",
-            f"start_url={fixture_site.url}",
-            "-s",
-            f"ARCHIVE_DIR={archive}",
-            "-s",
-            "ARCHIVER_PARSE_WORKERS=2",
-        ],
-        check=False,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    rerun = run_crawl(archive, *crawl_args(tmp_path, fixture_site.url))
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     # The rest was pending and is archived now, each once; the timed-out page stays failed.
     urls = [str(r["url"]) for r in archived(archive)]
@@ -234,38 +214,14 @@ def test_sigterm_while_a_worker_hangs_shuts_down_cleanly_and_a_rerun_finishes(
 
 def test_a_forced_shutdown_leaves_what_the_next_run_recovers(fixture_site, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
-    proc = crawl_with_bad_pages(
-        tmp_path, archive, fixture_site.url, "-s", "ARCHIVER_PARSE_TIMEOUT=3600"
-    )
-    give_up = time.monotonic() + 60
-    while not (tmp_path / "hung").exists():
-        assert proc.poll() is None and time.monotonic() < give_up
-        time.sleep(0.05)
+    proc = crawl_with_bad_pages(tmp_path, fixture_site.url, timeout=3600)
+    until_hung(proc, tmp_path)
     proc.send_signal(signal.SIGINT)
     time.sleep(1)  # two signals at once would be one: the kernel does not queue them
     proc.send_signal(signal.SIGINT)  # the second: do not wait for the hung page
     proc.communicate(timeout=120)  # ends: the hung worker does not hold the crawl up
     # The hung page was in flight, neither archived nor failed: pending, so the next run has it.
-    rerun = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "articles",
-            "-a",
-            f"start_url={fixture_site.url}",
-            "-s",
-            f"ARCHIVE_DIR={archive}",
-            "-s",
-            "ARCHIVER_PARSE_WORKERS=2",
-        ],
-        check=False,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    rerun = run_crawl(archive, *crawl_args(tmp_path, fixture_site.url))
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     urls = [str(r["url"]) for r in archived(archive)]
     assert len(urls) == len(set(urls)) and any(u.endswith("/2024092703.html") for u in urls)
