@@ -168,8 +168,10 @@ def run_job(job: Job) -> Outcome:
 
 # Jobs go to the workers in chunks (one round trip each), and at most WINDOW chunks per
 # worker are out at a time: reading the whole input (WARC bodies included) up front would
-# hold it all in memory, and fixed batches left workers idle at every batch's end.
-CHUNK = 16
+# hold it all in memory, and fixed batches left workers idle at every batch's end. Chunks
+# of 16 left one worker idle for the last chunk's ~0.25 s on real pages (~15 ms each):
+# with 4, parse on 2 workers went from 1.79x to 1.90x one worker's pages/s (dev-set pages).
+CHUNK = 4
 WINDOW = 4
 
 
