@@ -50,7 +50,9 @@ EXTENSIONS = {
 # HTTP server and writes its token under the user's home: the archiver has no use for it,
 # and importing it imports aiohttp, ~150 ms of every crawl's start. Scrapy imports every
 # class named in EXTENSIONS, even one set to None, so it is left out of the base instead.
-EXTENSIONS_BASE = {k: v for k, v in SCRAPY_EXTENSIONS_BASE.items() if not k.endswith(".RemoteControl")}
+EXTENSIONS_BASE = {
+    k: v for k, v in SCRAPY_EXTENSIONS_BASE.items() if not k.endswith(".RemoteControl")
+}
 
 # -- ARCHIVE_*: where and how records are written -----------------------------
 ARCHIVE_DIR = "archive"
@@ -205,7 +207,7 @@ ARCHIVER_MAX_TOC_ENTRIES = 2_000
 # A record whose JSON line would be larger is skipped (`record_too_large`).
 ARCHIVER_MAX_RECORD_BYTES = 16 * 1024 * 1024
 
-# -- Security: where the crawl may connect (archiver/crawl/middlewares.py, archiver/crawl/addresses.py) --
+# -- Security: where the crawl may connect (crawl/middlewares.py, crawl/addresses.py) ---------
 # Only http(s) is fetched, and never a loopback, private, link-local, metadata, multicast or
 # reserved address (by IP, inside an IPv6 form such as ::ffff:a.b.c.d or 64:ff9b::/96, or by
 # what a name resolves to), except the hosts of the URLs the user gave the spider (each on its

@@ -64,7 +64,10 @@ class ArticlesSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.limits = limits_from_settings(crawler.settings)
         traps, log = TrapLimits.from_settings(crawler.settings), TrapLog(crawler)
-        spider.listing_traps, spider.sitemap_traps = ListingTraps(traps, log), SitemapTraps(traps, log)
+        spider.listing_traps, spider.sitemap_traps = (
+            ListingTraps(traps, log),
+            SitemapTraps(traps, log),
+        )
         crawler.signals.connect(spider.start_parse_pool, signal=signals.spider_opened)
         if redis_url(crawler.settings) is not None:
             spider.worker = DistributedWorker(crawler)
@@ -87,16 +90,21 @@ class ArticlesSpider(scrapy.Spider):
             starts, pushed = self.args.start_urls, self.worker.pushed_start_urls()
         elif self.args.empty:
             starts = (self.serve_fixture_site(),)
-            self.logger.info("No start_url given: crawling the bundled fixture site at %s", starts[0])
+            self.logger.info(
+                "No start_url given: crawling the bundled fixture site at %s", starts[0]
+            )
         else:
             starts = self.args.start_urls
         # Only this worker's own arguments name hosts (AddressGuard); URLs pushed to Redis do not.
         self.named_urls = (*starts, *self.args.sitemap_urls, *self.args.feed_urls)
         for url in (*starts, *pushed):
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
-                                 dont_filter=not distributed)
+            yield scrapy.Request(
+                url, callback=self.parse_listing, errback=self.failed, dont_filter=not distributed
+            )
         for url in (*self.args.sitemap_urls, *self.args.feed_urls):
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, dont_filter=True)
+            yield scrapy.Request(
+                url, callback=self.parse_sitemap, errback=self.failed, dont_filter=True
+            )
 
     def serve_fixture_site(self) -> str:
         """ARCHIVER_FIXTURE_SITE (or the bundled site) on a loopback port, started once: the crawl
@@ -116,8 +124,11 @@ class ArticlesSpider(scrapy.Spider):
         engine = self.crawler.engine
         assert engine is not None
         for url in (*self.named_urls, *self.worker.taken):
-            engine.crawl(scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
-                                        meta={FULL_WALK: True}))
+            engine.crawl(
+                scrapy.Request(
+                    url, callback=self.parse_listing, errback=self.failed, meta={FULL_WALK: True}
+                )
+            )
 
     def closed(self, reason: str) -> None:
         """Scrapy calls it when the spider closes."""
@@ -133,8 +144,9 @@ class ArticlesSpider(scrapy.Spider):
         @returns requests 2
         @returns items 0 0
         """
-        listing = parse_listing(response.body, response.url, content_type=content_type(response),
-                                limits=self.limits)
+        listing = parse_listing(
+            response.body, response.url, content_type=content_type(response), limits=self.limits
+        )
         self.crawler.stats.inc_value("archiver/pages/listing")
         if listing.refused:
             self.crawler.stats.inc_value(f"archiver/skipped/{listing.refused}")
@@ -152,12 +164,19 @@ class ArticlesSpider(scrapy.Spider):
             meta = self.listing_traps.next_page_meta(response, requests)
             if meta is not None:
                 walk = {FULL_WALK: True} if full else {}
-                yield response.follow(listing.next_page_url, callback=self.parse_listing, errback=self.failed,
-                                      meta={KNOWN_STREAK: streak, **walk, **meta})
+                yield response.follow(
+                    listing.next_page_url,
+                    callback=self.parse_listing,
+                    errback=self.failed,
+                    meta={KNOWN_STREAK: streak, **walk, **meta},
+                )
         elif listing.next_page_url:
             self.crawler.stats.inc_value("archiver/listing_stopped_early")
-            self.logger.info("Stopped paging at %s: %d pages in a row list only archived articles",
-                             response.url, streak)
+            self.logger.info(
+                "Stopped paging at %s: %d pages in a row list only archived articles",
+                response.url,
+                streak,
+            )
         self.ledger.done(request_of(response))
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
@@ -179,13 +198,20 @@ class ArticlesSpider(scrapy.Spider):
     def fresh_entries(self, response: Response, entries: Iterable[Any]) -> list[str]:
         """The URLs of entries last modified at or after `since` (or undated)."""
         entries, since = list(entries), self.args.since
-        fresh = [e.url for e in entries if since is None or e.modified is None or e.modified >= since]
+        fresh = [
+            e.url for e in entries if since is None or e.modified is None or e.modified >= since
+        ]
         skipped = len(entries) - len(fresh)
         self.crawler.stats.inc_value("archiver/sitemap_entries_skipped_old", skipped)
         if skipped and since is not None:
             # Once per sitemap, not per entry: a sitemap may list 50,000 old URLs.
-            self.logger.info("Skipped %d of %d entries of %s last modified before %s",
-                             skipped, len(entries), response.url, since.isoformat())
+            self.logger.info(
+                "Skipped %d of %d entries of %s last modified before %s",
+                skipped,
+                len(entries),
+                response.url,
+                since.isoformat(),
+            )
         return fresh
 
     def article_requests(self, response: Response, urls: Iterable[str]) -> Iterator[scrapy.Request]:
@@ -195,12 +221,23 @@ class ArticlesSpider(scrapy.Spider):
             meta: dict[str, Any] = {KIND_META: "article"}
             known = self.ledger.known(url)
             if known is None:
-                yield response.follow(url, callback=self.parse_article, errback=self.failed, meta=meta)
+                yield response.follow(
+                    url, callback=self.parse_article, errback=self.failed, meta=meta
+                )
             elif 0 <= recrawl_after <= time.time() - known.updated:
-                validators = (("If-None-Match", known.etag), ("If-Modified-Since", known.last_modified))
+                validators = (
+                    ("If-None-Match", known.etag),
+                    ("If-Modified-Since", known.last_modified),
+                )
                 meta["handle_httpstatus_list"] = [304]
-                yield response.follow(url, callback=self.parse_article, errback=self.failed, meta=meta,
-                                      headers={k: v for k, v in validators if v}, dont_filter=True)
+                yield response.follow(
+                    url,
+                    callback=self.parse_article,
+                    errback=self.failed,
+                    meta=meta,
+                    headers={k: v for k, v in validators if v},
+                    dont_filter=True,
+                )
 
     # -- article ----------------------------------------------------------------------------
 
@@ -227,18 +264,27 @@ class ArticlesSpider(scrapy.Spider):
             return ()
         # RawPagesMiddleware stamps the fetch time it wrote to the WARC, so both agree.
         fetched_at = response.meta.get(FETCHED_AT_META) or utc_now()
-        parse = partial(parse_page, response.body, response.url, fetched_at=fetched_at,
-                        content_type=content_type(response), limits=self.limits)
+        parse = partial(
+            parse_page,
+            response.body,
+            response.url,
+            fetched_at=fetched_at,
+            content_type=content_type(response),
+            limits=self.limits,
+        )
         if self.parse_pool is None or response.meta.get(PARSE_HERE_META):
             return self.article_record(response, validators, settled(parse))
         return self.pooled_article_record(self.parse_pool, response, validators, parse)
 
-    async def pooled_article_record(self, pool: AsyncPool, response: Response, validators: Any,
-                                    parse: partial[Any]) -> AsyncIterator[Any]:
+    async def pooled_article_record(
+        self, pool: AsyncPool, response: Response, validators: Any, parse: partial[Any]
+    ) -> AsyncIterator[Any]:
         for record in self.article_record(response, validators, await pool.answer(parse)):
             yield record
 
-    def article_record(self, response: Response, validators: Any, answer: tuple[bool, Any]) -> Iterator[Any]:
+    def article_record(
+        self, response: Response, validators: Any, answer: tuple[bool, Any]
+    ) -> Iterator[Any]:
         """The record of a parsed page, or the count of why there is none."""
         stats, request = self.crawler.stats, request_of(response)
         parsed, result = answer

@@ -108,7 +108,9 @@ def short_text(el: etree._Element, limit: int) -> str | None:
     return text if len(text) <= limit else None
 
 
-def text_holders(root: etree._Element, test: Callable[[str], bool], levels: int) -> set[etree._Element]:
+def text_holders(
+    root: etree._Element, test: Callable[[str], bool], levels: int
+) -> set[etree._Element]:
     """The elements within `levels` above a text node (an element's text or a child's tail)
     that passes `test`: the only ones whose text can hold what `test` looks for, found in one
     Python walk (an XPath test on every text node was nine times slower). The set keeps the

@@ -121,7 +121,9 @@ class ArticlePage:
         holds it (generic.py reads JSON-LD / meta tags before markup), else to `generic`."""
         if not value:
             return Found(value, None)
-        return Found(value, "metadata" if squash(str(value)) in self._metadata_strings else "generic")
+        return Found(
+            value, "metadata" if squash(str(value)) in self._metadata_strings else "generic"
+        )
 
     def _profile_text(self, selectors: tuple[str, ...]) -> str:
         return text_of(self.doc.css_first(selectors))
@@ -133,7 +135,9 @@ class ArticlePage:
 
     @cached_property
     def _canonical_url(self) -> Found[str | None]:
-        href = self.doc.css_first(('link[rel~="canonical"]::attr(href)',)) or self.doc.meta.get("og:url")
+        href = self.doc.css_first(('link[rel~="canonical"]::attr(href)',)) or self.doc.meta.get(
+            "og:url"
+        )
         found = resolve(self.doc.base_url, href if isinstance(href, str) else None)
         return Found(found.split("#", 1)[0], "metadata") if found else Found(None, None)
 
@@ -273,8 +277,14 @@ class ArticlePage:
 
     @cached_property
     def _author(self) -> Found[str | None]:
-        text = authors.clean_author(strip_label(self._profile_text(self._art.author), AUTHOR_LABELS), self._site_names)
-        return Found(text, "profile") if text else self._generic(authors.author(self.doc, self._site_names))
+        text = authors.clean_author(
+            strip_label(self._profile_text(self._art.author), AUTHOR_LABELS), self._site_names
+        )
+        return (
+            Found(text, "profile")
+            if text
+            else self._generic(authors.author(self.doc, self._site_names))
+        )
 
     @cached_property
     def author(self) -> str | None:
@@ -319,7 +329,9 @@ class ArticlePage:
 
     @cached_property
     def field_sources(self) -> FieldSources:
-        body: Source | None = ("profile" if self._profile_root is not None else "generic") if self.body else None
+        body: Source | None = (
+            ("profile" if self._profile_root is not None else "generic") if self.body else None
+        )
         return FieldSources(
             canonical_url=self._canonical_url.source,
             title=self._title.source,
@@ -348,7 +360,9 @@ class ArticlePage:
         return Article(**values)
 
 
-def toc_entries(container: etree._Element | str | None, limit: int = DEFAULT_LIMITS.max_toc_entries) -> tuple[TocEntry, ...]:
+def toc_entries(
+    container: etree._Element | str | None, limit: int = DEFAULT_LIMITS.max_toc_entries
+) -> tuple[TocEntry, ...]:
     """The in-page links of a TOC block (the first `limit`); `level` is the list nesting depth."""
     if not isinstance(container, etree._Element):
         return ()
@@ -420,7 +434,14 @@ def parse_document(doc: Document, profiles: tuple[Profile, ...] | None = None) -
     page = ArticlePage(doc, profile)
     name = profile.name if profile else None
     if not page.is_article:
-        return ParseResult(None, "not_article", page.extractor, page.profile_missed, name, detail=page.not_article_reason)
+        return ParseResult(
+            None,
+            "not_article",
+            page.extractor,
+            page.profile_missed,
+            name,
+            detail=page.not_article_reason,
+        )
     article = page.to_article()
     line = json_line(article)
     if len(line) > doc.limits.max_record_bytes:

@@ -81,7 +81,9 @@ def read_page(path: Path) -> tuple[bytes, os.stat_result]:
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             raise InputError(f"unreadable: {exc}") from exc
     if len(data) > MAX_PAGE_BYTES:
-        raise PageRefused("too_large", f"over {MAX_PAGE_BYTES} bytes" + (" once decompressed" if gzipped else ""))
+        raise PageRefused(
+            "too_large", f"over {MAX_PAGE_BYTES} bytes" + (" once decompressed" if gzipped else "")
+        )
     return data, info
 
 
@@ -114,7 +116,9 @@ def page_url(doc: Document, path: Path, root: Path, base_url: str | None) -> str
     return doc.url
 
 
-def parse_file(path: Path, root: Path, *, base_url: str | None, fetched_at: str | None) -> ParseResult:
+def parse_file(
+    path: Path, root: Path, *, base_url: str | None, fetched_at: str | None
+) -> ParseResult:
     data, info = read_page(path)
     when = fetched_at or utc_iso(datetime.fromtimestamp(info.st_mtime, UTC))
     doc = Document.parse(data, file_url(path), when)
@@ -127,7 +131,12 @@ def parse_warc_page(page: WarcPage, fetched_at: str | None) -> ParseResult:
         raise InputError(page.error)
     if page.body is None:
         return ParseResult(None, page.skip, "", False)
-    return parse_page(page.body, page.url, fetched_at=fetched_at or page.fetched_at, content_type=page.content_type)
+    return parse_page(
+        page.body,
+        page.url,
+        fetched_at=fetched_at or page.fetched_at,
+        content_type=page.content_type,
+    )
 
 
 def iter_jobs(inputs: Sequence[str], base_url: str | None, fetched_at: str | None) -> Iterator[Job]:
@@ -135,10 +144,15 @@ def iter_jobs(inputs: Sequence[str], base_url: str | None, fetched_at: str | Non
     for path, root in iter_pages(inputs):
         if is_warc(path):
             for page in iter_warc_pages(path, max_bytes=MAX_PAGE_BYTES):
-                yield f"{page.url or 'record'} ({path}@{page.offset})", partial(parse_warc_page, page, fetched_at)
+                yield (
+                    f"{page.url or 'record'} ({path}@{page.offset})",
+                    partial(parse_warc_page, page, fetched_at),
+                )
         else:
-            yield str(path), partial(parse_file, path, root, base_url=base_url, fetched_at=fetched_at)
-
+            yield (
+                str(path),
+                partial(parse_file, path, root, base_url=base_url, fetched_at=fetched_at),
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +174,9 @@ def run_job(job: Job) -> Outcome:
     except (InputError, FieldError) as exc:
         return Outcome(label, None, f"failed:{type(exc).__name__}", str(exc))
     except Exception as exc:  # noqa: BLE001 - one bad page never stops the run
-        return Outcome(label, None, "failed:parse_error", f"parse_error: {type(exc).__name__}: {exc}")
+        return Outcome(
+            label, None, "failed:parse_error", f"parse_error: {type(exc).__name__}: {exc}"
+        )
     if result.article is None:
         return Outcome(label, None, str(result.reason), result.message)
     return Outcome(label, result.line or json_line(result.article))
