@@ -1,6 +1,6 @@
 """Crawl speed on real pages: three crawlers on one site built from the dev sets' saved pages.
 
-    python benchmarks/realsite.py                       # ~5 min: 530 real pages, six rows, three rounds
+    python benchmarks/realsite.py                       # ~5 min: 530 real pages, 6 rows, 3 rounds
     python benchmarks/realsite.py --repeat 1 --pages 50 # a quick look
 
 Builds a site in a temporary directory at run time (realsite_build.py: the pages of
@@ -20,8 +20,9 @@ All with run.py's SCRAPY_COMMON flags. Every row must fetch every page of the si
 once with HTTP 200 and account for every article page (trafilatura: a record or counted
 empty; articles: archived, dropped, skipped or failed, each counted), else the benchmark stops
 with the row's log. The table shows each row's median round; ratios are medians of per-round
-ratios (those vs trafilatura listed low to high at the end of the line); `user s` is the row's user CPU (wait4:
-the process and the children it waited for), which a loaded machine inflates less than
+ratios (those vs trafilatura listed low to high at the end of the line); `user s` is the row's
+user CPU (wait4: the process and the children it waited for), which a loaded machine inflates
+less than
 wall time; `user ms/page` is that over the pages fetched; `peak RSS` is `-` where it
 cannot be told from this process's own peak (started by a larger process, as by pytest).
 """
@@ -64,7 +65,11 @@ from run import (
 
 DATASETS = ROOT.parent / "shared" / "datasets"
 # (label, base row) of the table's ratio columns.
-RATIO_COLUMNS = (("vs bare", "bare"), ("vs trafilatura", "trafilatura"), ("vs traf. text", "trafilatura text"))
+RATIO_COLUMNS = (
+    ("vs bare", "bare"),
+    ("vs trafilatura", "trafilatura"),
+    ("vs traf. text", "trafilatura text"),
+)
 # The ratio whose per-round values end a line: the record-for-record comparison.
 SPREAD_BASE = "trafilatura"
 ONE_CORE, TWO_CORES = "articles 1 core", "articles 2 cores"
@@ -86,12 +91,17 @@ class Nginx:
         workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         conf = workdir / "nginx.conf"
-        conf.write_text(nginx_config(site, self.port, workdir, as_root=os.geteuid() == 0), encoding="utf-8")
+        conf.write_text(
+            nginx_config(site, self.port, workdir, as_root=os.geteuid() == 0), encoding="utf-8"
+        )
         self.log = workdir / "nginx.log"
         with self.log.open("wb") as log:
             # -e: the error log before the config is read (the default path may not be writable).
-            self.proc = subprocess.Popen([binary, "-e", "stderr", "-p", str(workdir), "-c", str(conf)],
-                                         stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [binary, "-e", "stderr", "-p", str(workdir), "-c", str(conf)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         wait_for_port(self.port)
         if self.proc.poll() is not None:
             raise SystemExit(f"nginx did not start:\n{self.log.read_text(errors='replace')}")
@@ -116,8 +126,14 @@ def require_whole_site(name: str, site: RealSite, run: Run) -> int:
     """Every page fetched once with 200 and nothing else; the number of pages."""
     pages = stat(run.output, "response_received_count")
     require(name, "pages fetched", pages, site.pages, run.output, exact=True)
-    require(name, "HTTP 200 responses", stat(run.output, "downloader/response_status_count/200"), site.pages,
-            run.output, exact=True)
+    require(
+        name,
+        "HTTP 200 responses",
+        stat(run.output, "downloader/response_status_count/200"),
+        site.pages,
+        run.output,
+        exact=True,
+    )
     return pages
 
 
@@ -129,14 +145,29 @@ def bare_row(url: str, site: RealSite, tmp: Path, name: str) -> Row:
 
 
 def trafilatura_row(url: str, site: RealSite, tmp: Path, name: str, metadata: bool = True) -> Row:
-    cmd, cwd, log = runspider_command(HERE / "trafilatura_spider.py", url, tmp, name.replace(" ", "-"))
+    cmd, cwd, log = runspider_command(
+        HERE / "trafilatura_spider.py", url, tmp, name.replace(" ", "-")
+    )
     feed = cwd / "items.jsonl"
-    run = timed([*cmd, "-a", f"metadata={int(metadata)}", "-O", str(feed)], name, cwd=cwd, log=log, need_rss=False)
+    run = timed(
+        [*cmd, "-a", f"metadata={int(metadata)}", "-O", str(feed)],
+        name,
+        cwd=cwd,
+        log=log,
+        need_rss=False,
+    )
     check_defaults(name, run.output)
     pages = require_whole_site(name, site, run)
     items = stat(run.output, "item_scraped_count")
     empty = stat(run.output, "trafilatura/empty")
-    require(name, "article pages extracted or counted empty", items + empty, len(site.articles), run.output, exact=True)
+    require(
+        name,
+        "article pages extracted or counted empty",
+        items + empty,
+        len(site.articles),
+        run.output,
+        exact=True,
+    )
     with feed.open("rb") as lines:
         require(name, "feed lines", sum(1 for _ in lines), items, run.output, exact=True)
     return run.row(name, pages, items)
@@ -145,12 +176,21 @@ def trafilatura_row(url: str, site: RealSite, tmp: Path, name: str, metadata: bo
 def articles_row(url: str, site: RealSite, tmp: Path, name: str, cpus: str | None = None) -> Row:
     slug = name.replace(" ", "-")
     cmd = crawl_command(url, tmp / f"archive-{slug}", tmp / f"{slug}.log")
-    run = timed(["taskset", "-c", cpus, *cmd] if cpus else cmd, name, log=tmp / f"{slug}.log", need_rss=False)
+    run = timed(
+        ["taskset", "-c", cpus, *cmd] if cpus else cmd,
+        name,
+        log=tmp / f"{slug}.log",
+        need_rss=False,
+    )
     pages = require_whole_site(name, site, run)
     items = stat(run.output, "item_scraped_count")
     # Each article page ends archived, dropped (duplicate), skipped (not an article) or failed.
-    done = items + stat(run.output, "item_dropped_count") + final_stats(run.output, "archiver/skipped/") \
+    done = (
+        items
+        + stat(run.output, "item_dropped_count")
+        + final_stats(run.output, "archiver/skipped/")
         + final_stats(run.output, "archiver/failed/")
+    )
     require(name, "article pages accounted for", done, len(site.articles), run.output, exact=True)
     return run.row(name, pages, items)
 
@@ -161,13 +201,18 @@ Measure = Callable[[str, RealSite, Path, str], Row]
 def row_kinds(cpus: list[int]) -> dict[str, Measure]:
     """The rows in table (and round) order; the pinned ones where the CPUs exist."""
     kinds: dict[str, Measure] = {
-        "bare": bare_row, "trafilatura": trafilatura_row,
-        "trafilatura text": lambda url, site, tmp, name: trafilatura_row(url, site, tmp, name, metadata=False),
+        "bare": bare_row,
+        "trafilatura": trafilatura_row,
+        "trafilatura text": lambda url, site, tmp, name: trafilatura_row(
+            url, site, tmp, name, metadata=False
+        ),
         "articles": articles_row,
     }
     kinds[ONE_CORE] = lambda url, site, tmp, name: articles_row(url, site, tmp, name, str(cpus[0]))
     if len(cpus) > 1:
-        kinds[TWO_CORES] = lambda url, site, tmp, name: articles_row(url, site, tmp, name, f"{cpus[0]},{cpus[1]}")
+        kinds[TWO_CORES] = lambda url, site, tmp, name: articles_row(
+            url, site, tmp, name, f"{cpus[0]},{cpus[1]}"
+        )
     return kinds
 
 
@@ -189,34 +234,70 @@ def rss_cell(row: Row) -> str:
 def print_table(rows: dict[str, list[Row]], cpus: list[int]) -> None:
     rounds = max(len(runs) for runs in rows.values())
     labels = " ".join(label for label, _ in RATIO_COLUMNS)
-    print(f"{'crawler':<17} {'pages':>6} {'items':>6} {'seconds':>8} {'user s':>7} {'user ms/page':>12} "
-          f"{'pages/s':>8} {labels} {'peak RSS':>9}" + (f"  rounds vs {SPREAD_BASE}" if rounds > 1 else ""))
+    print(
+        f"{'crawler':<17} {'pages':>6} {'items':>6} {'seconds':>8} {'user s':>7} "
+        f"{'user ms/page':>12} "
+        f"{'pages/s':>8} {labels} {'peak RSS':>9}"
+        + (f"  rounds vs {SPREAD_BASE}" if rounds > 1 else "")
+    )
     for name, runs in rows.items():
         row = median_run(runs)
-        spread = paired_ratios(runs, rows[SPREAD_BASE]) if SPREAD_BASE in rows and name != SPREAD_BASE else []
-        print(f"{name:<17} {row.pages:>6} {row.items:>6} {row.seconds:>8.1f} {row.user:>7.1f} "
-              f"{1000 * row.user / row.pages:>12.1f} {row.rate:>8.1f} {ratio_cells(rows, name)} "
-              f"{rss_cell(row):>9}" + (f"  {spread_cell(spread)}" if rounds > 1 and spread else ""))
+        spread = (
+            paired_ratios(runs, rows[SPREAD_BASE])
+            if SPREAD_BASE in rows and name != SPREAD_BASE
+            else []
+        )
+        print(
+            f"{name:<17} {row.pages:>6} {row.items:>6} {row.seconds:>8.1f} {row.user:>7.1f} "
+            f"{1000 * row.user / row.pages:>12.1f} {row.rate:>8.1f} {ratio_cells(rows, name)} "
+            f"{rss_cell(row):>9}" + (f"  {spread_cell(spread)}" if rounds > 1 and spread else "")
+        )
     if ONE_CORE in rows and TWO_CORES in rows:
         scaling = paired_ratios(rows[TWO_CORES], rows[ONE_CORE])
-        print(f"scaling, articles on CPUs {cpus[0]},{cpus[1]} vs CPU {cpus[0]} (taskset): {median_ratio(scaling):.2f}x"
-              + (f"  (rounds: {spread_cell(scaling)})" if rounds > 1 else ""))
+        print(
+            f"scaling, articles on CPUs {cpus[0]},{cpus[1]} vs CPU {cpus[0]} (taskset): "
+            f"{median_ratio(scaling):.2f}x"
+            + (f"  (rounds: {spread_cell(scaling)})" if rounds > 1 else "")
+        )
     if rounds > 1:
-        print(f"{rounds} rounds, rows interleaved: each row is its median round; a ratio is the median of the per-round ratios")
+        print(
+            f"{rounds} rounds, rows interleaved: each row is its median round; "
+            "a ratio is the median of the per-round ratios"
+        )
 
 
 def pick_sources(datasets: Path, pages: int | None) -> list[SourcePage]:
     """Every page of the sets, or a seeded sample of `pages` of them."""
     sources = source_pages(datasets)
-    return random.Random(7).sample(sources, pages) if pages is not None and pages < len(sources) else sources
+    return (
+        random.Random(7).sample(sources, pages)
+        if pages is not None and pages < len(sources)
+        else sources
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", type=Path, default=DATASETS, help="folder holding trafilatura-dev and magic-html-dev")
-    parser.add_argument("--pages", type=int, help="a seeded sample of this many article pages (default: all)")
-    parser.add_argument("--repeat", type=int, default=3, help="rounds of every row, interleaved (the table shows medians)")
-    parser.add_argument("--rows", help="comma-separated rows to run (default: all; ratios need their base row)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--datasets",
+        type=Path,
+        default=DATASETS,
+        help="folder holding trafilatura-dev and magic-html-dev",
+    )
+    parser.add_argument(
+        "--pages", type=int, help="a seeded sample of this many article pages (default: all)"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds of every row, interleaved (the table shows medians)",
+    )
+    parser.add_argument(
+        "--rows", help="comma-separated rows to run (default: all; ratios need their base row)"
+    )
     args = parser.parse_args()
     cpus = sorted(os.sched_getaffinity(0))
     kinds = row_kinds(cpus)
@@ -224,7 +305,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="realsite-") as tmp_name:
         tmp = Path(tmp_name)
         site = build_site(tmp / "site", pick_sources(args.datasets, args.pages))
-        print(f"site: {len(site.articles)} article pages, {len(site.listings)} listing pages, served by nginx", flush=True)
+        print(
+            f"site: {len(site.articles)} article pages, {len(site.listings)} listing pages, "
+            "served by nginx",
+            flush=True,
+        )
         byte_compile()
         rows: dict[str, list[Row]] = {name: [] for name in wanted}
         server = Nginx(site, tmp / "nginx")

@@ -42,8 +42,18 @@ ROOT = HERE.parent
 
 # The same flags for the bare and the crawl row, so the bare row stays the limit of any
 # Scrapy crawler tuned the same way. CONCURRENT_ITEMS: see archiver/settings.py.
-SCRAPY_COMMON = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "CONCURRENT_REQUESTS=32",
-                 "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32", "-s", "ROBOTSTXT_OBEY=0", "-s", "CONCURRENT_ITEMS=1"]
+SCRAPY_COMMON = [
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "CONCURRENT_REQUESTS=32",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=32",
+    "-s",
+    "ROBOTSTXT_OBEY=0",
+    "-s",
+    "CONCURRENT_ITEMS=1",
+]
 # INFO, to a file: Scrapy's final stats dump (what a row really fetched) is an INFO line.
 SCRAPY_LOG = ["-s", "LOG_LEVEL=INFO"]
 # Environment that would make a Scrapy process something else than what a row means.
@@ -91,7 +101,9 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in PROJECT_ENV}
 
 
-def timed(cmd: list[str], name: str, *, cwd: Path = ROOT, log: Path | None = None, need_rss: bool = True) -> Run:
+def timed(
+    cmd: list[str], name: str, *, cwd: Path = ROOT, log: Path | None = None, need_rss: bool = True
+) -> Run:
     """Run `cmd`; its stdout (and the log file, if any) is kept for counting. Without
     `need_rss`, a peak RSS that cannot be told from this process's is 0, not an error."""
     start = time.perf_counter()
@@ -109,7 +121,9 @@ def timed(cmd: list[str], name: str, *, cwd: Path = ROOT, log: Path | None = Non
     if usage.ru_maxrss <= resource.getrusage(resource.RUSAGE_SELF).ru_maxrss:
         # The child's figure may be this process's own peak (see make_site): not the row's.
         if need_rss:
-            raise SystemExit(f"{name}: peak RSS not measurable, this benchmark process grew as large")
+            raise SystemExit(
+                f"{name}: peak RSS not measurable, this benchmark process grew as large"
+            )
         peak_rss = 0
     return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_utime, peak_rss, output)
 
@@ -120,11 +134,19 @@ def stat(output: str, key: str) -> int:
     return int(found[-1]) if found else 0
 
 
-def require(name: str, what: str, got: int, expected: int, output: str, *, exact: bool = False) -> None:
+def require(
+    name: str, what: str, got: int, expected: int, output: str, *, exact: bool = False
+) -> None:
     if got < expected:
-        raise SystemExit(f"{name}: {what} {got} < {expected}: the row did not do the whole site\n{output[-3000:]}")
+        raise SystemExit(
+            f"{name}: {what} {got} < {expected}: the row did not do the whole site\n"
+            f"{output[-3000:]}"
+        )
     if exact and got > expected:
-        raise SystemExit(f"{name}: {what} {got} > {expected}: the row did more than the site holds\n{output[-3000:]}")
+        raise SystemExit(
+            f"{name}: {what} {got} > {expected}: the row did more than the site holds\n"
+            f"{output[-3000:]}"
+        )
 
 
 def wait_for_port(port: int) -> None:
@@ -143,8 +165,18 @@ class StaticServer:
     def __init__(self, root: Path) -> None:
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "twisted", "web", "--path", str(root), "--listen", f"tcp:{self.port}:interface=127.0.0.1"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "twisted",
+                "web",
+                "--path",
+                str(root),
+                "--listen",
+                f"tcp:{self.port}:interface=127.0.0.1",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -167,8 +199,19 @@ def make_site(root: Path, articles: int, mirrors: int) -> Site:
     # In a child process: a child's ru_maxrss counts its parent's peak RSS at fork (Linux
     # keeps the old mm's high-water mark across exec), so building a 100k-article site here
     # made every later row report this process's 218 MB as its own peak.
-    subprocess.run([sys.executable, str(HERE / "sitegen.py"), str(root), "--articles", str(articles),
-                    "--mirrors", str(mirrors)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "sitegen.py"),
+            str(root),
+            "--articles",
+            str(articles),
+            "--mirrors",
+            str(mirrors),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     files = sorted(p for p in (root / "news").glob("*.html") if not p.name.startswith("list_"))
     # index.html is listing page 1; news/list_1.html is the same page, never linked.
     listings = len(list((root / "news").glob("list_*.html")))
@@ -177,17 +220,39 @@ def make_site(root: Path, articles: int, mirrors: int) -> Site:
 
 def crawl_command(url: str, archive: Path, log: Path) -> list[str]:
     """`scrapy crawl articles` into `archive` (run in the project: archiver's settings)."""
-    return [sys.executable, "-m", "scrapy", "crawl", "articles", "-a", f"start_url={url}", "-s", f"ARCHIVE_DIR={archive}",
-            *SCRAPY_COMMON, *SCRAPY_LOG, "-s", f"LOG_FILE={log}"]
+    return [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "articles",
+        "-a",
+        f"start_url={url}",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        *SCRAPY_COMMON,
+        *SCRAPY_LOG,
+        "-s",
+        f"LOG_FILE={log}",
+    ]
 
 
 def crawl_row(url: str, site: Site, tmp: Path, name: str = "crawl") -> Row:
     archive, log = tmp / f"archive-{name.replace(' ', '-')}", tmp / f"{name.replace(' ', '-')}.log"
     run = timed(crawl_command(url, archive, log), name, log=log)
-    pages, items = stat(run.output, "response_received_count"), stat(run.output, "item_scraped_count")
+    pages, items = (
+        stat(run.output, "response_received_count"),
+        stat(run.output, "item_scraped_count"),
+    )
     require(name, "pages fetched", pages, site.pages, run.output)
     # Every article page is archived or dropped as a (near-)duplicate, never lost.
-    require(name, "articles archived or dropped", items + stat(run.output, "item_dropped_count"), len(site.articles), run.output)
+    require(
+        name,
+        "articles archived or dropped",
+        items + stat(run.output, "item_dropped_count"),
+        len(site.articles),
+        run.output,
+    )
     return run.row(name, pages, items)
 
 
@@ -198,8 +263,19 @@ def runspider_command(script: Path, url: str, tmp: Path, name: str) -> tuple[lis
     cwd = tmp / name
     cwd.mkdir(exist_ok=True)
     log = cwd / f"{name}.log"
-    cmd = [sys.executable, "-m", "scrapy", "runspider", str(script), "-a", f"start_url={url}",
-           *SCRAPY_COMMON, *SCRAPY_LOG, "-s", f"LOG_FILE={log}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "runspider",
+        str(script),
+        "-a",
+        f"start_url={url}",
+        *SCRAPY_COMMON,
+        *SCRAPY_LOG,
+        "-s",
+        f"LOG_FILE={log}",
+    ]
     return cmd, cwd, log
 
 
@@ -211,7 +287,9 @@ def bare_command(url: str, tmp: Path) -> tuple[list[str], Path, Path]:
 def check_defaults(name: str, output: str) -> None:
     """A runspider row must have run on Scrapy's defaults, not on archiver's project settings."""
     if "'BOT_NAME': 'archiver'" in output:
-        raise SystemExit(f"{name}: ran with archiver's project settings; it must run on Scrapy's defaults")
+        raise SystemExit(
+            f"{name}: ran with archiver's project settings; it must run on Scrapy's defaults"
+        )
 
 
 def bare_row(url: str, site: Site, tmp: Path) -> Row:
@@ -224,8 +302,17 @@ def bare_row(url: str, site: Site, tmp: Path) -> Row:
 
 
 def parse_row(site: Site, tmp: Path) -> Row:
-    cmd = [sys.executable, "-m", "archiver", "parse", *map(str, site.articles), "-o", str(tmp / "out.jsonl"),
-           "--fetched-at", "2024-09-30T08:00:00Z"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "archiver",
+        "parse",
+        *map(str, site.articles),
+        "-o",
+        str(tmp / "out.jsonl"),
+        "--fetched-at",
+        "2024-09-30T08:00:00Z",
+    ]
     run = timed(cmd, "parse")
     found = re.search(r"parsed (\d+) pages: (\d+) articles written", run.output)
     pages, items = (int(found[1]), int(found[2])) if found else (0, 0)
@@ -283,19 +370,30 @@ ROW_HEAD = f"{'row':<12} {'pages':>6} {'items':>6} {'seconds':>8} {'cpu s':>7} {
 
 def row_cells(name: str, row: Row) -> str:
     """The columns every table starts with, under ROW_HEAD."""
-    return f"{name:<12} {row.pages:>6} {row.items:>6} {row.seconds:>8.1f} {row.cpu:>7.1f} {row.rate:>8.1f}"
+    return (
+        f"{name:<12} {row.pages:>6} {row.items:>6} {row.seconds:>8.1f} {row.cpu:>7.1f} "
+        f"{row.rate:>8.1f}"
+    )
 
 
 def print_table(rows: dict[str, list[Row]]) -> None:
     rounds = max(len(runs) for runs in rows.values())
-    print(f"{ROW_HEAD} {'ratio':>7} {'vs':<12} {'peak RSS':>9}" + ("  round ratios, low to high" if rounds > 1 else ""))
+    print(
+        f"{ROW_HEAD} {'ratio':>7} {'vs':<12} {'peak RSS':>9}"
+        + ("  round ratios, low to high" if rounds > 1 else "")
+    )
     for name, runs in rows.items():
         ratios = round_ratios(rows, name)
         spread = "  " + spread_cell(ratios) if rounds > 1 and name != BASE[name] else ""
-        print(f"{row_cells(name, median_run(runs))} {ratio_cell(ratios)} {BASE[name]:<12} "
-              f"{median_run(runs).peak_rss / 2**20:>6.0f} MB{spread}")
+        print(
+            f"{row_cells(name, median_run(runs))} {ratio_cell(ratios)} {BASE[name]:<12} "
+            f"{median_run(runs).peak_rss / 2**20:>6.0f} MB{spread}"
+        )
     if rounds > 1:
-        print(f"{rounds} rounds, rows interleaved: each row is its median round; ratio is the median of the per-round ratios")
+        print(
+            f"{rounds} rounds, rows interleaved: each row is its median round; "
+            "ratio is the median of the per-round ratios"
+        )
 
 
 def memory_growth(sizes: list[int], tmp: Path) -> None:
@@ -308,8 +406,11 @@ def memory_growth(sizes: list[int], tmp: Path) -> None:
         finally:
             server.stop()
         peaks.append(row)
-        print(f"crawl of {n:>7} articles: {row.pages} pages, {row.items} archived, {row.rate:7.1f} pages/s, "
-              f"peak RSS {row.peak_rss / 2**20:.0f} MB", flush=True)
+        print(
+            f"crawl of {n:>7} articles: {row.pages} pages, {row.items} archived, "
+            f"{row.rate:7.1f} pages/s, peak RSS {row.peak_rss / 2**20:.0f} MB",
+            flush=True,
+        )
     growth = peaks[-1].peak_rss / peaks[0].peak_rss - 1
     print(f"peak RSS growth {sizes[0]} -> {sizes[-1]} articles: {growth:+.1%}")
 
@@ -340,12 +441,25 @@ def measure_round(rows: dict[str, list[Row]], site: Site, tmp: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--mirrors", type=int, default=100)
-    parser.add_argument("--memory", help="comma-separated site sizes for the RSS growth check, e.g. 10000,100000")
-    parser.add_argument("--rows", default="bare,crawl,parse,trafilatura", help="rows to run (ratios need their base row)")
-    parser.add_argument("--repeat", type=int, default=3, help="rounds of every row, interleaved (the table shows medians)")
+    parser.add_argument(
+        "--memory", help="comma-separated site sizes for the RSS growth check, e.g. 10000,100000"
+    )
+    parser.add_argument(
+        "--rows",
+        default="bare,crawl,parse,trafilatura",
+        help="rows to run (ratios need their base row)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds of every row, interleaved (the table shows medians)",
+    )
     args = parser.parse_args()
     wanted = set(args.rows.split(","))
     with tempfile.TemporaryDirectory() as tmp_name:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from archiver.extract.authors import clean_author
-from archiver.extract.pages import parse_page
+from archiver.extract.parse import parse_page
 
 FETCHED_AT = "2024-09-30T08:00:00Z"
 URL = "https://harbour-news.example.org/story/ferry-timetable"

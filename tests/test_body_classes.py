@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from test_generic import PROSE, generic, page
 
-from archiver.extract.pages import parse_page
+from archiver.extract.parse import parse_page
 
 STORY = "".join(f"<p>{p}</p>" for p in PROSE)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from conftest import FETCHED_AT, FIXTURES, ROOT, SITE
 
 from archiver import parse_article
-from archiver.extract.pages import ParseResult
+from archiver.extract.parse import ParseResult
 from archiver.serialize import json_line
 from archiver.tools import golden
 from archiver.tools.offline import CHUNK, WINDOW, run_jobs

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from archiver import Article
-from archiver.extract.pages import parse_page
+from archiver.extract.parse import parse_page
 
 FETCHED_AT = "2024-09-30T08:00:00Z"
 URL = "https://news.example.org/2024/09/29/story"

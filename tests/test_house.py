@@ -12,7 +12,7 @@ MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 50
 # Over the bound and owned by the extraction work in progress on another branch; the bound
 # is checked again once it lands (the list may only shrink).
-KNOWN_LONG_MODULES = {"extract/pages.py"}
+KNOWN_LONG_MODULES: set[str] = set()
 
 # What each part of the package may import besides itself: a page's bytes flow from crawl/
 # (Scrapy) down through state/ to archive/; extract/ is pure; tools/ never needs Scrapy;

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from conftest import FETCHED_AT, ROOT, SITE, SITE_URL, crawl_stats, run_crawl
 
-from archiver.extract.pages import FieldError, parse_page
+from archiver.extract.pages import FieldError
+from archiver.extract.parse import parse_page
 from archiver.parsepool import AsyncPool, ParseTimeout, WorkerDied, WorkerPool, settled
 from archiver.tools.offline import run_jobs
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.extract.pages import parse_page
+from archiver.extract.parse import parse_page
 from archiver.extract.profiles import parse_profile
 
 FETCHED_AT = "2024-09-30T08:00:00Z"

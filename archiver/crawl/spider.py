@@ -254,7 +254,8 @@ class ArticlesSpider(scrapy.Spider):
         @fixture news/2024092701.html
         @returns items 1 1
         @returns requests 0 0
-        @scrapes url canonical_url site title body toc related published author content_hash fetched_at
+        @scrapes url canonical_url site title body toc related
+        @scrapes published author content_hash fetched_at
         """
         validators = (header(response, "ETag"), header(response, "Last-Modified"))
         if response.status == 304:

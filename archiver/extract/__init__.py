@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused
 from archiver.extract.listing import Listing, parse_listing_page
-from archiver.extract.pages import FieldError, ParseResult, parse_page
+from archiver.extract.pages import FieldError
+from archiver.extract.parse import ParseResult, parse_page
 from archiver.items import Article
 
 

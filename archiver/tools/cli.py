@@ -27,14 +27,18 @@ from archiver.tools.progress import ProgressBar, progress_bar
 
 logger = logging.getLogger("archiver")
 
+
 def cmd_parse(args: argparse.Namespace) -> int:
     missing = [raw for raw in args.inputs if not Path(raw).exists()]
     if missing:
         print(f"archiver: error: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return 2
     if next(iter_pages(args.inputs), None) is None:
-        print(f"archiver: error: no pages to parse in {', '.join(args.inputs)} "
-              f"(looked for {', '.join(PAGE_SUFFIXES + WARC_SUFFIXES)})", file=sys.stderr)
+        print(
+            f"archiver: error: no pages to parse in {', '.join(args.inputs)} "
+            f"(looked for {', '.join(PAGE_SUFFIXES + WARC_SUFFIXES)})",
+            file=sys.stderr,
+        )
         return 2
     try:
         builtin_profiles()
@@ -47,7 +51,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
     written = 0
     workers = args.jobs if args.jobs is not None else default_workers()
     with open(tmp, "wb") as fh, progress_bar() as bar:
-        for outcome in run_jobs(iter_jobs(args.inputs, args.base_url, args.fetched_at), workers, args.timeout):
+        for outcome in run_jobs(
+            iter_jobs(args.inputs, args.base_url, args.fetched_at), workers, args.timeout
+        ):
             _tick(bar, counts, written)
             counts["pages"] += 1
             if outcome.line is None:
@@ -62,14 +68,18 @@ def cmd_parse(args: argparse.Namespace) -> int:
     os.replace(tmp, out)
     skipped = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()) if k != "pages") or "none"
     # On stderr, beside the skip reasons: stdout is left to the records (`-o /dev/stdout`).
-    print(f"parsed {counts['pages']} pages: {written} articles written to {out}; skipped: {skipped}",
-          file=sys.stderr)
+    print(
+        f"parsed {counts['pages']} pages: {written} articles written to {out}; skipped: {skipped}",
+        file=sys.stderr,
+    )
     return 0
 
 
 def _tick(bar: ProgressBar, counts: Counter[str], written: int) -> None:
     failed = sum(v for k, v in counts.items() if k.startswith("failed:"))
-    bar.update(counts["pages"], written=written, failed=failed, skipped=counts["pages"] - written - failed)
+    bar.update(
+        counts["pages"], written=written, failed=failed, skipped=counts["pages"] - written - failed
+    )
 
 
 def _archive_dir(raw: str) -> Path | None:
@@ -87,9 +97,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 2
     try:
         from archiver.tools.export import ExportError, export_parquet
+
         count = export_parquet(directory, Path(args.parquet))
     except ImportError as exc:
-        print(f"archiver: error: export needs pyarrow ({exc}): pip install -e '.[export]'", file=sys.stderr)
+        print(
+            f"archiver: error: export needs pyarrow ({exc}): pip install -e '.[export]'",
+            file=sys.stderr,
+        )
         return 1
     except (ExportError, OSError) as exc:
         print(f"archiver: error: export failed: {exc}", file=sys.stderr)
@@ -112,10 +126,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     for flag in data.drift:
         print(f"warning: {flag.message()}", file=sys.stderr)
     if data.unreadable.count:
-        print(f"warning: {data.unreadable.count} archive line(s) are not records and were left out: "
-              f"{'; '.join(data.unreadable.examples)}", file=sys.stderr)
-    print(f"wrote {args.output}: {data.records} records, {len(data.coverage)} sites, "
-          f"{len(data.runs)} runs, {len(data.drift)} drift warnings")
+        print(
+            f"warning: {data.unreadable.count} archive line(s) are not records and were left out: "
+            f"{'; '.join(data.unreadable.examples)}",
+            file=sys.stderr,
+        )
+    print(
+        f"wrote {args.output}: {data.records} records, {len(data.coverage)} sites, "
+        f"{len(data.runs)} runs, {len(data.drift)} drift warnings"
+    )
     return 0
 
 
@@ -139,9 +158,15 @@ def cmd_fixtures_regen(args: argparse.Namespace) -> int:
 
 
 def cmd_fixtures_add(args: argparse.Namespace) -> int:
-    inputs = {"url": args.url} if args.kind == "listing" else {"url": args.url, "fetched_at": args.fetched_at}
+    inputs = (
+        {"url": args.url}
+        if args.kind == "listing"
+        else {"url": args.url, "fetched_at": args.fetched_at}
+    )
     for page in args.pages:
-        path = golden.write(Path(page), args.kind, inputs if len(args.pages) == 1 else _input_for(Path(page), args))
+        path = golden.write(
+            Path(page), args.kind, inputs if len(args.pages) == 1 else _input_for(Path(page), args)
+        )
         print(f"wrote {path}" if path else f"{page}: golden file unchanged")
     return 0
 
@@ -156,31 +181,74 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m archiver", description=__doc__)
     parser.add_argument("--version", action="version", version=f"archiver {version('archiver')}")
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_parse(sub)
+    _add_archive_verbs(sub)
+    _add_fixtures(sub)
+    return parser
 
-    p = sub.add_parser("parse", help="parse saved pages (.html, .htm, .html.gz, .warc, .warc.gz, or directories) to JSONL")
+
+def _add_parse(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "parse",
+        help="parse saved pages (.html, .htm, .html.gz, .warc, .warc.gz, or directories) to JSONL",
+    )
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     p.add_argument("-o", "--output", required=True, metavar="OUT.jsonl")
-    p.add_argument("--base-url", help="URL of the INPUT directory, for pages without a canonical link")
-    p.add_argument("--fetched-at", help="fetched_at for every record (ISO 8601); default: file mtime, or a WARC record's WARC-Date")
-    p.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: one per core); output is the same for any N")
-    p.add_argument("--timeout", type=float, metavar="S", default=PARSE_TIMEOUT,
-                   help=f"a page not parsed in S seconds is failed:parse_timeout (default: {PARSE_TIMEOUT:g}; with -j 2 or more)")
+    p.add_argument(
+        "--base-url", help="URL of the INPUT directory, for pages without a canonical link"
+    )
+    p.add_argument(
+        "--fetched-at",
+        help=(
+            "fetched_at for every record (ISO 8601); "
+            "default: file mtime, or a WARC record's WARC-Date"
+        ),
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per core); output is the same for any N",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        metavar="S",
+        default=PARSE_TIMEOUT,
+        help=(
+            "a page not parsed in S seconds is failed:parse_timeout "
+            f"(default: {PARSE_TIMEOUT:g}; with -j 2 or more)"
+        ),
+    )
     p.set_defaults(func=cmd_parse)
 
-    e = sub.add_parser("export", help="write the archive's records to one Parquet file (columns typed from the JSON Schema)")
+
+def _add_archive_verbs(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    e = sub.add_parser(
+        "export",
+        help="write the archive's records to one Parquet file (columns typed from the JSON Schema)",
+    )
     e.add_argument("archive", metavar="ARCHIVE_DIR")
     e.add_argument("--parquet", required=True, metavar="OUT.parquet")
     e.set_defaults(func=cmd_export)
 
-    rp = sub.add_parser("report", help="write a self-contained HTML report: records, field coverage, drift, failures")
+    rp = sub.add_parser(
+        "report",
+        help="write a self-contained HTML report: records, field coverage, drift, failures",
+    )
     rp.add_argument("archive", metavar="ARCHIVE_DIR")
     rp.add_argument("-o", "--output", default="report.html", metavar="OUT.html")
     rp.set_defaults(func=cmd_report)
 
-    s = sub.add_parser("schema", help="regenerate archiver/article.schema.json from the item classes")
+    s = sub.add_parser(
+        "schema", help="regenerate archiver/article.schema.json from the item classes"
+    )
     s.add_argument("--check", action="store_true", help="exit 1 if the committed schema is stale")
     s.set_defaults(func=cmd_schema)
 
+
+def _add_fixtures(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     f = sub.add_parser("fixtures", help="golden-file maintenance")
     fsub = f.add_subparsers(dest="fixtures_command", required=True)
     r = fsub.add_parser("regen", help="rewrite expected JSON beside every fixture page")
@@ -192,7 +260,6 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--url", required=True, help="the page's URL (a folder URL when adding several)")
     a.add_argument("--fetched-at", default="2024-09-30T08:00:00Z")
     a.set_defaults(func=cmd_fixtures_add)
-    return parser
 
 
 def check_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

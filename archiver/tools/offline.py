@@ -26,7 +26,7 @@ from archiver.archive.warc import WarcPage, is_warc, iter_warc_pages
 from archiver.extract import FieldError
 from archiver.extract.document import Document
 from archiver.extract.limits import DEFAULT_LIMITS, PageRefused
-from archiver.extract.pages import ParseResult, parse_document, parse_page
+from archiver.extract.parse import ParseResult, parse_document, parse_page
 from archiver.extract.urls import resolve
 from archiver.items import utc_iso
 from archiver.parsepool import PoolFailure, WorkerPool
