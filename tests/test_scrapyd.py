@@ -77,7 +77,7 @@ def test_contracts_run_offline_on_the_fixture_site(tmp_path: Path) -> None:
         env={"PYTHONPATH": str(tmp_path)},
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "Ran 5 contracts" in proc.stderr and proc.stderr.rstrip().endswith("OK")
+    assert "Ran 6 contracts" in proc.stderr and proc.stderr.rstrip().endswith("OK")
     assert not (tmp_path / "archive" / "runs").exists()  # a check is not a crawl of the archive
     # A contract that does not hold fails the check.
     (tmp_path / "contract_probe.py").write_text(
@@ -98,7 +98,7 @@ def test_the_spiders_own_contracts(tmp_path: Path) -> None:
     proc = scrapy_check(tmp_path, "articles")
     assert (
         proc.returncode == 0
-        and "Ran 5 contracts" in proc.stderr
+        and "Ran 6 contracts" in proc.stderr
         and proc.stderr.rstrip().endswith("OK")
     ), proc.stderr[-3000:]
 
