@@ -285,3 +285,17 @@ def test_an_h1_inside_the_text_is_a_section_heading() -> None:
     article = generic(html)
     assert article is not None
     assert article.body == "\n\n".join([*PROSE[:2], "What happens next", *PROSE[2:]])
+
+
+def test_related_heading_first_characters_cover_every_phrase() -> None:
+    """The quick pre-check of related-links headings rules out an element by its first
+    character; it must know every character a RELATED_HEADINGS phrase can start with."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    from archiver.extract.boilerplate import RELATED_HEADINGS
+    from archiver.extract.generic import HEADING_FIRST_CHARS
+
+    _anchor, (_, (_, _, _, group)) = _parser.parse(RELATED_HEADINGS.pattern)[:2]
+    (branch,) = group
+    firsts = {chr(alternative[0][1]) for alternative in branch[1][1]}
+    assert all(case in HEADING_FIRST_CHARS for c in firsts for case in (c.lower(), c.upper()))
