@@ -204,3 +204,31 @@ def test_the_articles_metadata_beats_a_templates_date_selector() -> None:
     )
     html = html.replace(SIDEBAR, related)
     assert published(html, url, (profile,)) == ("2023-11-06T08:00:15-08:00", "metadata")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"datePublished": "2020-02-24T21:25:54-05:00", "dateModified": "2021-03-01T08:00+0100"}',
+        "2020-01-01T10:00+2020-01-01T10:00+0100",  # a second match inside the first one
+        "1999-12-31T23:59:59.123+01:30T10:00+0000 2019-05-05T05:05 T2019-05-05T05:05-07",
+        "x2020-1-01T10:00+01:00 2020-01-01t10:00+01:00 2120-01-01T10:00+01:00",
+    ],
+)
+def test_page_offsets_are_the_full_patterns_matches(text: str) -> None:
+    """The offsets found from each `T` are the ones a scan at every position finds."""
+    from archiver.extract.published import _OFFSET, _offsets
+
+    assert list(_offsets(text)) == [m.group(1) for m in _OFFSET.finditer(text)]
+
+
+def test_page_offsets_on_random_text() -> None:
+    import random
+
+    from archiver.extract.published import _OFFSET, _offsets
+
+    rng = random.Random(7)
+    pieces = ["2020-01-01", "T", "10:00", ":30", ".5", "+01:00", "-0500", "+20", "19", "-", "0"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert list(_offsets(text)) == [m.group(1) for m in _OFFSET.finditer(text)], text

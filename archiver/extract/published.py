@@ -56,6 +56,13 @@ HEADER_LEVELS = 3
 AFTER_HEADLINE = 80
 # An ISO datetime's offset anywhere in the page's source (meta tags, scripts, attributes).
 _OFFSET = re.compile(r"(?:19|20)\d\d-\d\d-\d\dT\d\d:\d\d(?::\d\d)?(?:\.\d+)?([+-]\d\d:?\d\d)")
+# The same match found by its `T`: a pattern that opens with a literal is searched for that
+# character, where _OFFSET tries a match at every position of the page (0.7 ms a page).
+# The date before the `T` is checked behind it, so each hit is where an _OFFSET match starts
+# ten characters earlier.
+_OFFSET_AT_T = re.compile(
+    r"T(?<=(?:19|20)\d\d-\d\d-\d\dT)\d\d:\d\d(?::\d\d)?(?:\.\d+)?[+-]\d\d:?\d\d"
+)
 # `/2019/10/16/`, `/2019-10-16-`, `/2017/7/12/`, `/20191016-` in the URL's path.
 _URL_DATE = re.compile(
     r"(?<!\d)((?:19|20)\d{2})([/_-])(1[0-2]|0?[1-9])\2(3[01]|[12]\d|0?[1-9])(?!\d)"
@@ -115,13 +122,26 @@ def in_page_zone(iso: str, doc: Document) -> str:
     (`2020-02-24T21:25:54-05:00` in a script): the publisher's day is its local one."""
     if not iso.endswith("+00:00"):
         return iso
-    offsets = Counter(m.group(1).replace(":", "") for m in _OFFSET.finditer(doc.text))
+    offsets = Counter(offset.replace(":", "") for offset in _offsets(doc.text))
     for utc in ("+0000", "-0000"):
         offsets.pop(utc, None)
     if not offsets:
         return iso
     zone = parse_offset(offsets.most_common(1)[0][0])
     return datetime.fromisoformat(iso).astimezone(zone).isoformat() if zone else iso
+
+
+def _offsets(text: str) -> Iterable[str]:
+    """The offsets `_OFFSET.finditer(text)` finds, the same matches in the same order."""
+    end = 0
+    for hit in _OFFSET_AT_T.finditer(text):
+        start = hit.start() - 10
+        # Matches do not overlap: one starting inside the previous one is not a match.
+        if start >= end:
+            found = _OFFSET.match(text, start)
+            if found:
+                end = found.end()
+                yield found.group(1)
 
 
 def _from_ld(objects: Iterable[dict[str, Any]], doc: Document, tz: tzinfo | None) -> str | None:
