@@ -15,6 +15,7 @@ function (tests/test_faults.py and tests/test_distributed.py hold the short vers
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -264,15 +265,7 @@ def redis_drill(bench: Bench, key: str, *, persist: bool) -> Row:
     if shutil.which("redis-server") is None:
         return Row(fault, len(bench.ids), 0, 0, 0, 0, "skipped: no redis-server", True)
     archive = bench.tmp / "archive"
-    logs = [bench.tmp / f"worker{i}.log" for i in range(2)]
-    with (
-        FaultySite(bench.site, delay=0.01) as site,
-        RedisProcess(bench.tmp / "redis", persist=persist) as redis,
-    ):
-        push_start_url(redis.url, site.url)
-        procs = [
-            crawl(archive, *worker_settings(site.url), redis_url=redis.url, log=log) for log in logs
-        ]
+    with redis_workers(bench, archive, 2, persist=persist) as (redis, procs, logs):
         wait_until(lambda: written(archive) >= len(bench.ids) * 3 // 10)
         redis.kill()
         time.sleep(2.0)
@@ -292,6 +285,23 @@ def redis_drill(bench: Bench, key: str, *, persist: bool) -> Row:
         ending,
         row.ok and reconnects >= len(runs) and (lost > 0) != persist,
     )
+
+
+@contextlib.contextmanager
+def redis_workers(
+    bench: Bench, archive: Path, count: int, *, persist: bool
+) -> Iterator[tuple[RedisProcess, list[subprocess.Popen[bytes]], list[Path]]]:
+    """`count` distributed workers on a fresh redis-server, the site's URL pushed to them."""
+    logs = [bench.tmp / f"worker{i}.log" for i in range(count)]
+    with (
+        FaultySite(bench.site, delay=0.01) as site,
+        RedisProcess(bench.tmp / "redis", persist=persist) as redis,
+    ):
+        push_start_url(redis.url, site.url)
+        procs = [
+            crawl(archive, *worker_settings(site.url), redis_url=redis.url, log=log) for log in logs
+        ]
+        yield redis, procs, logs
 
 
 def worker_settings(site_url: str) -> tuple[str, ...]:
@@ -389,15 +399,7 @@ def dead_worker(bench: Bench) -> Row:
     if shutil.which("redis-server") is None:
         return Row(fault, len(bench.ids), 0, 0, 0, 0, "skipped: no redis-server", True)
     archive = bench.tmp / "archive"
-    logs = [bench.tmp / f"worker{i}.log" for i in range(3)]
-    with (
-        FaultySite(bench.site, delay=0.01) as site,
-        RedisProcess(bench.tmp / "redis", persist=False) as redis,
-    ):
-        push_start_url(redis.url, site.url)
-        procs = [
-            crawl(archive, *worker_settings(site.url), redis_url=redis.url, log=log) for log in logs
-        ]
+    with redis_workers(bench, archive, 3, persist=False) as (_redis, procs, logs):
         wait_until(lambda: written(archive) >= len(bench.ids) // 5)
         procs[0].send_signal(signal.SIGKILL)
         procs[0].wait()
