@@ -26,6 +26,7 @@ class ProgressBar:
     def __init__(self, stream: TextIO, *, enabled: bool | None = None, unit: str = "pages") -> None:
         self.stream = stream
         self.unit = unit
+        size = _size(stream)
         # tqdm draws, throttles, clears and redraws; the line is ours (`{desc}`), so it reads
         # like the crawl's progress lines. `disable=None`: off unless a terminal.
         self.bar = tqdm(
@@ -34,8 +35,8 @@ class ProgressBar:
             mininterval=REDRAW_SECONDS,
             bar_format="{desc}",
             # A terminal that reports no size (a bare pty) would get an empty line from tqdm.
-            ncols=_size(stream).columns or UNCUT,
-            nrows=_size(stream).lines or UNCUT,
+            ncols=size.columns or UNCUT,
+            nrows=size.lines or UNCUT,
         )
 
     def update(self, done: int, *, written: int = 0, skipped: int = 0, failed: int = 0) -> None:
