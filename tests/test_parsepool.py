@@ -36,6 +36,10 @@ def hang() -> int:
     return -1
 
 
+def echo(blob: bytes) -> bytes:
+    return blob[::-1]
+
+
 def field_error() -> int:
     raise FieldError("title", ValueError("bad"))
 
@@ -60,6 +64,46 @@ def test_a_worker_that_dies_or_hangs_costs_its_page_only_and_order_holds() -> No
     assert [a for a in answers if a[0]] == [(True, n * n) for n in (0, 1, 3, 5)]
     assert isinstance(answers[2][1], WorkerDied) and "exit status 3" in str(answers[2][1])
     assert isinstance(answers[4][1], ParseTimeout)
+
+
+# Several times a pipe's buffer (64 KB) each way: the parent must feed one worker's pipe
+# while that worker waits for it to read its answer, which a blocking send never does.
+BLOBS = [bytes([n]) * (3 << 20) + b"end" for n in range(8)]
+
+
+def deadlocked(signum: int, frame: object) -> None:
+    raise AssertionError("the parent and a worker wait on each other's pipe")
+
+
+def test_pages_larger_than_a_pipe_go_both_ways_with_a_page_held_ahead() -> None:
+    signal.signal(signal.SIGALRM, deadlocked)
+    signal.alarm(60)
+    try:
+        echoes_both_ways()
+    finally:
+        signal.alarm(0)
+
+
+def echoes_both_ways() -> None:
+    with WorkerPool(2, window=2) as pool:
+        answers = list(pool.map([partial(echo, blob) for blob in BLOBS]))
+    assert answers == [(True, blob[::-1]) for blob in BLOBS]
+
+    async def crawl() -> list[tuple[bool, object]]:
+        pool = AsyncPool(WorkerPool(2, window=2), limit=6)
+        try:
+            return list(await asyncio.gather(*(pool.answer(partial(echo, b)) for b in BLOBS)))
+        finally:
+            pool.close()
+
+    assert asyncio.run(crawl()) == [(True, blob[::-1]) for blob in BLOBS]
+
+
+def test_a_worker_gone_before_its_task_reached_it_costs_no_page() -> None:
+    with WorkerPool(1) as pool:
+        pool.workers[0].process.kill()
+        pool.workers[0].process.join()
+        assert list(pool.map([partial(page, 2), partial(page, 3)])) == [(True, 4), (True, 9)]
 
 
 def test_exceptions_cross_the_pipe_and_an_unpicklable_one_says_what_it_was() -> None:

@@ -8,7 +8,7 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any
 
-from archiver.parsepool.workers import Task, WorkerDied, WorkerPool, default_workers
+from archiver.parsepool.workers import Task, Worker, WorkerDied, WorkerPool, default_workers
 
 
 class AsyncPool:
@@ -25,6 +25,7 @@ class AsyncPool:
         self.slots: asyncio.Semaphore | None = None
         self.tickets = itertools.count()
         self.watched: dict[int, Connection] = {}
+        self.writing: dict[int, Worker] = {}
         self.timer: asyncio.TimerHandle | None = None
 
     async def answer(self, task: Task) -> tuple[bool, Any]:
@@ -43,6 +44,11 @@ class AsyncPool:
     def _readable(self, conn: Connection) -> None:
         self._settle(self.pool.collect(conn))
 
+    def _writable(self, worker: Worker) -> None:
+        if worker in self.pool.workers:
+            self.pool.flush(worker)
+        self._rearm()
+
     def _overdue(self) -> None:
         self.timer = None
         self._settle(self.pool.expire())
@@ -55,9 +61,17 @@ class AsyncPool:
         self._rearm()
 
     def _rearm(self) -> None:
-        """Watch the current workers' pipes (a replaced worker has a new one), and wake up
-        at the next deadline."""
+        """Watch the current workers' answer pipes (a replaced worker has a new one) and the
+        task pipes with frames still to give, and wake up at the next deadline."""
         assert self.loop is not None
+        unflushed = {w.tasks: w for w in self.pool.unflushed()}
+        for fd in [fd for fd in self.writing if self.writing[fd] is not unflushed.get(fd)]:
+            self.loop.remove_writer(fd)
+            del self.writing[fd]
+        for fd, worker in unflushed.items():
+            if fd not in self.writing:
+                self.loop.add_writer(fd, self._writable, worker)
+                self.writing[fd] = worker
         current = {c.fileno(): c for c in self.pool.connections()}
         for fd in [fd for fd in self.watched if self.watched[fd] is not current.get(fd)]:
             self.loop.remove_reader(fd)
@@ -80,9 +94,11 @@ class AsyncPool:
         if self.loop is not None:
             for fd in self.watched:
                 self.loop.remove_reader(fd)
+            for fd in self.writing:
+                self.loop.remove_writer(fd)
             if self.timer is not None:
                 self.timer.cancel()
-        self.watched = {}
+        self.watched, self.writing = {}, {}
         self.pool.close()
         for future in self.futures.values():
             if not future.done():
@@ -92,10 +108,10 @@ class AsyncPool:
 
 def async_pool(workers: int | None, timeout: float | None) -> AsyncPool | None:
     """A crawl's pool: `workers` processes (None: one per core), or None for 0 or 1 (parse
-    in the crawl's own process). One page per worker at a time: a second one, sent ahead,
-    would block the reactor in `send` until the worker is done with the first (a page is
-    larger than a pipe's buffer); twice as many pages wait for a worker, no more."""
+    in the crawl's own process). Each worker holds the page it parses and the next one (it
+    goes on without waiting for the reactor to read its answer); as many pages again wait
+    for a worker, no more."""
     size = default_workers() if workers is None else workers
     if size <= 1:
         return None
-    return AsyncPool(WorkerPool(size, timeout=timeout, window=1), limit=2 * size)
+    return AsyncPool(WorkerPool(size, timeout=timeout, window=2), limit=3 * size)

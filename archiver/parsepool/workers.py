@@ -8,20 +8,24 @@ import itertools
 import multiprocessing
 import os
 import pickle
+import selectors
 import signal
+import struct
 import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any, Self, cast
+from typing import Any, Self
 
 Task = Callable[[], Any]
 PR_SET_PDEATHSIG = 1
 # A page's parse is ~15 ms (the worst real pages ~0.3 s): one still running after this hangs.
 PARSE_TIMEOUT = 60.0
+# A task's frame on its pipe: the pickle's length, then the pickle.
+FRAME = struct.Struct("!Q")
 
 
 class PoolFailure(Exception):
@@ -50,24 +54,37 @@ def settled(task: Task) -> tuple[bool, Any]:
         return False, exc
 
 
-def _serve(conn: Connection) -> None:
-    """A worker: lists of (ticket, task) in, one (ticket, ok, value) out per task, until EOF."""
+def _serve(tasks: int, answers: Connection) -> None:
+    """A worker: framed lists of (ticket, task) in on `tasks`, one (ticket, ok, value) out
+    on `answers` per task, until EOF."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent()
     # Held here, the parent's files would outlive it: a lock a restarted crawl waits for, a
     # connection the server never sees closed, the other workers' pipes (no EOF for them).
-    keep = conn.fileno()
-    os.closerange(3, keep)
-    os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
-    while True:
-        try:
-            batch = conn.recv()
-        except EOFError:
+    low, high = sorted((tasks, answers.fileno()))
+    os.closerange(3, low)
+    os.closerange(low + 1, high)
+    os.closerange(high + 1, os.sysconf("SC_OPEN_MAX"))
+    while (header := _read_exact(tasks, FRAME.size)) is not None:
+        frame = _read_exact(tasks, FRAME.unpack(header)[0])
+        if frame is None:
             return
-        for ticket, task in batch:
+        for ticket, task in pickle.loads(frame):
             ok, value = settled(task)
-            conn.send((ticket, ok, value if ok else _portable(value)))
+            answers.send((ticket, ok, value if ok else _portable(value)))
+
+
+def _read_exact(fd: int, size: int) -> bytes | None:
+    """`size` bytes from `fd`, or None at its end (the parent closed it: no more tasks)."""
+    parts, left = [], size
+    while left:
+        part = os.read(fd, min(left, 1 << 20))
+        if not part:
+            return None
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 def _die_with_parent() -> None:
@@ -88,18 +105,36 @@ def _portable(exc: Exception) -> Exception:
 
 
 @dataclass(eq=False)
-class _Worker:
+class Worker:
     process: BaseProcess
+    tasks: int
+    """The parent's end of the worker's task pipe, non-blocking: written from `outbox`."""
     conn: Connection
-    out: deque[tuple[int, Task]] = field(default_factory=deque)
-    """Tasks sent and not answered, oldest (the one being parsed) first."""
+    """The parent's end of the worker's answer pipe."""
+    out: deque[tuple[int, Task, int]] = field(default_factory=deque)
+    """Tasks sent and not answered, oldest (the one being parsed) first, each with the count
+    of bytes written to this worker once its frame is whole in the pipe."""
     since: float = 0.0
     """When the oldest task started: sent to an idle worker, or the previous one answered."""
+    outbox: bytearray = field(default_factory=bytearray)
+    """Frames not yet taken by the pipe (it holds ~64 KB; a page can be larger)."""
+    written: int = 0
+    """Bytes of frames the pipe has taken so far."""
+    queued: int = 0
+    """Bytes of frames put in the outbox so far (`written` once it is empty)."""
+
+    def delivered(self, end: int) -> bool:
+        """Whether the frame ending at byte `end` is whole in the pipe: the worker may have
+        started its task (one not delivered certainly did not)."""
+        return end <= self.written
 
 
 class WorkerPool:
     """`size` worker processes; tasks queue here and go out `chunk` at a time, at most
-    `window` chunks per worker ahead of its answers."""
+    `window` chunks per worker ahead of its answers. Frames go out without blocking (a
+    worker's pipe takes what it can, `flush` the rest when it is writable), so the parent
+    never waits on a busy worker's full pipe while that worker waits on the parent to read
+    its answer."""
 
     def __init__(
         self, size: int, *, timeout: float | None = None, chunk: int = 1, window: int = 2
@@ -116,20 +151,23 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _start(self) -> _Worker:
-        ours, theirs = self.context.Pipe()
+    def _start(self) -> Worker:
+        task_out, task_in = os.pipe()
+        answer_in, answer_out = self.context.Pipe(duplex=False)
         process = self.context.Process(
-            target=_serve, args=(theirs,), daemon=True, name="archiver-parse"
+            target=_serve, args=(task_out, answer_out), daemon=True, name="archiver-parse"
         )
         process.start()
-        theirs.close()
-        return _Worker(process, ours)
+        os.close(task_out)
+        answer_out.close()
+        os.set_blocking(task_in, False)
+        return Worker(process, task_in, answer_in)
 
     def close(self, grace: float = 5.0) -> None:
         """Close every pipe (a worker exits after its current task); one still busy after
         `grace` seconds is killed. Unanswered tasks are dropped: their pages stay pending."""
         for worker in self.workers:
-            worker.conn.close()
+            _close_pipes(worker)
         deadline = time.monotonic() + grace
         for worker in self.workers:
             _stop(worker, max(0.0, deadline - time.monotonic()))
@@ -150,20 +188,35 @@ class WorkerPool:
             if len(worker.out) > (self.window - 1) * self.chunk:
                 return
             batch = [self.pending.popleft() for _ in range(min(self.chunk, len(self.pending)))]
-            try:
-                worker.conn.send(batch)
-            except OSError:  # it died since its last answer: no task of this batch started
-                self.pending.extendleft(reversed(batch))
-                if worker.out:
-                    return  # its pipe's EOF tells which task it died on (`collect`)
-                self._renew(worker)
-                continue
+            frame = pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
+            worker.outbox += FRAME.pack(len(frame))
+            worker.outbox += frame
+            worker.queued += FRAME.size + len(frame)
             if not worker.out:
                 worker.since = time.monotonic()
-            worker.out.extend(batch)
+            worker.out.extend((ticket, task, worker.queued) for ticket, task in batch)
+            self.flush(worker)
+
+    def flush(self, worker: Worker) -> None:
+        """Give the worker's pipe what it takes of the outbox now. A worker gone meanwhile
+        drops it: its answer pipe's end tells which task it died on (`collect`)."""
+        while worker.outbox:
+            try:
+                taken = os.write(worker.tasks, worker.outbox)
+            except BlockingIOError:
+                return
+            except OSError:
+                worker.outbox.clear()
+                return
+            del worker.outbox[:taken]
+            worker.written += taken
 
     def connections(self) -> list[Connection]:
         return [w.conn for w in self.workers]
+
+    def unflushed(self) -> list[Worker]:
+        """The workers whose pipe has not taken all of their outbox yet."""
+        return [w for w in self.workers if w.outbox]
 
     def collect(self, conn: Connection) -> list[tuple[int, bool, Any]]:
         """The answer waiting on `conn` (or the failure of its worker's task, if it died)."""
@@ -201,27 +254,40 @@ class WorkerPool:
         starts = [w.since for w in self.workers if w.out]
         return min(starts) + self.timeout if starts and self.timeout is not None else None
 
-    def _replace(self, dead: _Worker, error: PoolFailure) -> list[tuple[int, bool, Any]]:
-        """A fresh worker for a dead one: its current task fails, the ones behind go again."""
+    def _replace(self, dead: Worker, error: PoolFailure) -> list[tuple[int, bool, Any]]:
+        """A fresh worker for a dead one: its current task fails (if it reached the worker
+        whole: else it never started), the ones behind go again."""
         self._renew(dead)
-        (ticket, _), *behind = dead.out
-        self.pending.extendleft(reversed(behind))
+        failed: list[tuple[int, bool, Any]] = []
+        if dead.out and dead.delivered(dead.out[0][2]):
+            ticket, _, _ = dead.out.popleft()
+            failed.append((ticket, False, error))
+        self.pending.extendleft((ticket, task) for ticket, task, _ in reversed(dead.out))
         self._dispatch()
-        return [(ticket, False, error)]
+        return failed
 
-    def _renew(self, dead: _Worker) -> None:
-        dead.conn.close()
+    def _renew(self, dead: Worker) -> None:
+        _close_pipes(dead)
         _stop(dead, 5.0)
         self.workers[self.workers.index(dead)] = self._start()
 
     def poll(self) -> list[tuple[int, bool, Any]]:
-        """Block until some answers (or failures) are in; at most until the next deadline."""
+        """Block until some answers (or failures) are in, feeding the workers' pipes
+        meanwhile; at most until the next deadline."""
         deadline = self.next_deadline()
-        wait_for = None if deadline is None else max(0.0, deadline - time.monotonic())
         answers: list[tuple[int, bool, Any]] = []
-        ready = cast(list[Connection], wait([w.conn for w in self.workers if w.out], wait_for))
-        for conn in ready:
-            answers += self.collect(conn)
+        with selectors.DefaultSelector() as selector:
+            for worker in self.workers:
+                if worker.out:
+                    selector.register(worker.conn, selectors.EVENT_READ, worker)
+                if worker.outbox:
+                    selector.register(worker.tasks, selectors.EVENT_WRITE, worker)
+            wait_for = None if deadline is None else max(0.0, deadline - time.monotonic())
+            for key, events in selector.select(wait_for):
+                if events & selectors.EVENT_WRITE and key.data in self.workers:
+                    self.flush(key.data)
+                elif events & selectors.EVENT_READ and key.data in self.workers:
+                    answers += self.collect(key.data.conn)
         return answers + self.expire()
 
     def map(self, tasks: Iterable[Task], ahead: int | None = None) -> Iterator[tuple[bool, Any]]:
@@ -256,7 +322,14 @@ def _close_open_pools() -> None:
         pool.close(grace=1.0)
 
 
-def _stop(worker: _Worker, grace: float) -> None:
+def _close_pipes(worker: Worker) -> None:
+    worker.conn.close()
+    if worker.tasks >= 0:
+        os.close(worker.tasks)
+        worker.tasks = -1
+
+
+def _stop(worker: Worker, grace: float) -> None:
     """Wait for a worker whose pipe was closed; one still running after `grace` is killed.
     Polled, not `join(timeout)`: that waits on a pipe the worker closed with its other
     inherited files, so it would return at once and then block in `waitpid`."""
