@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
+import fcntl
 import itertools
 import multiprocessing
 import os
@@ -26,6 +28,9 @@ PR_SET_PDEATHSIG = 1
 PARSE_TIMEOUT = 60.0
 # A task's frame on its pipe: the pickle's length, then the pickle.
 FRAME = struct.Struct("!Q")
+# A pipe's size (Linux's default limit for anyone): most pages and records go in one write,
+# not one per 64 KB, each waking the other end for a part of it.
+PIPE_SIZE = 1 << 20
 
 
 class PoolFailure(Exception):
@@ -161,6 +166,9 @@ class WorkerPool:
         os.close(task_out)
         answer_out.close()
         os.set_blocking(task_in, False)
+        for fd in (task_in, answer_in.fileno()):
+            with contextlib.suppress(OSError, AttributeError):  # not Linux, or a lower limit
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
         return Worker(process, task_in, answer_in)
 
     def close(self, grace: float = 5.0) -> None:
