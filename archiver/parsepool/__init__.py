@@ -5,7 +5,9 @@ sends back its value or the exception it raised. Workers are forked (extraction 
 imported already, and they stay this process's children, so their CPU time is counted as
 its children's) and close every inherited file but their pipe at once: a worker never holds
 the crawl's sockets, archive files or lock. Each is fed over its own pipe by the parent
-alone (no helper threads: `multiprocessing.Pool`'s three took a quarter of its CPU).
+alone (no helper threads: `multiprocessing.Pool`'s three took a quarter of its CPU), and
+answers over another; the parent writes without blocking, so a worker can hold its next
+page while it parses one, and neither end ever waits on the other's full pipe.
 
 A worker that dies or overruns the timeout costs the page it was on only: that page's
 answer is `WorkerDied` / `ParseTimeout`, a fresh worker takes its place, and the pages
