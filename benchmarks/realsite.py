@@ -30,6 +30,7 @@ cannot be told from this process's own peak (started by a larger process, as by 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import random
 import re
@@ -43,6 +44,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from own_cpu import MARK as OWN_CPU_MARK
 from realsite_build import RealSite, SourcePage, build_site, nginx_config, source_pages
 from run import (
     ROOT,
@@ -175,7 +177,9 @@ def trafilatura_row(url: str, site: RealSite, tmp: Path, name: str, metadata: bo
 
 def articles_row(url: str, site: RealSite, tmp: Path, name: str, cpus: str | None = None) -> Row:
     slug = name.replace(" ", "-")
-    cmd = crawl_command(url, tmp / f"archive-{slug}", tmp / f"{slug}.log")
+    python, dash_m, *crawl = crawl_command(url, tmp / f"archive-{slug}", tmp / f"{slug}.log")
+    assert dash_m == "-m"
+    cmd = [python, str(HERE / "own_cpu.py"), *crawl]
     run = timed(
         ["taskset", "-c", cpus, *cmd] if cpus else cmd,
         name,
@@ -192,7 +196,8 @@ def articles_row(url: str, site: RealSite, tmp: Path, name: str, cpus: str | Non
         + final_stats(run.output, "archiver/failed/")
     )
     require(name, "article pages accounted for", done, len(site.articles), run.output, exact=True)
-    return run.row(name, pages, items)
+    own = re.findall(rf"^{re.escape(OWN_CPU_MARK)} ([0-9.]+)$", run.output, re.MULTILINE)
+    return dataclasses.replace(run.row(name, pages, items), own_user=float(own[-1]))
 
 
 Measure = Callable[[str, RealSite, Path, str], Row]
@@ -259,11 +264,28 @@ def print_table(rows: dict[str, list[Row]], cpus: list[int]) -> None:
             f"{median_ratio(scaling):.2f}x"
             + (f"  (rounds: {spread_cell(scaling)})" if rounds > 1 else "")
         )
+    if "articles" in rows:
+        print_cpu_split(median_run(rows["articles"]), len(cpus))
     if rounds > 1:
         print(
             f"{rounds} rounds, rows interleaved: each row is its median round; "
             "a ratio is the median of the per-round ratios"
         )
+
+
+def print_cpu_split(row: Row, cores: int) -> None:
+    """Where the articles row's user CPU went, and the pages/s it allows on `cores` CPUs:
+    the reactor's process is one thread of work, the parse workers share what is left."""
+    if row.own_user is None or not row.pages:
+        return
+    workers = row.user - row.own_user
+    bound = max(row.user / cores, row.own_user)
+    print(
+        f"articles user CPU: reactor process {row.own_user:.1f} s "
+        f"({1000 * row.own_user / row.pages:.1f} ms/page), parse workers {workers:.1f} s "
+        f"({1000 * workers / row.pages:.1f} ms/page); on {cores} CPUs at best "
+        f"{row.pages / bound:.0f} pages/s (the CPU split evenly, nothing waiting)"
+    )
 
 
 def pick_sources(datasets: Path, pages: int | None) -> list[SourcePage]:

@@ -72,6 +72,9 @@ class Row:
     peak_rss: int
     user: float
     """User CPU seconds alone: what a crawler's own work costs, less the kernel's I/O."""
+    own_user: float | None = None
+    """The part of `user` in the crawler's own process, apart from its children's (parse
+    workers), where the row measured it."""
 
     @property
     def rate(self) -> float:
