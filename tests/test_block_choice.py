@@ -46,3 +46,30 @@ def test_a_short_text_box_beside_a_teaser_list_stays_the_article() -> None:
     article = generic(html)
     assert article is not None
     assert PROSE[0] in article.body and "Another story" not in article.body
+
+
+def test_a_report_in_sections_named_alike_keeps_every_section_under_its_lead() -> None:
+    # The longest section's text wins the vote; the lead paragraph above the sections takes
+    # the body up to their wrapper, and the shorter sections named like the first are the
+    # report's too, not the page around it.
+    lead = (
+        "The transit authority published its yearly report on Monday, with a section on the "
+        "night buses and one on the trams, both drawn from a survey of riders."
+    )
+    second = (
+        "Tram riders, asked the same questions, were less pleased with the service, and most of "
+        "them named the crowding in the morning as what they would change first."
+    )
+    html = page(
+        "<div class='note'><h1>Yearly report on transport</h1>"
+        f"<div class='lead-text'><p>{lead}</p></div><div class='sections'>"
+        "<section class='part'><h2>Night buses</h2><div class='part-text'>"
+        + "".join(f"<p>{p}</p>" for p in PROSE)
+        + "</div></section>"
+        f"<section class='part'><h2>Trams</h2><div class='part-text'><p>{second}</p></div>"
+        f"</section></div><div class='more'>{NAV}</div></div>"
+    )
+    article = generic(html)
+    assert article is not None
+    assert article.body.startswith(lead) and PROSE[3] in article.body and second in article.body
+    assert "Rural life" not in article.body

@@ -181,11 +181,45 @@ def with_lead(
         if parent is None or parent is body or parent not in stats:
             break
         leads = [sib for sib in node.itersiblings(preceding=True) if _is_lead(sib, stats, ordered)]
-        others |= {sib for sib in parent if sib is not node and sib not in leads}
+        others |= {
+            sib
+            for sib in parent
+            if sib is not node and sib not in leads and not _named_part(sib, node, stats, ordered)
+        }
         if leads:
             return parent, skip | others
         node = parent
     return root, skip
+
+
+def _same_kind(sib: etree._Element, block: etree._Element) -> bool:
+    """Named alike: the same tag and the same (non-empty) class."""
+    return (
+        sib.tag == block.tag and bool(sib.get("class")) and sib.get("class") == block.get("class")
+    )
+
+
+def _is_text(st: Stats) -> bool:
+    return st.link_density < 0.25 and st.chars >= MIN_PARAGRAPH
+
+
+def _named_part(
+    sib: etree._Element,
+    node: etree._Element,
+    stats: dict[etree._Element, Stats],
+    ordered: list[tuple[etree._Element, Stats]],
+) -> bool:
+    """Whether a sibling of a block on the way up to the lead is another part of the article:
+    named like that block and prose (a report's sections, each `<section class="annex">`),
+    not the page around it (a grid's `<div class="row">` of date and author lines)."""
+    st = stats.get(sib)
+    return (
+        st is not None
+        and not st.junk
+        and _same_kind(sib, node)
+        and _is_text(st)
+        and _prose(st, ordered) >= LEAD_MIN
+    )
 
 
 def _is_lead(
@@ -199,13 +233,18 @@ def _is_lead(
     st = stats.get(sib)
     if st is None or st.junk or st.imgs or st.lis or st.chars < LEAD_MIN or st.link_density >= 0.25:
         return False
-    prose = sum(
+    prose = _prose(st, ordered)
+    return (
+        prose >= LEAD_MIN and prose >= st.chars * 0.7 and not _mostly_caption(sib, stats, st.chars)
+    )
+
+
+def _prose(st: Stats, ordered: list[tuple[etree._Element, Stats]]) -> int:
+    """The element's text in paragraphs (not headings), outside links."""
+    return sum(
         s.own - s.own_links
         for el, s in ordered[st.order : st.end + 1]
         if not s.junk and s.own >= MIN_PARAGRAPH and tag_of(el) not in HEADING_TAGS
-    )
-    return (
-        prose >= LEAD_MIN and prose >= st.chars * 0.7 and not _mostly_caption(sib, stats, st.chars)
     )
 
 
@@ -235,16 +274,14 @@ def _continues_article(
     st = stats.get(sib)
     if st is None or st.junk or not st.chars:
         return False
-    same_kind = (
-        sib.tag == top.tag and bool(sib.get("class")) and sib.get("class") == top.get("class")
-    )
+    same_kind = _same_kind(sib, top)
     if (
         sib in candidates
         and candidates[sib].score + (best * 0.2 if same_kind else 0.0) >= threshold
     ):
         return True
     # A body split around pictures into blocks named alike (only the longest one scored).
-    if same_kind and st.link_density < 0.25 and st.chars >= MIN_PARAGRAPH:
+    if same_kind and _is_text(st):
         return True
     if st.own < st.chars * 0.9:
         return False
