@@ -73,3 +73,23 @@ def test_a_report_in_sections_named_alike_keeps_every_section_under_its_lead() -
     assert article is not None
     assert article.body.startswith(lead) and PROSE[3] in article.body and second in article.body
     assert "Rural life" not in article.body
+
+
+def test_the_unnamed_sections_of_a_page_builder_are_one_article() -> None:
+    # A page builder puts each text block in a <section> of its own, named nothing: the long
+    # one wins the vote, the short one after the picture is the article's too.
+    after = (
+        "At the last stop the drivers wait ten minutes for the late trains, so that nobody who "
+        "works the evening shift is left standing in the cold."
+    )
+    html = page(
+        "<main><section><h1>Night buses extended</h1></section><section><div class='rich'>"
+        + "".join(f"<p>{p}</p>" for p in PROSE)
+        + "</div></section><section><img src='/bus.jpg' alt=''></section>"
+        f"<section><div class='rich'><p>{after}</p></div></section>"
+        f"<section>{NAV}</section></main>"
+    )
+    article = generic(html)
+    assert article is not None
+    assert PROSE[0] in article.body and article.body.endswith(after)
+    assert "Rural life" not in article.body

@@ -199,6 +199,14 @@ def _same_kind(sib: etree._Element, block: etree._Element) -> bool:
     )
 
 
+def _unnamed_alike(sib: etree._Element, block: etree._Element) -> bool:
+    """Both `<section>`s, neither with a class or an id: sections of one document (a `<div>`
+    is layout, and a page's unnamed divs are not all the article's)."""
+    return sib.tag == block.tag == "section" and not (
+        sib.get("class") or sib.get("id") or block.get("class") or block.get("id")
+    )
+
+
 def _is_text(st: Stats) -> bool:
     return st.link_density < 0.25 and st.chars >= MIN_PARAGRAPH
 
@@ -282,6 +290,9 @@ def _continues_article(
         return True
     # A body split around pictures into blocks named alike (only the longest one scored).
     if same_kind and _is_text(st):
+        return True
+    # Or into unnamed <section>s, each holding a paragraph or two.
+    if _unnamed_alike(sib, top) and sib in candidates and _is_text(st) and st.chars >= LEAD_MIN:
         return True
     if st.own < st.chars * 0.9:
         return False
