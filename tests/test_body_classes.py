@@ -316,6 +316,21 @@ def test_a_drupal_field_with_its_label_hidden_is_kept() -> None:
     assert article is not None and article.body == "\n\n".join(PROSE)
 
 
+def test_a_how_to_whose_steps_clip_their_overflow_is_kept() -> None:
+    # `overflow-hidden` (a CSS utility: what overflows the box is clipped) shows the box; the
+    # steps of a short how-to are all of its text.
+    steps = "".join(
+        f"<div class='step'><span class='num'>{i}</span><p>{p}</p></div>"
+        for i, p in enumerate(PROSE, 1)
+    )
+    html = page(
+        "<div class='tips'><h1>Night buses extended</h1>"
+        f"<div class='tip-steps overflow-hidden'>{steps}</div></div>"
+    )
+    article = generic(html)
+    assert article is not None and all(p in article.body for p in PROSE)
+
+
 # -- a short code sample in the body --------------------------------------------------------------
 def test_a_short_code_sample_in_its_wrapper_is_kept() -> None:
     # Under 25 characters in a copy-button wrapper: "mostly not text" for the cleaning.

@@ -131,8 +131,10 @@ def tag_of(el: etree._Element) -> str:
 
 
 # Class names where "hidden" hides a part of the block, not the block: Drupal's
-# `field--label-hidden` (the field's label) on the field holding an article's text.
-_SHOWN = re.compile(r"[\w-]*(?:label|title)-hidden\b", re.IGNORECASE)
+# `field--label-hidden` (the field's label) on the field holding an article's text, and the
+# CSS utility `overflow-hidden` (what overflows the box is clipped, the box is shown: a recipe
+# site's steps sit in `kb-overflow-hidden`).
+_SHOWN = re.compile(r"[\w-]*(?:label-|title-|overflow-?)hidden\b", re.IGNORECASE)
 
 
 def _name_words(name: str) -> set[str]:
