@@ -331,6 +331,45 @@ def test_a_how_to_whose_steps_clip_their_overflow_is_kept() -> None:
     assert article is not None and all(p in article.body for p in PROSE)
 
 
+# -- a block of links holding the steps ----------------------------------------------------------
+def test_the_steps_beside_a_list_of_shop_links_are_kept() -> None:
+    # A recipe's tabs: the ingredients link to the shop (a third of the text), the steps are
+    # prose. The links make the tabs "mostly links"; the steps are judged on their own.
+    shop = "".join(
+        f"<li><a href='/shop/{i}'>{name}</a></li>"
+        for i, name in enumerate(
+            [
+                "Rolled oats 80 grams",
+                "Oat milk 300 millilitres",
+                "Ground linseed two spoons",
+                "Two apples sliced thinly",
+                "Cinnamon and vanilla sugar",
+                "Walnuts a handful roasted",
+                "Maple syrup to taste",
+            ]
+        )
+    )
+    steps = [
+        (
+            "Bring the oat milk to a simmer with the oats and the cinnamon and stir for five "
+            "minutes until the porridge is thick and creamy."
+        ),
+        (
+            "Roast the walnuts in a dry pan, slice the apples thinly and serve them on the "
+            "porridge with the linseed and a little maple syrup."
+        ),
+    ]
+    html = page(
+        f"<div class='recipe'><h1>Apple porridge</h1>{STORY}<div class='tabs'>"
+        f"<div class='tab'><ul>{shop}</ul></div><div class='tab' id='preparation'>"
+        + "".join(f"<div class='step'><p>{step}</p></div>" for step in steps)
+        + "</div></div></div>"
+    )
+    article = generic(html)
+    assert article is not None and all(step in article.body for step in steps)
+    assert "Rolled oats" not in article.body
+
+
 # -- a short code sample in the body --------------------------------------------------------------
 def test_a_short_code_sample_in_its_wrapper_is_kept() -> None:
     # Under 25 characters in a copy-button wrapper: "mostly not text" for the cleaning.

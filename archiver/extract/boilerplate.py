@@ -23,6 +23,7 @@ from archiver.extract.blocks import (
     mostly_quotation,
     tag_of,
 )
+from archiver.extract.teasers import is_teaser
 
 # Headings of a block of links to related articles (not "popular" or "latest": those are
 # the same on every page).
@@ -66,6 +67,8 @@ BYLINE = re.compile(
     r"|^(作者|记者|文\s*/|来源)"
 )
 META_LINE_MAX = 100
+# A part of a block that is text: at least this long (and two fifths of the block).
+TEXT_PART_MIN = 160
 PROSE_MIN = 80
 # A sentence, not a label: a clause break inside and a full stop at the end. A Chinese lead
 # ("据央视新闻消息，2024年5月16日，…。") is shorter than PROSE_MIN yet no dateline.
@@ -84,6 +87,7 @@ class _Cleaner:
         self.total = stats[root].chars
         # Stats are in document order: the root's subtree is one slice of them.
         top = stats[root]
+        self.ordered = list(stats.values())
         inside = list(stats.items())[top.order : top.end + 1]
         prose = [
             st.order
@@ -115,6 +119,7 @@ class _Cleaner:
             and st.chars < self.total * 0.5
             and _mostly_not_text(el, tag, st)
             and not mostly_quotation(el, st, self.stats)
+            and not self._holds_text_part(el, st)
         ):
             return True
         if not 0 < st.chars <= META_LINE_MAX or st.own < st.chars * 0.9:
@@ -135,6 +140,25 @@ class _Cleaner:
             return True
         trailing = st.order > self.last_prose
         return trailing and (st.links > st.chars * 0.3 or bool(CREDIT_LINE.match(text)))
+
+    def _holds_text_part(self, el: etree._Element, st: Stats) -> bool:
+        """Whether a block judged mostly not text (links, pictures, fields) holds a part that
+        is text, two fifths of the block at least (a recipe's tabs: the ingredients link to
+        the shop, the steps are prose); its parts are judged one by one instead. A teaser (a
+        linked title over its summary) stays one block, its summary is no part of the article;
+        so does a block named as boilerplate (an author box with a long biography)."""
+        if st.chars < TEXT_PART_MIN * 2 or class_weight(el) < 0 or is_teaser(el, st):
+            return False
+        for inner in self.ordered[st.order + 1 : st.end + 1]:
+            if (
+                not inner.junk
+                and inner.chars * 5 >= st.chars * 2
+                and inner.chars >= TEXT_PART_MIN
+                and inner.links * 10 < inner.chars
+                and inner.paras
+            ):
+                return True
+        return False
 
     def _skip_related_block(self, heading: etree._Element) -> None:
         """The links after a related-posts heading, up to the next prose paragraph; when the

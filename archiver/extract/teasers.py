@@ -32,7 +32,7 @@ def teaser_list(root: etree._Element, stats: dict[etree._Element, Stats]) -> etr
         count: dict[tuple[str, str, str], int] = defaultdict(int)
         for child in scope:
             cs = stats.get(child)
-            if cs is not None and not cs.junk and _is_teaser(child, cs):
+            if cs is not None and not cs.junk and is_teaser(child, cs):
                 by_kind[_kind(child)] += cs.chars
                 count[_kind(child)] += 1
         if any(count[kind] >= 2 and chars * 2 >= st.chars for kind, chars in by_kind.items()):
@@ -66,7 +66,7 @@ def _large_parts(
     return found
 
 
-def _is_teaser(el: etree._Element, st: Stats) -> bool:
+def is_teaser(el: etree._Element, st: Stats) -> bool:
     if not MIN_PARAGRAPH <= st.chars <= TEASER_MAX or st.links > st.chars * 0.9:
         return False
     for node in el.iter():
