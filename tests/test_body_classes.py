@@ -370,6 +370,19 @@ def test_the_steps_beside_a_list_of_shop_links_are_kept() -> None:
     assert "Rolled oats" not in article.body
 
 
+def test_a_paragraph_among_pictures_is_kept() -> None:
+    # Three pictures and one paragraph: "mostly pictures" for the cleaning, but the paragraph
+    # is most of the block's text and is prose.
+    pictures = "".join(f"<img src='/bus{i}.jpg' alt=''>" for i in range(3))
+    text = " ".join(PROSE[:3])
+    html = page(
+        f"<div class='story'><h1>Night buses extended</h1>{STORY}"
+        f"<div class='row'>{pictures}<p>{text}</p></div></div>"
+    )
+    article = generic(html)
+    assert article is not None and article.body.endswith(text)
+
+
 # -- a short code sample in the body --------------------------------------------------------------
 def test_a_short_code_sample_in_its_wrapper_is_kept() -> None:
     # Under 25 characters in a copy-button wrapper: "mostly not text" for the cleaning.

@@ -87,7 +87,7 @@ class _Cleaner:
         self.total = stats[root].chars
         # Stats are in document order: the root's subtree is one slice of them.
         top = stats[root]
-        self.ordered = list(stats.values())
+        self.ordered = list(stats.items())
         inside = list(stats.items())[top.order : top.end + 1]
         prose = [
             st.order
@@ -149,13 +149,13 @@ class _Cleaner:
         so does a block named as boilerplate (an author box with a long biography)."""
         if st.chars < TEXT_PART_MIN * 2 or class_weight(el) < 0 or is_teaser(el, st):
             return False
-        for inner in self.ordered[st.order + 1 : st.end + 1]:
+        for part, inner in self.ordered[st.order + 1 : st.end + 1]:
             if (
                 not inner.junk
                 and inner.chars * 5 >= st.chars * 2
                 and inner.chars >= TEXT_PART_MIN
                 and inner.links * 10 < inner.chars
-                and inner.paras
+                and (inner.paras or part.tag == "p")
             ):
                 return True
         return False
