@@ -154,7 +154,7 @@ class _Cleaner:
                 not inner.junk
                 and inner.chars * 5 >= st.chars * 2
                 and inner.chars >= TEXT_PART_MIN
-                and inner.links * 10 < inner.chars
+                and inner.links * 5 < inner.chars
                 and (inner.paras or part.tag == "p")
             ):
                 return True
