@@ -388,6 +388,25 @@ def test_a_paragraph_among_pictures_is_kept() -> None:
     assert article is not None and article.body.endswith(text)
 
 
+# -- a slideshow shows one slide at a time --------------------------------------------------------
+def test_the_hidden_slides_of_a_slideshow_article_are_kept() -> None:
+    # A script shows one slide at a time; the others are hidden by a class and a style. They
+    # are the article's text, named like the slide shown; a hidden share box stays out.
+    slides = "".join(
+        f"<div class='slide{' hidden' if i else ''}' style='display: {'none' if i else 'block'};'>"
+        f"<h2>Stop {i + 1}</h2><p>{p}</p></div>"
+        for i, p in enumerate(PROSE)
+    )
+    html = page(
+        f"<div class='gallery'><h1>Night buses extended</h1>{slides}"
+        "<div class='share hidden' style='display:none'><p>Share this slideshow with a friend "
+        "who rides the night buses every week.</p></div></div>"
+    )
+    article = generic(html)
+    assert article is not None and all(p in article.body for p in PROSE)
+    assert "Share this" not in article.body
+
+
 # -- a short code sample in the body --------------------------------------------------------------
 def test_a_short_code_sample_in_its_wrapper_is_kept() -> None:
     # Under 25 characters in a copy-button wrapper: "mostly not text" for the cleaning.

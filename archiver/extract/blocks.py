@@ -153,6 +153,8 @@ def class_weight(el: etree._Element) -> int:
     words = class_words(el)
     if not words:
         return 0
+    if "hidden" in words and hidden_slide(el, tag_of(el)):
+        words.discard("hidden")
     return 25 * bool(words & POSITIVE_WORDS) - 25 * bool(words & NEGATIVE_WORDS)
 
 
@@ -195,6 +197,40 @@ def _hidden_or_by_role(el: etree._Element, keys: list[str]) -> bool:
     return "none" in style and "display:none" in style.replace(" ", "")
 
 
+# Class names that hide a block until a script shows it: `hidden`, `is-hidden`, `ssr-hide`.
+_HIDING_CLASS = re.compile(r"hid(e|den)\b", re.IGNORECASE)
+
+
+def hidden_slide(el: etree._Element, tag: str) -> bool:
+    """Whether a hidden block is a slide of the article: one of a slideshow's or a set of
+    tabs' siblings of one kind, shown one at a time by a script (`<div class="slide hidden"
+    style="display:none">` beside the shown `<div class="slide">`), and not named as
+    boilerplate once the hiding is left out."""
+    if tag in BOILERPLATE_TAGS or not _hidden(el):
+        return False
+    kind = _shown_kind(el)
+    if not kind or _name_words(" ".join(kind)) & UNLIKELY_WORDS:
+        return False
+    parent = el.getparent()
+    return parent is not None and any(
+        sib is not el and sib.tag == el.tag and not _hidden(sib) and _shown_kind(sib) == kind
+        for sib in parent
+    )
+
+
+def _shown_kind(el: etree._Element) -> list[str]:
+    """The element's class names without those that hide it."""
+    return [c for c in (el.get("class") or "").split() if not _HIDING_CLASS.search(c)]
+
+
+def _hidden(el: etree._Element) -> bool:
+    """Hidden by a class name or an inline style (not by its role or aria-hidden)."""
+    style = el.get("style")
+    if style and "none" in style and "display:none" in style.replace(" ", ""):
+        return True
+    return bool(_HIDING_CLASS.search(el.get("class") or ""))
+
+
 class _Measure:
     """One walk over the tree filling `Stats` for every element outside dropped tags."""
 
@@ -216,6 +252,8 @@ class _Measure:
         st.order = len(stats)
         stats[el] = st
         flag = 0 if self.lifted and el in self.lifted else looks_boilerplate(el, tag, self.named)
+        if flag and hidden_slide(el, tag):
+            flag = 0
         if flag == FIRM:
             return self._prune(el, st, FIRM)
         if flag == SOFT:
@@ -315,50 +353,9 @@ def measure(
 ) -> dict[etree._Element, Stats]:
     """Stats of every element under `body` (boilerplate parts marked `junk` and left out of
     their ancestors' counts; the insides of navigation, footers and the like not measured).
-    `lifted`: elements whose boilerplate marks are ignored (see `marked_wrappers`);
+    `lifted`: elements whose boilerplate marks are ignored (see `content.marked_wrappers`);
     `unmeasured`: tags whose insides are not text (NOSCRIPT_MEASURED measures <noscript>)."""
     m = _Measure(body, lifted, unmeasured)
     m.walk(body, tag_of(body), Stats(), False)
     m.judge_soft(body)
     return m.stats
-
-
-# A wrapper is a page's worth of text; a footer of a page that renders with JavaScript is not.
-WRAPPER_MIN = 1000
-
-
-def marked_wrappers(
-    body: etree._Element, stats: dict[etree._Element, Stats]
-) -> frozenset[etree._Element]:
-    """The parts marked as boilerplate that are the page, not a sidebar or a header: those
-    holding most of the page's text, wrapped in a page-wide class (`layoutTwoColumnsRightSidebar`,
-    `lay-sidebar`) or in a `<header>` left open by broken markup, and a `<header>` holding a
-    page's worth of text outside links (a stray end tag kept it open over a forum post).
-    Asked only when nothing else reads like an article: it walks the marked parts' insides."""
-    total = visible_chars(body)[0]
-    found = []
-    for el, st in stats.items():
-        if st.flag:
-            text, unlinked = visible_chars(el)
-            if text * 2 >= total >= WRAPPER_MIN or (el.tag == "header" and unlinked >= WRAPPER_MIN):
-                found.append(el)
-    return frozenset(found)
-
-
-def visible_chars(el: etree._Element) -> tuple[int, int]:
-    """Non-space characters of the element's text outside scripts, styles and the like:
-    all of them, and those outside links."""
-    count = unlinked = 0
-    stack = [(el, el.tag == "a")]
-    while stack:
-        node, in_link = stack.pop()
-        texts = [node.text] if node.text else []
-        for child in node:
-            if isinstance(child.tag, str) and child.tag.lower() not in UNMEASURED_TAGS:
-                stack.append((child, in_link or child.tag == "a"))
-            if child.tail:
-                texts.append(child.tail)
-        n = sum(len("".join(t.split())) for t in texts)
-        count += n
-        unlinked += 0 if in_link else n
-    return count, unlinked
