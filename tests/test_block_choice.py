@@ -93,3 +93,32 @@ def test_the_unnamed_sections_of_a_page_builder_are_one_article() -> None:
     assert article is not None
     assert PROSE[0] in article.body and article.body.endswith(after)
     assert "Rural life" not in article.body
+
+
+def test_the_story_beside_the_accordion_around_the_chosen_block_is_kept() -> None:
+    # The longest text is a panel of an accordion (background notes), wrapped three deep;
+    # the story's own blocks stand beside the accordion, not beside the panel. A short box
+    # inside the wrappers stays out.
+    notes = "".join(f"<p>{p} {q}</p>" for p, q in zip(PROSE, PROSE[1:] + PROSE[:1], strict=True))
+    story = (
+        "Riders in the east waited two years for the vote, and the petition that won it was "
+        "started by a nurse who works the night shift at the city hospital, she said."
+    )
+    more = (
+        "The first new bus leaves the central station at midnight, and the last one comes back "
+        "at five in the morning, in time for the early trams to take over the routes."
+    )
+    html = page(
+        "<div class='news'><h1>Night buses extended</h1>"
+        f"<div class='media'><p>{story}</p><p>{story}</p></div>"
+        f"<div class='media'><p>{more}</p><p>{more}</p></div>"
+        "<div id='c1'><div class='accordion'><div class='panel'>"
+        "<div class='panel-heading'><a href='#notes'>Background notes</a></div>"
+        f"<div class='panel-collapse' id='notes'>{notes}</div></div></div>"
+        "<div class='box'><p>Local news needs you: give what you can today.</p></div></div>"
+        f"<div class='more'>{NAV}</div></div>"
+    )
+    article = generic(html)
+    assert article is not None
+    assert story in article.body and more in article.body and PROSE[3] in article.body
+    assert "Rural life" not in article.body and "Local news needs you" not in article.body

@@ -25,7 +25,12 @@ from archiver.extract.blocks import (
 )
 from archiver.extract.boilerplate import boilerplate_in
 from archiver.extract.render import DROPPED_TAGS
-from archiver.extract.siblings import beside_paragraphs, with_lead, with_siblings
+from archiver.extract.siblings import (
+    beside_paragraphs,
+    with_lead,
+    with_siblings,
+    with_siblings_around,
+)
 from archiver.extract.standfirst import with_standfirst
 from archiver.extract.teasers import beside_the_list, teaser_list
 
@@ -168,7 +173,7 @@ def _choose(
     # it to <html> (hypothesis: a truncated page with `<table><td>` in its head).
     if top is None or top not in stats:
         return NO_BODY
-    root, skip = with_siblings(beside_paragraphs(top, stats), stats, candidates)
+    root, skip = with_siblings_around(beside_paragraphs(top, stats), stats, candidates)
     teasers = teaser_list(root, stats)
     if teasers is not None:
         # A list of teasers won; the article may be beside it (a short item above "more stories").

@@ -23,14 +23,20 @@ PARAGRAPH_MIN = 80
 
 
 def with_siblings(
-    top: etree._Element, stats: dict[etree._Element, Stats], candidates: dict[etree._Element, Stats]
+    top: etree._Element,
+    stats: dict[etree._Element, Stats],
+    candidates: dict[etree._Element, Stats],
+    chosen: etree._Element | None = None,
 ) -> tuple[etree._Element, set[etree._Element]]:
     """The top candidate, or its parent when siblings continue the article (a body split in
-    parts, a lead paragraph outside the main block); the parent's other children skipped."""
+    parts, a lead paragraph outside the main block); the parent's other children skipped.
+    `chosen`: the block `top` wraps, whose score the siblings are measured against; then
+    only blocks that are parts of the article count, not lone paragraphs or a lead."""
     parent = top.getparent()
     if parent is None or parent not in stats:
         return top, set()
-    best = candidates[top].score if top in candidates else 0.0
+    scored = top if chosen is None else chosen
+    best = candidates[scored].score if scored in candidates else 0.0
     threshold = max(10.0, best * 0.2)
     before = True
     kept = []
@@ -38,9 +44,18 @@ def with_siblings(
         before = before and sib is not top
         kept.append(
             sib is top
-            or _continues_article(sib, top, stats, candidates, threshold, best)
+            or (
+                (chosen is None or _large_part(sib, chosen, stats))
+                and _continues_article(sib, top, stats, candidates, threshold, best, chosen is None)
+            )
             # The lead in its own block before the body (too short, or a <div> around a <p>).
-            or (before and sib in stats and not stats[sib].junk and is_named_lead(sib))
+            or (
+                chosen is None
+                and before
+                and sib in stats
+                and not stats[sib].junk
+                and is_named_lead(sib)
+            )
         )
     if sum(kept) == 1:
         return top, set()
@@ -50,6 +65,46 @@ def with_siblings(
         if first < i < last and tag_of(sib) in HEADING_TAGS:
             kept[i] = True
     return parent, {sib for sib, keep in zip(parent, kept, strict=True) if not keep}
+
+
+# How many wrappers around the chosen block (each adding at most a tenth to its text) the
+# article's other parts may stand beside.
+WRAPPER_LEVELS = 3
+
+
+def with_siblings_around(
+    top: etree._Element, stats: dict[etree._Element, Stats], candidates: dict[etree._Element, Stats]
+) -> tuple[etree._Element, set[etree._Element]]:
+    """`with_siblings` of the chosen block, else of the first wrapper around it whose siblings
+    are parts of the article: a panel of an accordion, in its panel, in the accordion, beside
+    the story's other blocks. What else the wrappers hold (the panel's title, a donation box
+    in the block around the story) is skipped."""
+    root, skip = with_siblings(top, stats, candidates)
+    node = top
+    inside: set[etree._Element] = set()
+    for _ in range(WRAPPER_LEVELS):
+        if root is not node:
+            return root, skip | inside
+        parent = node.getparent()
+        if (
+            parent is None
+            or parent not in stats
+            or stats[parent].chars * 10 > stats[top].chars * 11
+        ):
+            break
+        inside |= {child for child in parent if child is not node}
+        node = parent
+        root, skip = with_siblings(node, stats, candidates, top)
+    return (root, skip | inside) if root is not node else (top, set())
+
+
+def _large_part(
+    sib: etree._Element, chosen: etree._Element, stats: dict[etree._Element, Stats]
+) -> bool:
+    """A fifth of the chosen block's text at least: a part of the story, not a donation box or
+    a press contact beside it."""
+    st = stats.get(sib)
+    return st is not None and st.chars * 5 >= stats[chosen].chars
 
 
 # How far above the chosen block a lead paragraph is looked for, and its least length.
@@ -172,6 +227,7 @@ def _continues_article(
     candidates: dict[etree._Element, Stats],
     threshold: float,
     best: float,
+    paragraphs: bool = True,
 ) -> bool:
     st = stats.get(sib)
     if st is None or st.junk or not st.chars:
@@ -188,7 +244,7 @@ def _continues_article(
     # Or into unnamed <section>s, each holding a paragraph or two.
     if _unnamed_alike(sib, top) and sib in candidates and _is_text(st) and st.chars >= LEAD_MIN:
         return True
-    if st.own < st.chars * 0.9:
+    if not paragraphs or st.own < st.chars * 0.9:
         return False
     if st.chars > PARAGRAPH_MIN:
         return st.link_density < 0.25
