@@ -3,8 +3,10 @@ class of wrong choice seen on pages nobody here wrote (issue 14)."""
 
 from __future__ import annotations
 
+from test_body_classes import LONG_STORY
 from test_generic import PROSE, generic, page
 
+STORY = "".join(f"<p>{p}</p>" for p in PROSE)
 NAV = (
     "<ul class='links'><li><a href='/a'>Rural life</a></li><li><a href='/b'>Farming</a></li>"
     "<li><a href='/c'>Forests</a></li><li><a href='/d'>Water</a></li></ul>"
@@ -64,8 +66,7 @@ def test_a_report_in_sections_named_alike_keeps_every_section_under_its_lead() -
         "<div class='note'><h1>Yearly report on transport</h1>"
         f"<div class='lead-text'><p>{lead}</p></div><div class='sections'>"
         "<section class='part'><h2>Night buses</h2><div class='part-text'>"
-        + "".join(f"<p>{p}</p>" for p in PROSE)
-        + "</div></section>"
+        f"{STORY}</div></section>"
         f"<section class='part'><h2>Trams</h2><div class='part-text'><p>{second}</p></div>"
         f"</section></div><div class='more'>{NAV}</div></div>"
     )
@@ -84,8 +85,7 @@ def test_the_unnamed_sections_of_a_page_builder_are_one_article() -> None:
     )
     html = page(
         "<main><section><h1>Night buses extended</h1></section><section><div class='rich'>"
-        + "".join(f"<p>{p}</p>" for p in PROSE)
-        + "</div></section><section><img src='/bus.jpg' alt=''></section>"
+        f"{STORY}</div></section><section><img src='/bus.jpg' alt=''></section>"
         f"<section><div class='rich'><p>{after}</p></div></section>"
         f"<section>{NAV}</section></main>"
     )
@@ -99,7 +99,6 @@ def test_the_story_beside_the_accordion_around_the_chosen_block_is_kept() -> Non
     # The longest text is a panel of an accordion (background notes), wrapped three deep;
     # the story's own blocks stand beside the accordion, not beside the panel. A short box
     # inside the wrappers stays out.
-    notes = "".join(f"<p>{p} {q}</p>" for p, q in zip(PROSE, PROSE[1:] + PROSE[:1], strict=True))
     story = (
         "Riders in the east waited two years for the vote, and the petition that won it was "
         "started by a nurse who works the night shift at the city hospital, she said."
@@ -114,7 +113,7 @@ def test_the_story_beside_the_accordion_around_the_chosen_block_is_kept() -> Non
         f"<div class='media'><p>{more}</p><p>{more}</p></div>"
         "<div id='c1'><div class='accordion'><div class='panel'>"
         "<div class='panel-heading'><a href='#notes'>Background notes</a></div>"
-        f"<div class='panel-collapse' id='notes'>{notes}</div></div></div>"
+        f"<div class='panel-collapse' id='notes'>{LONG_STORY}</div></div></div>"
         "<div class='box'><p>Local news needs you: give what you can today.</p></div></div>"
         f"<div class='more'>{NAV}</div></div>"
     )
