@@ -197,7 +197,10 @@ def articles_row(url: str, site: RealSite, tmp: Path, name: str, cpus: str | Non
     )
     require(name, "article pages accounted for", done, len(site.articles), run.output, exact=True)
     own = re.findall(rf"^{re.escape(OWN_CPU_MARK)} ([0-9.]+)$", run.output, re.MULTILINE)
-    return dataclasses.replace(run.row(name, pages, items), own_user=float(own[-1]))
+    elapsed = re.findall(r"'elapsed_time_seconds': ([0-9.]+)", run.output)
+    return dataclasses.replace(
+        run.row(name, pages, items), own_user=float(own[-1]), crawl_seconds=float(elapsed[-1])
+    )
 
 
 Measure = Callable[[str, RealSite, Path, str], Row]
@@ -264,6 +267,17 @@ def print_table(rows: dict[str, list[Row]], cpus: list[int]) -> None:
             f"{median_ratio(scaling):.2f}x"
             + (f"  (rounds: {spread_cell(scaling)})" if rounds > 1 else "")
         )
+        phase = [
+            one.crawl_seconds / two.crawl_seconds
+            for two, one in zip(rows[TWO_CORES], rows[ONE_CORE], strict=True)
+            if one.crawl_seconds and two.crawl_seconds
+        ]
+        if phase:
+            print(
+                f"  the crawl alone (Scrapy's elapsed_time_seconds, the process's start-up and "
+                f"exit left out): {median_ratio(phase):.2f}x"
+                + (f"  (rounds: {spread_cell(phase)})" if rounds > 1 else "")
+            )
     if "articles" in rows:
         print_cpu_split(median_run(rows["articles"]), len(cpus))
     if rounds > 1:

@@ -75,6 +75,9 @@ class Row:
     own_user: float | None = None
     """The part of `user` in the crawler's own process, apart from its children's (parse
     workers), where the row measured it."""
+    crawl_seconds: float | None = None
+    """Scrapy's `elapsed_time_seconds`: the crawl from the spider's opening to its close,
+    without the process's start-up and exit, where the row measured it."""
 
     @property
     def rate(self) -> float:
