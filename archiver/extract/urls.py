@@ -52,12 +52,15 @@ _HOST = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}\.?", re.IGNORECASE)
 # is: lower-case scheme, a plain host, an optional port, a path, then only URL-safe
 # characters and well-formed %XX escapes (no `'` after the path, which w3lib escapes there),
 # no empty `?` or `#` at the end. Most links on real pages look
-# like this, and checking it is 20x cheaper than the w3lib round trip.
+# like this, and checking it is 20x cheaper than the w3lib round trip. Runs of safe
+# characters are taken whole and never given back (`++`, `*+`): no part can end on a
+# character the next part needs, so the language is the same, matched in 1/3 of the time
+# (a character at a time through the alternation, a 100-character URL took 2 us).
 _PLAIN_URL = re.compile(
     rf"(https?)://((?:{_LABEL}\.)*{_LABEL})(?::(\d{{1,5}}))?"
-    r"/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*"
-    r"(?:\?(?:[A-Za-z0-9\-._~!$&()*+,;=:@/?]|%[0-9A-Fa-f]{2})+)?"
-    r"(?:#(?:[A-Za-z0-9\-._~!$&()*+,;=:@/?]|%[0-9A-Fa-f]{2})+)?"
+    r"/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]++|%[0-9A-Fa-f]{2})*+"
+    r"(?:\?(?:[A-Za-z0-9\-._~!$&()*+,;=:@/?]++|%[0-9A-Fa-f]{2})++)?"
+    r"(?:#(?:[A-Za-z0-9\-._~!$&()*+,;=:@/?]++|%[0-9A-Fa-f]{2})++)?"
 )
 
 
@@ -126,8 +129,10 @@ def resolve(base: str, href: str | None) -> str | None:
         # `data:` / `javascript:` answered before urljoin: a 10 MB data: URL costs nothing.
         return None
     try:
-        joined = _plain_join(base, href) or urljoin(base, href)
-        plain = _PLAIN_URL.fullmatch(joined)
+        # An absolute plain URL is its own answer (urljoin drops an empty `;` parameter).
+        plain = None if ";" in href else _PLAIN_URL.fullmatch(href)
+        joined = href if plain else _plain_join(base, href) or urljoin(base, href)
+        plain = plain or _PLAIN_URL.fullmatch(joined)
         if plain and len(plain.group(2)) <= 253 and int(plain.group(3) or 0) <= 65535:
             return joined
         joined = safe_url_string(joined)
@@ -143,11 +148,9 @@ def resolve(base: str, href: str | None) -> str | None:
 
 
 def _plain_join(base: str, href: str) -> str | None:
-    """urljoin's answer for the common cases, without its parse/unparse round trip: an
-    absolute URL, a root-relative path, or a plain relative path (no dot segments, no
-    query or fragment on its own); None where urljoin must decide."""
-    if ";" not in href and _PLAIN_URL.fullmatch(href):  # urljoin drops an empty `;` parameter
-        return href
+    """urljoin's answer for the common cases, without its parse/unparse round trip: a
+    root-relative path, or a plain relative path (no dot segments, no query or fragment on
+    its own); None where urljoin must decide. (A plain absolute URL `resolve` answers itself.)"""
     if not _plain_base(base) or not _PLAIN_REF.fullmatch(href):
         return None
     if href.startswith("/"):
