@@ -49,9 +49,15 @@ def _page_scanner(max_attributes: int) -> re.Pattern[str]:
     # libxml2 reads a raw-text element written `<style/>` (a `/` right before the `>`, not
     # in a value) as empty, unlike HTML5; the content that follows is markup then.
     raw = rf"{attributes}(?!(?:[\t\n\f\r ]*+/)++>)[\t\n\f\r /]*+(?:>|\Z)"
+    # Ordinary tags first (most tokens after text): a tag whose name opens a raw-text element
+    # is left to the alternatives below, in their order, as is everything else; so the first
+    # alternative that matches is the one that matched before, found without trying twelve.
+    raw_names = "|".join(("script", *_RAWTEXT_ELEMENTS, "plaintext"))
+    ordinary = rf"<(?!(?:{raw_names})(?=[\t\n\f\r />]|\Z))/?[a-z][^\t\n\f\r />]*+{rest}"
     token = "|".join(
         (
             r"[^<]++",
+            ordinary,
             r"<!--(?:-?>|(?:[^-]++|-(?!-!?>))*+(?:--!?>|\Z))",
             r"<[!?][^>]*+>?",
             r"</(?![a-z])[^>]*+>?",
