@@ -200,7 +200,7 @@ def _bylines(doc: Document) -> Iterator[str]:
     `作者：陈晓雨`), from the label on (`来源：港城日报 记者 陈晓雨` -> `记者 陈晓雨`)."""
     # Only elements just above a text node that opens with a label (or holds a Chinese one)
     # can open with one: reading every element's text cost a fifth of the extraction.
-    labelled = text_holders(doc.root, _has_label, LABEL_LEVELS)
+    labelled = text_holders(doc.text_pieces, _has_label, LABEL_LEVELS)
     for el in doc.root.iter(*LINE_TAGS):
         if len(el) > 3:
             continue

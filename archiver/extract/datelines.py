@@ -98,7 +98,7 @@ class Markup:
     def read(cls, doc: Document, anchor: etree._Element | None) -> Markup:
         # Only elements that hold a digit, or carry the date in an attribute, can say a date:
         # reading every element's text cost more than the rest of the field.
-        digits = text_holders(doc.root, _has_digit, DIGIT_LEVELS)
+        digits = text_holders(doc.text_pieces, _has_digit, DIGIT_LEVELS)
         found: list[Dated] = []
         anchor_at = None
         for position, el in enumerate(doc.root.iter(etree.Element)):

@@ -18,6 +18,7 @@ from archiver.extract.cssmatch import ElementIndex
 from archiver.extract.dates import parse_fetched_at
 from archiver.extract.encoding import decode_html
 from archiver.extract.limits import DEFAULT_LIMITS, PageLimits, PageRefused
+from archiver.extract.nodes import TextPiece, text_pieces
 from archiver.extract.select import Node, first, select, xpath
 from archiver.extract.text import clean, squash
 from archiver.extract.tree import check_body, clean_for_lxml, parse_tree
@@ -115,6 +116,11 @@ class Document:
     @cached_property
     def _index(self) -> ElementIndex:
         return ElementIndex(self.root)
+
+    @cached_property
+    def text_pieces(self) -> list[TextPiece]:
+        """The tree's texts but whitespace alone, with their nodes (nodes.text_pieces)."""
+        return text_pieces(self.root)
 
     @cached_property
     def selector(self) -> Selector:
@@ -217,7 +223,15 @@ def _unwrapped(raw: str) -> str:
 
 
 # Cached answers that depend on the tree only, never on the URL (see Document.with_url).
-_TREE_ONLY = ("_css_results", "_index", "meta", "json_ld", "html_lang", "_link_budget")
+_TREE_ONLY = (
+    "_css_results",
+    "_index",
+    "meta",
+    "json_ld",
+    "html_lang",
+    "_link_budget",
+    "text_pieces",
+)
 
 LD_MAX_NESTING = 8
 

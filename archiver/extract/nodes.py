@@ -108,24 +108,40 @@ def short_text(el: etree._Element, limit: int) -> str | None:
     return text if len(text) <= limit else None
 
 
-def text_holders(
-    root: etree._Element, test: Callable[[str], bool], levels: int
-) -> set[etree._Element]:
-    """The elements within `levels` above a text node (an element's text or a child's tail)
-    that passes `test`: the only ones whose text can hold what `test` looks for, found in one
-    Python walk (an XPath test on every text node was nine times slower). The set keeps the
-    lxml proxies alive, so membership is identity."""
-    holders: set[etree._Element] = set()
+# A text of the tree and the node it belongs to: an element's (or a comment's) text, or
+# the tail after a node (`True`), which belongs to the node's parent.
+TextPiece = tuple[etree._Element, str, bool]
+
+
+def text_pieces(root: etree._Element) -> list[TextPiece]:
+    """Every text under `root` that is not whitespace alone, in page order: read once per
+    page (Document.text_pieces) for every question asked of the texts."""
+    pieces: list[TextPiece] = []
     # Every node, comments too: the text after `<!-- -->` is its tail.
     for node in root.iter():
         text = node.text
-        if text and test(text):
-            _add_with_ancestors(holders, node, levels)
-        # The parent only for a tail that passes: asking every node for it cost a third
-        # of the walk.
+        if text and not text.isspace():
+            pieces.append((node, text, False))
         tail = node.tail
-        if tail and test(tail):
-            _add_with_ancestors(holders, node.getparent(), levels)
+        if tail and not tail.isspace():
+            pieces.append((node, tail, True))
+    return pieces
+
+
+def text_holders(
+    pieces: list[TextPiece], test: Callable[[str], bool], levels: int
+) -> set[etree._Element]:
+    """The elements within `levels` above a text (`text_pieces`) that passes `test` (never
+    asked about whitespace alone): the only ones whose text can hold what `test` looks for,
+    found without reading every element's text (an XPath test on every text node was nine
+    times slower). The set keeps the lxml proxies alive, so membership is identity.
+    Dates and bylines each ask: the tree is walked for its texts once, not per question."""
+    holders: set[etree._Element] = set()
+    for node, text, tail in pieces:
+        if test(text):
+            # The parent only for a tail that passes: asking every node for it cost a third
+            # of the walk.
+            _add_with_ancestors(holders, node.getparent() if tail else node, levels)
     return holders
 
 
