@@ -104,7 +104,7 @@ class Markup:
         for position, el in enumerate(doc.root.iter(etree.Element)):
             if el is anchor:
                 anchor_at = position
-            if el in digits or el.tag == "time" or el.tag == "abbr" or el.get("itemprop"):
+            if el in digits or el.tag in ("time", "abbr") or el.get("itemprop"):
                 dated = _date_text(el, position)
                 if dated is not None:
                     found.append(dated)
@@ -122,9 +122,6 @@ DIGIT_LEVELS = 4
 def _date_text(el: etree._Element, position: int) -> Dated | None:
     """What `el` says about the date, if it may say anything."""
     tag = el.tag
-    names = f"{el.get('class', '')} {el.get('id', '')}"
-    # `<span class="entry-date updated">` (WordPress) is often the only date: kept, ranked last.
-    revision = bool(MODIFIED.search(names)) and not PUBLISHED_WORD.search(names)
     if el.get("itemprop") in ("datePublished", "dateCreated"):
         value = (
             el.get("content")
@@ -133,14 +130,15 @@ def _date_text(el: etree._Element, position: int) -> Dated | None:
             or short_text(el, DATELINE_CHARS)
         )
         return Dated(position, value or "", el, MARKED, False)
+    names = f"{el.get('class', '')} {el.get('id', '')}"
     if tag == "time" and el.get("datetime"):
-        return Dated(position, el.get("datetime", ""), el, MARKED, revision)
+        return Dated(position, el.get("datetime", ""), el, MARKED, _revision(names))
     if tag == "abbr" and el.get("title") and "published" in names:
         return Dated(position, el.get("title", ""), el, MARKED, False)
     if tag not in DATE_LINE_TAGS or len(el) > MAX_CHILDREN:
         return None
     text = short_text(el, DATELINE_CHARS)
-    rank = MARKED if DATE_CLASS.search(names) else DATELINE
+    rank = DATELINE
     if text is None:
         if tag != "p":
             return None
@@ -148,6 +146,8 @@ def _date_text(el: etree._Element, position: int) -> Dated | None:
         if not PUBLISHED_LABEL.search(text):
             # Unlabelled, the date must open the paragraph (`Berlin, 2. November 2021 – …`).
             text = text[:LEADING_DATE_CHARS]
+    elif DATE_CLASS.search(names):
+        rank = MARKED
     if not _DIGIT.search(text):
         return None
     published_part = _without_revisions(text)
@@ -156,8 +156,13 @@ def _date_text(el: etree._Element, position: int) -> Dated | None:
         return Dated(position, text, el, MARKED, True)
     labelled = PUBLISHED_LABEL.search(published_part)
     if labelled:
-        return Dated(position, published_part[labelled.end() :], el, MARKED, revision)
-    return Dated(position, published_part, el, rank, revision)
+        return Dated(position, published_part[labelled.end() :], el, MARKED, _revision(names))
+    return Dated(position, published_part, el, rank, _revision(names))
+
+
+def _revision(names: str) -> bool:
+    # `<span class="entry-date updated">` (WordPress) is often the only date: kept, ranked last.
+    return bool(MODIFIED.search(names)) and not PUBLISHED_WORD.search(names)
 
 
 def _opening(el: etree._Element) -> str:
