@@ -38,6 +38,7 @@ LINE_TAGS = (
     "strong",
     "b",
 )
+# A name part: it never spans whitespace, as Document.named_like requires.
 AUTHOR_CLASS = re.compile(r"(^|[\s_-])(author|byline|writer|author-name)($|[\s_-])", re.IGNORECASE)
 # A byline's label, at the start of a short line or after a gap in it (`来源：新华社 作者：张三`).
 _ZH_AUTHOR = r"作者|记者|撰文|撰稿|文\s*[/／]|文\s*[:：]|通讯员"
@@ -201,10 +202,12 @@ def _bylines(doc: Document) -> Iterator[str]:
     # Only elements just above a text node that opens with a label (or holds a Chinese one)
     # can open with one: reading every element's text cost a fifth of the extraction.
     labelled = text_holders(doc.text_pieces, _has_label, LABEL_LEVELS)
+    # Asked of the page's distinct class names and ids, not of every element's.
+    author_named = doc.named_like(AUTHOR_CLASS)
     for el in doc.root.iter(*LINE_TAGS):
         if len(el) > 3:
             continue
-        named = AUTHOR_CLASS.search(f"{el.get('class', '')} {el.get('id', '')}")
+        named = el in author_named
         if not named and el not in labelled:
             continue
         text = _line_text(el, BYLINE_CHARS)

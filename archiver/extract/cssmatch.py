@@ -18,6 +18,7 @@ profile and of the generic layer on every fixture page, plus random trees and se
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeAlias
@@ -202,6 +203,18 @@ class ElementIndex:
         if self._classes is None:
             self._build()
         return self._ids.get(ident, [])
+
+    def named_like(self, pattern: re.Pattern[str]) -> set[Element]:
+        """The elements with a class name or an id in which `pattern` finds a match: one
+        search per distinct name, not one per element. For a pattern that never matches
+        across XML whitespace, the same elements as searching each `class id` string."""
+        classes = self._classes if self._classes is not None else self._build()
+        found: set[Element] = set()
+        for names in (classes, self._ids):
+            for name, elements in names.items():
+                if pattern.search(name):
+                    found.update(elements)
+        return found
 
     def position(self, el: Element) -> int:
         if self._positions is None:

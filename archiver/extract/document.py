@@ -109,6 +109,11 @@ class Document:
                 return found[0]
         return None
 
+    def named_like(self, pattern: re.Pattern[str]) -> set[etree._Element]:
+        """Every element with a class name or an id that `pattern` (never matching across
+        whitespace) finds something in, from the page's class and id index."""
+        return self._index.named_like(pattern)
+
     @cached_property
     def _css_results(self) -> dict[str, list[Node]]:
         return {}
