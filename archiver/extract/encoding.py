@@ -97,11 +97,11 @@ def _decode_declared(body: bytes, declared: str) -> tuple[str, str] | None:
         return None
     text = to_unicode(body, name)
     bad = text.count("\ufffd")
-    high = len(body) - len(body.translate(None, _HIGH_BYTES))
     # A few bad sequences are damage (a cut download, one stray byte); more than one high
     # byte in fifty, or bytes that clearly read as GBK/Big5/EUC-KR instead, is a wrong label.
-    # (Mere validity proves nothing: most UTF-8 Chinese is also valid GB18030.)
-    if bad > max(4, high // 50):
+    # (Mere validity proves nothing: most UTF-8 Chinese is also valid GB18030.) The high
+    # bytes are counted only past the few (a copy of the page: 0.1 ms at 190 KB).
+    if bad > 4 and bad > (len(body) - len(body.translate(None, _HIGH_BYTES))) // 50:
         return None
     if bad and name == "utf-8" and guess_cjk(body) is not None:
         return None

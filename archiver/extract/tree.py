@@ -51,15 +51,16 @@ def check_body(body: bytes | str, limits: PageLimits = DEFAULT_LIMITS) -> None:
     if isinstance(body, str):
         if not body.strip():
             raise PageRefused("empty", "no text")
-        tags = body.count("<")
     else:
         if not body.strip():
             raise PageRefused("empty", f"{len(body)} bytes of whitespace" if body else "0 bytes")
         if _looks_binary(body):
             raise PageRefused("binary", f"starts {body[:8]!r}")
-        tags = body.count(b"<")
-    if tags > limits.max_tags:
-        raise PageRefused("too_many_tags", f"{tags} '<', over {limits.max_tags}")
+    # No more '<' than characters: a page within the budget in length needs no count.
+    if len(body) > limits.max_tags:
+        tags = body.count("<") if isinstance(body, str) else body.count(b"<")
+        if tags > limits.max_tags:
+            raise PageRefused("too_many_tags", f"{tags} '<', over {limits.max_tags}")
 
 
 def _looks_binary(body: bytes) -> bool:
