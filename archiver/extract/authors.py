@@ -179,7 +179,9 @@ def _candidates(doc: Document) -> Iterator[str]:
     yield from _bylines(doc)
 
 
-_MARKED = etree.XPath("//*[@rel='author' or @itemprop='author']")
+# Through the attributes, not a test on every element (`//*[@rel='author' or …]`): the same
+# elements in page order, in 0.29 ms instead of 0.51 on the mean dev page.
+_MARKED = etree.XPath("//@rel[.='author']/.. | //@itemprop[.='author']/..")
 
 
 def _texts(elements: list[etree._Element]) -> list[str]:
