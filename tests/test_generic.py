@@ -91,6 +91,17 @@ def test_body_is_the_prose_and_nothing_around_it() -> None:
             "<p><strong>READ MORE:</strong> <a href='/2024/08/01/buses'>Bus fares to rise in "
             "the spring</a></p>"
         ),
+        # The same promoted link in any language: a short label ending in a colon or a
+        # guillemet, then one link.
+        "<p><em>Lesen Sie auch: <a href='/2024/08/01/tram'>Die Tram fährt bald nachts</a></em></p>",
+        (
+            "<blockquote><b>VEA TAMBIÉN: </b><a href='/2024/08/02/metro'>El metro abre una "
+            "nueva estación</a></blockquote>"
+        ),
+        (
+            "<p><strong>À lire aussi »</strong> <a href='/2024/08/03/velo'>Le vélo gagne du "
+            "terrain en ville</a></p>"
+        ),
     ],
 )
 def test_boilerplate_inside_the_article_is_left_out(boilerplate: str) -> None:
@@ -299,3 +310,13 @@ def test_related_heading_first_characters_cover_every_phrase() -> None:
     (branch,) = group
     firsts = {chr(alternative[0][1]) for alternative in branch[1][1]}
     assert all(case in HEADING_FIRST_CHARS for c in firsts for case in (c.lower(), c.upper()))
+
+
+def test_a_bare_link_paragraph_is_kept() -> None:
+    # A paragraph that is only a link, with no label before it, is a reference or a source.
+    link = "<p><a href='https://transit.example.org/report.pdf'>The transit report</a></p>"
+    paragraphs = [f"<p>{p}</p>" for p in PROSE]
+    inside = "".join(paragraphs[:2]) + link + "".join(paragraphs[2:])
+    article = generic(page(f"<div><h1>Night buses</h1><div>{inside}</div></div>"))
+    assert article is not None
+    assert "The transit report" in article.body

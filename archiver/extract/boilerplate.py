@@ -67,6 +67,10 @@ BYLINE = re.compile(
     r"|^(作者|记者|文\s*/|来源)"
 )
 META_LINE_MAX = 100
+# A promoted link's label ("Lesen Sie auch:", "À lire aussi »"): at most this many characters.
+PROMO_LABEL_MAX = 25
+PROMO_TAGS = frozenset(("p", "blockquote", "h2", "h3", "h4", "h5", "h6"))
+PROMO_MARKS = frozenset(":：»>›")
 # A part of a block that is text: at least this long (and two fifths of the block).
 TEXT_PART_MIN = 160
 PROSE_MIN = 80
@@ -132,6 +136,8 @@ class _Cleaner:
             return True
         if PROMO_LABEL.match(text) and st.links * 2 >= st.chars:
             return True
+        if _promoted_link(el, tag, st, text):
+            return True
         if (
             st.order < self.first_prose
             and (DATE.search(text) or BYLINE.match(text))
@@ -177,6 +183,20 @@ class _Cleaner:
             if _is_prose(st) or tag_of(sib) in HEADING_TAGS:
                 break
             self.skip.add(sib)
+
+
+def _promoted_link(el: etree._Element, tag: str, st: Stats, text: str) -> bool:
+    """A paragraph that is one link after a short label ending in a colon or a guillemet
+    ("Lesen Sie auch: <a>…</a>", "Czytaj też:", "VEA TAMBIÉN:", "À lire aussi »"): another
+    page promoted between the paragraphs, whatever the language of its label. A bare link
+    is left alone: a reference, a product, a source."""
+    if tag not in PROMO_TAGS or st.anchors != 1 or st.links * 2 < st.chars:
+        return False
+    link = " ".join("".join(next(el.iter("a")).itertext()).split())
+    label, _, rest = text.partition(link) if link else ("", "", "")
+    # Only a mark or a full stop may follow the link.
+    labelled = 0 < len(label) <= PROMO_LABEL_MAX and label.rstrip()[-1:] in PROMO_MARKS
+    return labelled and len(rest) < 4
 
 
 def _is_prose(st: Stats) -> bool:
