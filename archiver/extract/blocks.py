@@ -258,7 +258,7 @@ class _Measure:
         if flag == FIRM:
             return self._prune(el, st, FIRM)
         if flag == SOFT:
-            if el is self.body:
+            if el is self.body or _part_of_text(el):
                 flag = 0
             elif not self._may_hold_article(el):
                 return self._prune(el, st, SOFT)
@@ -327,6 +327,16 @@ class _Measure:
                 if up is None:
                     break
                 up.subtract(st)
+
+
+def _part_of_text(el: etree._Element) -> bool:
+    """Whether a named element is a part of a heading or of code, whatever its name: a table
+    of contents' anchor around a section's heading (`<h2><span class="ez-toc-section">`),
+    a highlighter's token (`<pre><code><span class="token comment">`)."""
+    parent = el.getparent()
+    if parent is not None and tag_of(parent) in HEADING_TAGS:
+        return True
+    return any(True for _ in el.iterancestors("pre", "code"))
 
 
 def mostly_quotation(el: etree._Element, st: Stats, stats: dict[etree._Element, Stats]) -> bool:

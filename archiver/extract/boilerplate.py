@@ -20,6 +20,7 @@ from archiver.extract.blocks import (
     HEADING_TAGS,
     Stats,
     class_weight,
+    measure,
     mostly_quotation,
     tag_of,
 )
@@ -83,9 +84,14 @@ class _Cleaner:
     """One pass over the root's subtree, in document order, collecting what to skip."""
 
     def __init__(
-        self, root: etree._Element, stats: dict[etree._Element, Stats], skip: set[etree._Element]
+        self,
+        root: etree._Element,
+        stats: dict[etree._Element, Stats],
+        skip: set[etree._Element],
+        by_shape: bool = True,
     ) -> None:
         self.root = root
+        self.by_shape = by_shape
         self.stats = stats
         self.skip = set(skip)
         self.total = stats[root].chars
@@ -119,7 +125,8 @@ class _Cleaner:
         if st.flag or (tag == "h1" and st.order < self.first_prose):
             return True
         if (
-            tag in CONTAINER_TAGS
+            self.by_shape
+            and tag in CONTAINER_TAGS
             and st.chars < self.total * 0.5
             and _mostly_not_text(el, tag, st)
             and not mostly_quotation(el, st, self.stats)
@@ -136,16 +143,18 @@ class _Cleaner:
             return True
         if PROMO_LABEL.match(text) and st.links * 2 >= st.chars:
             return True
-        if _promoted_link(el, tag, st, text):
+        if st.order < self.last_prose and _promoted_link(el, tag, st, text):
             return True
         if (
-            st.order < self.first_prose
+            self.by_shape
+            and st.order < self.first_prose
             and (DATE.search(text) or BYLINE.match(text))
             and not SENTENCE.search(text)
         ):
             return True
         trailing = st.order > self.last_prose
-        return trailing and (st.links > st.chars * 0.3 or bool(CREDIT_LINE.match(text)))
+        linked = self.by_shape and st.links > st.chars * 0.3
+        return trailing and (linked or bool(CREDIT_LINE.match(text)))
 
     def _holds_text_part(self, el: etree._Element, st: Stats) -> bool:
         """Whether a block judged mostly not text (links, pictures, fields) holds a part that
@@ -234,3 +243,19 @@ def boilerplate_in(
 ) -> set[etree._Element]:
     """`skip` plus the boilerplate parts of the chosen root."""
     return _Cleaner(root, stats, skip).run()
+
+
+def marked_in(root: etree._Element, skip: set[etree._Element]) -> set[etree._Element]:
+    """`skip` plus the boilerplate parts of a block a profile's selector gave: the parts
+    marked by tag, role or name (a caption, a share bar, a related-posts box), the template's
+    lines (a related heading and its links, a promoted link, "Advertisement"), the credits
+    after the text. The guesses by shape (a block of short linked items, link lines after
+    the last paragraph, a dated line above the first) are left out: they find the article
+    in a page, and a template's own block holds such parts as text (a recipe's ingredients,
+    a table of pros and cons, a post's list of press links)."""
+    cleaned = _Cleaner(root, measure(root), skip, by_shape=False).run()
+    # A picture the post shows is its own: only the figure's caption goes.
+    for figure in [el for el in cleaned - skip if tag_of(el) == "figure"]:
+        cleaned.discard(figure)
+        cleaned.update(figure.iter("figcaption"))
+    return cleaned

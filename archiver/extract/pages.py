@@ -8,6 +8,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from archiver.extract import authors, generic, published
+from archiver.extract.boilerplate import marked_in
 from archiver.extract.cached import cached_property
 from archiver.extract.dates import parse_date
 from archiver.extract.document import Document
@@ -177,7 +178,9 @@ class ArticlePage:
         if self._profile_root is None and self._generic_body is not None:
             skip.update(self._generic_body.skip)
             return render_body(self._root, skip, self.doc.absolute, self._generic_body.dropped)
-        return render_body(self._root, skip, self.doc.absolute)
+        # A profile's block may be a CMS's whole post area (WordPress's .entry-content on any
+        # host): the parts its markup marks as boilerplate go as in the generic layer.
+        return render_body(self._root, marked_in(self._root, skip), self.doc.absolute)
 
     @cached_property
     def body(self) -> str:
