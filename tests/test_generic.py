@@ -320,3 +320,28 @@ def test_a_bare_link_paragraph_is_kept() -> None:
     article = generic(page(f"<div><h1>Night buses</h1><div>{inside}</div></div>"))
     assert article is not None
     assert "The transit report" in article.body
+
+
+@pytest.mark.parametrize("heading", ["Zum Weiterlesen", "Das könnte dich auch interessieren"])
+def test_a_heading_over_left_out_links_after_the_text_goes_too(heading: str) -> None:
+    # Whatever the language of the heading: nothing it titled is kept.
+    links = "".join(
+        f"<li><a href='/2024/08/{n}'>Another story about the {n} line</a></li>"
+        for n in ("tram", "ferry", "metro")
+    )
+    inside = "".join(f"<p>{p}</p>" for p in PROSE) + f"<h2>{heading}</h2><ul>{links}</ul>"
+    article = generic(page(f"<div><h1>Night buses</h1><div>{inside}</div></div>"))
+    assert article is not None
+    assert article.body == "\n\n".join(PROSE)
+
+
+def test_a_heading_over_a_folded_answer_after_the_text_stays() -> None:
+    # A hidden part is no boilerplate: the heading over it is the page's own.
+    inside = (
+        "".join(f"<p>{p}</p>" for p in PROSE)
+        + "<h2>When do the routes start?</h2>"
+        + "<div hidden><p>In January, with the timetable change.</p></div>"
+    )
+    article = generic(page(f"<div><h1>Night buses</h1><div>{inside}</div></div>"))
+    assert article is not None
+    assert article.body.endswith("When do the routes start?")

@@ -224,6 +224,11 @@ def _shown_kind(el: etree._Element) -> list[str]:
     return [c for c in (el.get("class") or "").split() if not _HIDING_CLASS.search(c)]
 
 
+def is_hidden(el: etree._Element) -> bool:
+    """Hidden by an attribute, an inline style or a class name."""
+    return el.get("hidden") is not None or el.get("aria-hidden") == "true" or _hidden(el)
+
+
 def _hidden(el: etree._Element) -> bool:
     """Hidden by a class name or an inline style (not by its role or aria-hidden)."""
     style = el.get("style")

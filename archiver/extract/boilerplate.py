@@ -20,6 +20,7 @@ from archiver.extract.blocks import (
     HEADING_TAGS,
     Stats,
     class_weight,
+    is_hidden,
     measure,
     mostly_quotation,
     tag_of,
@@ -104,6 +105,7 @@ class _Cleaner:
             for el, st in inside
             if not st.junk and _is_prose(st) and el.tag not in HEADING_TAGS
         ]
+        self.has_prose = bool(prose)
         self.first_prose = prose[0] if prose else 0
         self.last_prose = prose[-1] if prose else 0
 
@@ -118,7 +120,36 @@ class _Cleaner:
                 self.skip.add(el)
             else:
                 stack.extend(reversed(el))
+        self.skip.update(self._trailing_headings())
         return self.skip
+
+    def _trailing_headings(self) -> list[etree._Element]:
+        """Headings after the last text kept, over parts left out: what they titled was
+        boilerplate ("Zum Weiterlesen", "Das könnte dich auch interessieren" over links, a
+        comment form's "Kommentieren"), whatever the language. Only in a block of prose (a
+        product page's headings are most of its text)."""
+        top = self.stats[self.root]
+        if not self.has_prose:
+            return []
+        events: list[tuple[str, etree._Element]] = []
+        hidden_until = top.order
+        for el, st in self.ordered[top.order + 1 : top.end + 1]:
+            if st.order <= hidden_until:
+                continue
+            if el in self.skip or st.junk:
+                hidden_until = st.end
+                # A hidden part is no boilerplate the heading titled (a folded answer).
+                events.append(("hidden" if is_hidden(el) else "cut", el))
+            elif _is_heading(el, st):
+                hidden_until = st.end
+                events.append(("heading", el))
+            elif st.own > st.own_links or tag_of(el) == "img":
+                events.append(("text", el))
+        kinds = [kind for kind, _ in events]
+        last_text = len(kinds) - 1 - kinds[::-1].index("text") if "text" in kinds else -1
+        if "cut" not in kinds[last_text + 1 :]:
+            return []
+        return [el for kind, el in events[last_text + 1 :] if kind == "heading"]
 
     def _drop(self, el: etree._Element, tag: str, st: Stats) -> bool:
         # The page title above the text (an <h1> further down is a section heading).
@@ -206,6 +237,13 @@ def _promoted_link(el: etree._Element, tag: str, st: Stats, text: str) -> bool:
     # Only a mark or a full stop may follow the link.
     labelled = 0 < len(label) <= PROMO_LABEL_MAX and label.rstrip()[-1:] in PROMO_MARKS
     return labelled and len(rest) < 4
+
+
+def _is_heading(el: etree._Element, st: Stats) -> bool:
+    """A short <h1>-<h6> without a link: a heading carrying one is the document's own
+    section (a wiki's "References [edit]"), whatever follows it."""
+    short = 0 < st.chars <= META_LINE_MAX and not st.paras
+    return tag_of(el) in HEADING_TAGS and short and not st.links
 
 
 def _is_prose(st: Stats) -> bool:
