@@ -102,6 +102,12 @@ def test_body_is_the_prose_and_nothing_around_it() -> None:
             "<p><strong>À lire aussi »</strong> <a href='/2024/08/03/velo'>Le vélo gagne du "
             "terrain en ville</a></p>"
         ),
+        # A bare link to another story of the same site, between the paragraphs.
+        "<p><a href='/2024/08/05/ferry'>The night ferry returns for the summer</a></p>",
+        (
+            "<p><a href='https://www.news.example.org/2024/08/06/tram'>&gt;&gt; Tram drivers "
+            "vote to strike in October &lt;&lt;</a></p>"
+        ),
     ],
 )
 def test_boilerplate_inside_the_article_is_left_out(boilerplate: str) -> None:

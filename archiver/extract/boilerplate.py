@@ -3,9 +3,10 @@
 Besides the parts `blocks.measure` marked by tag and name, these go: the title (`<h1>`),
 containers that are mostly links or pictures (readability's conditional cleaning),
 one-line template notes ("Advertisement"), a related-links block under its heading
-("Related posts", "相关推荐"), promoted links between paragraphs ("READ MORE: …"),
-byline / dateline lines above the first paragraph, and link or credit lines after the
-last one ("Follow us on Twitter", "（责任编辑：王磊）").
+("Related posts", "相关推荐"), promoted links between paragraphs ("READ MORE: …",
+"Lesen Sie auch: …", a bare link to another story of the site), byline / dateline lines
+above the first paragraph, link or credit lines after the last one ("Follow us on
+Twitter", "（责任编辑：王磊）"), and the headings left over them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from archiver.extract.blocks import (
     tag_of,
 )
 from archiver.extract.teasers import is_teaser
+from archiver.extract.urls import resolve, same_site
 
 # Headings of a block of links to related articles (not "popular" or "latest": those are
 # the same on every page).
@@ -73,6 +75,7 @@ META_LINE_MAX = 100
 PROMO_LABEL_MAX = 25
 PROMO_TAGS = frozenset(("p", "blockquote", "h2", "h3", "h4", "h5", "h6"))
 PROMO_MARKS = frozenset(":：»>›")
+PROMO_TITLE_WORDS = 4
 # A part of a block that is text: at least this long (and two fifths of the block).
 TEXT_PART_MIN = 160
 PROSE_MIN = 80
@@ -89,9 +92,11 @@ class _Cleaner:
         root: etree._Element,
         stats: dict[etree._Element, Stats],
         skip: set[etree._Element],
+        page_url: str = "",
         by_shape: bool = True,
     ) -> None:
         self.root = root
+        self.page_url = page_url
         self.by_shape = by_shape
         self.stats = stats
         self.skip = set(skip)
@@ -174,7 +179,7 @@ class _Cleaner:
             return True
         if PROMO_LABEL.match(text) and st.links * 2 >= st.chars:
             return True
-        if st.order < self.last_prose and _promoted_link(el, tag, st, text):
+        if st.order < self.last_prose and _promoted_link(el, tag, st, text, self.page_url):
             return True
         if (
             self.by_shape
@@ -225,14 +230,20 @@ class _Cleaner:
             self.skip.add(sib)
 
 
-def _promoted_link(el: etree._Element, tag: str, st: Stats, text: str) -> bool:
+def _promoted_link(el: etree._Element, tag: str, st: Stats, text: str, page_url: str) -> bool:
     """A paragraph that is one link after a short label ending in a colon or a guillemet
     ("Lesen Sie auch: <a>…</a>", "Czytaj też:", "VEA TAMBIÉN:", "À lire aussi »"): another
-    page promoted between the paragraphs, whatever the language of its label. A bare link
-    is left alone: a reference, a product, a source."""
+    page promoted between the paragraphs, whatever the language of its label. A paragraph
+    that is a bare link is one too when the link is a title (four words or more) of a page on
+    the same site; to another site it is a reference, a product, a source (and a linked
+    heading is a teaser's title, the body of a roundup)."""
     if tag not in PROMO_TAGS or st.anchors != 1 or st.links * 2 < st.chars:
         return False
-    link = " ".join("".join(next(el.iter("a")).itertext()).split())
+    anchor = next(el.iter("a"))
+    link = " ".join("".join(anchor.itertext()).split())
+    if text == link and tag == "p" and len(link.split()) >= PROMO_TITLE_WORDS:
+        target = resolve(page_url, anchor.get("href")) if page_url else None
+        return target is not None and same_site(page_url, target)
     label, _, rest = text.partition(link) if link else ("", "", "")
     # Only a mark or a full stop may follow the link.
     labelled = 0 < len(label) <= PROMO_LABEL_MAX and label.rstrip()[-1:] in PROMO_MARKS
@@ -277,13 +288,19 @@ def _mostly_not_text(el: etree._Element, tag: str, st: Stats) -> bool:
 
 
 def boilerplate_in(
-    root: etree._Element, stats: dict[etree._Element, Stats], skip: set[etree._Element]
+    root: etree._Element,
+    stats: dict[etree._Element, Stats],
+    skip: set[etree._Element],
+    page_url: str = "",
 ) -> set[etree._Element]:
-    """`skip` plus the boilerplate parts of the chosen root."""
-    return _Cleaner(root, stats, skip).run()
+    """`skip` plus the boilerplate parts of the chosen root (`page_url`: where links to the
+    same site point)."""
+    return _Cleaner(root, stats, skip, page_url).run()
 
 
-def marked_in(root: etree._Element, skip: set[etree._Element]) -> set[etree._Element]:
+def marked_in(
+    root: etree._Element, skip: set[etree._Element], page_url: str = ""
+) -> set[etree._Element]:
     """`skip` plus the boilerplate parts of a block a profile's selector gave: the parts
     marked by tag, role or name (a caption, a share bar, a related-posts box), the template's
     lines (a related heading and its links, a promoted link, "Advertisement"), the credits
@@ -291,7 +308,7 @@ def marked_in(root: etree._Element, skip: set[etree._Element]) -> set[etree._Ele
     the last paragraph, a dated line above the first) are left out: they find the article
     in a page, and a template's own block holds such parts as text (a recipe's ingredients,
     a table of pros and cons, a post's list of press links)."""
-    cleaned = _Cleaner(root, measure(root), skip, by_shape=False).run()
+    cleaned = _Cleaner(root, measure(root), skip, page_url, by_shape=False).run()
     # A picture the post shows is its own: only the figure's caption goes.
     for figure in [el for el in cleaned - skip if tag_of(el) == "figure"]:
         cleaned.discard(figure)

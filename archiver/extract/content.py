@@ -142,11 +142,14 @@ LISTING = NoArticle("listing")
 NO_BODY = NoArticle("no_body")
 
 
-def main_content(body: etree._Element, declared_article: bool = False) -> MainContent | NoArticle:
+def main_content(
+    body: etree._Element, declared_article: bool = False, page_url: str = ""
+) -> MainContent | NoArticle:
     """The article's element and the parts of it to skip, or why there is none.
-    `declared_article`: the page's metadata says it is one article (og:type, JSON-LD)."""
+    `declared_article`: the page's metadata says it is one article (og:type, JSON-LD);
+    `page_url`: the page's address, for the links to its own site."""
     stats = measure(body)
-    found = _choose(body, stats, declared_article)
+    found = _choose(body, stats, declared_article, page_url)
     lifted: frozenset[etree._Element] = frozenset()
     # Nothing read like an article because the page itself is marked as boilerplate; a
     # wrapper may hold another (a page repeated inside its own open <header>).
@@ -155,17 +158,20 @@ def main_content(body: etree._Element, declared_article: bool = False) -> MainCo
             break
         lifted |= more
         stats = measure(body, lifted)
-        found = _choose(body, stats, declared_article)
+        found = _choose(body, stats, declared_article, page_url)
     if found is NO_BODY and any(True for _ in body.iter("noscript")):
         # A page that renders with JavaScript may give its text to readers without it.
-        found = _choose(body, measure(body, lifted, NOSCRIPT_MEASURED), declared_article)
+        found = _choose(body, measure(body, lifted, NOSCRIPT_MEASURED), declared_article, page_url)
         if isinstance(found, MainContent):
             return replace(found, dropped=DROPPED_TAGS - {"noscript"})
     return found
 
 
 def _choose(
-    body: etree._Element, stats: dict[etree._Element, Stats], declared_article: bool
+    body: etree._Element,
+    stats: dict[etree._Element, Stats],
+    declared_article: bool,
+    page_url: str,
 ) -> MainContent | NoArticle:
     candidates = score_candidates(stats)
     top = top_candidate(body, candidates)
@@ -188,7 +194,7 @@ def _choose(
         if teaser_list(root, stats) is not None and not declared_article:
             return LISTING
     root, skip = with_lead(body, root, skip, stats)
-    cleaned = boilerplate_in(root, stats, skip)
+    cleaned = boilerplate_in(root, stats, skip, page_url)
     if _kept(root, stats, cleaned) < MIN_BODY and _declared_or_prose(root, stats):
         # The cleaning emptied a block chosen for its text (a <main> of short link-led items,
         # a product's tabs, a short post): only the parts marked by tag, role or name, and the

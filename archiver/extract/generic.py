@@ -51,7 +51,7 @@ def main_content(doc: Document) -> BodyChoice | NoArticle:
     declared = doc.meta.get("og:type") == "article" or any(
         True for _ in doc.ld_of_type(*ARTICLE_TYPES)
     )
-    found = content.main_content(body if body is not None else doc.root, declared)
+    found = content.main_content(body if body is not None else doc.root, declared, doc.base_url)
     if isinstance(found, NoArticle):
         return found
     return BodyChoice(found.root, found.skip, found.dropped)

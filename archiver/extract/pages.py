@@ -180,7 +180,8 @@ class ArticlePage:
             return render_body(self._root, skip, self.doc.absolute, self._generic_body.dropped)
         # A profile's block may be a CMS's whole post area (WordPress's .entry-content on any
         # host): the parts its markup marks as boilerplate go as in the generic layer.
-        return render_body(self._root, marked_in(self._root, skip), self.doc.absolute)
+        marked = marked_in(self._root, skip, self.doc.base_url)
+        return render_body(self._root, marked, self.doc.absolute)
 
     @cached_property
     def body(self) -> str:
