@@ -102,6 +102,10 @@ def test_body_is_the_prose_and_nothing_around_it() -> None:
             "<p><strong>À lire aussi »</strong> <a href='/2024/08/03/velo'>Le vélo gagne du "
             "terrain en ville</a></p>"
         ),
+        # The template's advertising label opening a line, in any language.
+        "<p>*Werbung. Dieser Beitrag enthält Werbung für eine Fahrradmarke.</p>",
+        "<p>- Anzeige -</p>",
+        "<div>Anzeige, enthält Affiliate Links</div>",
         # A bare link to another story of the same site, between the paragraphs.
         "<p><a href='/2024/08/05/ferry'>The night ferry returns for the summer</a></p>",
         (
@@ -351,3 +355,11 @@ def test_a_heading_over_a_folded_answer_after_the_text_stays() -> None:
     article = generic(page(f"<div><h1>Night buses</h1><div>{inside}</div></div>"))
     assert article is not None
     assert article.body.endswith("When do the routes start?")
+
+
+def test_a_sentence_about_advertising_is_no_advertising_label() -> None:
+    line = "<p>Werbung nervt, sagen die Fahrgäste.</p>"
+    paragraphs = [f"<p>{p}</p>" for p in PROSE]
+    inside = "".join(paragraphs[:2]) + line + "".join(paragraphs[2:])
+    article = generic(page(f"<div><h1>Night buses</h1><div>{inside}</div></div>"))
+    assert article is not None and "Werbung nervt" in article.body

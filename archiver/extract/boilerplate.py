@@ -53,6 +53,14 @@ CREDIT_LINE = re.compile(
     r"|(本文|本站|文章)?(转载请|未经(本网|本站)?(书面)?授权)|欢迎转载|如需转载)\s*[:：】)）]?",
     re.IGNORECASE,
 )
+# A line opening with the template's advertising label, then a mark or the end:
+# "*Werbung. Dieser Beitrag enthält …", "Anzeige, enthält Affiliate Links", "- Anzeige -",
+# "Reklama" (not "Werbung nervt.": a sentence about advertising).
+AD_LABEL = re.compile(
+    r"^\W*(advertisement|anzeige|werbung|reklama|publicidad|publicité|pubblicità|sponsored"
+    r"|gesponsert|paid (post|content)|广告)\s*([.,:;!*|\-–—(]|$)",
+    re.IGNORECASE,
+)
 MONTHS = (
     "jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t|tember)?|"
     "oct(ober)?|nov(ember)?|dec(ember)?"
@@ -172,7 +180,7 @@ class _Cleaner:
         if not 0 < st.chars <= META_LINE_MAX or st.own < st.chars * 0.9:
             return False
         text = " ".join("".join(el.itertext()).split())
-        if BOILERPLATE_LINES.match(text):
+        if BOILERPLATE_LINES.match(text) or AD_LABEL.match(text):
             return True
         if RELATED_HEADINGS.match(text):
             self._skip_related_block(el)
