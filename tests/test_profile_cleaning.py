@@ -68,3 +68,17 @@ def test_names_inside_a_heading_or_code_do_not_hide_them() -> None:
     article = generic(html)
     assert article is not None
     assert "The new routes" in article.body and "# night only" in article.body
+
+
+def test_a_profile_body_loses_a_bare_link_to_another_post_after_the_text() -> None:
+    # The link lines after the text are a guess by shape the profile's block is spared; a
+    # paragraph that is only the title of another post of the same site is no such guess.
+    html = wordpress(
+        "".join(f"<p>{p}</p>" for p in PROSE[:3])
+        + "<blockquote><p><a href='https://blog.example.net/tram-drivers-strike/'>Tram "
+        "drivers vote to strike in October</a></p></blockquote>"
+    )
+    result = parse_page(html, "https://www.blog.example.net/night-buses/", fetched_at="2024-09-30")
+    article = result.article
+    assert article is not None and article.extractor == "wordpress"
+    assert article.body == "\n\n".join(PROSE[:3])

@@ -187,7 +187,8 @@ class _Cleaner:
             return True
         if PROMO_LABEL.match(text) and st.links * 2 >= st.chars:
             return True
-        if st.order < self.last_prose and _promoted_link(el, tag, st, text, self.page_url):
+        between = st.order < self.last_prose
+        if _promoted_link(el, tag, st, text, self.page_url, between):
             return True
         if (
             self.by_shape
@@ -238,13 +239,16 @@ class _Cleaner:
             self.skip.add(sib)
 
 
-def _promoted_link(el: etree._Element, tag: str, st: Stats, text: str, page_url: str) -> bool:
+def _promoted_link(
+    el: etree._Element, tag: str, st: Stats, text: str, page_url: str, between: bool
+) -> bool:
     """A paragraph that is one link after a short label ending in a colon or a guillemet
     ("Lesen Sie auch: <a>…</a>", "Czytaj też:", "VEA TAMBIÉN:", "À lire aussi »"): another
-    page promoted between the paragraphs, whatever the language of its label. A paragraph
-    that is a bare link is one too when the link is a title (four words or more) of a page on
-    the same site; to another site it is a reference, a product, a source (and a linked
-    heading is a teaser's title, the body of a roundup)."""
+    page promoted `between` the paragraphs, whatever the language of its label (after the
+    text, "参考：<a>…</a>" is a source). A paragraph that is a bare link is one too, wherever
+    it is, when the link is a title (four words or more) of a page on the same site; to
+    another site it is a reference, a product, a source (and a linked heading is a teaser's
+    title, the body of a roundup)."""
     if tag not in PROMO_TAGS or st.anchors != 1 or st.links * 2 < st.chars:
         return False
     anchor = next(el.iter("a"))
@@ -255,7 +259,7 @@ def _promoted_link(el: etree._Element, tag: str, st: Stats, text: str, page_url:
     label, _, rest = text.partition(link) if link else ("", "", "")
     # Only a mark or a full stop may follow the link.
     labelled = 0 < len(label) <= PROMO_LABEL_MAX and label.rstrip()[-1:] in PROMO_MARKS
-    return labelled and len(rest) < 4
+    return between and labelled and len(rest) < 4
 
 
 def _is_heading(el: etree._Element, st: Stats) -> bool:
