@@ -345,6 +345,25 @@ def test_a_heading_over_left_out_links_after_the_text_goes_too(heading: str) -> 
     assert article.body == "\n\n".join(PROSE)
 
 
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "<h3>Sie müssen sich <a href='/account/login.html'>einloggen</a>, um mitzureden.</h3>",
+        (
+            "<p>You must be <a href='/wp-login.php?redirect_to=%2F'>logged in</a> to post a "
+            "comment on this story.</p>"
+        ),
+        "<h4>Du musst <a href='/signin'>angemeldet</a> sein, um hier zu kommentieren!</h4>",
+    ],
+)
+def test_a_sign_in_prompt_after_the_text_goes_with_its_heading(prompt: str) -> None:
+    # The comment form's prompt, in any language: its link goes to the sign-in page.
+    inside = "".join(f"<p>{p}</p>" for p in PROSE) + f"<div><h2>Kommentieren</h2>{prompt}</div>"
+    article = generic(page(f"<div><h1>Night buses</h1><div>{inside}</div></div>"))
+    assert article is not None
+    assert article.body == "\n\n".join(PROSE)
+
+
 def test_a_heading_over_a_folded_answer_after_the_text_stays() -> None:
     # A hidden part is no boilerplate: the heading over it is the page's own.
     inside = (

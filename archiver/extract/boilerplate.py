@@ -78,6 +78,11 @@ BYLINE = re.compile(
     r"^(?i:by|von|par|por|door|av|af)\s+([A-Z][\w.'’-]*\s*){1,4}($|[|,·•/\-–—(]|\d|(?i:and|und|et)\s)"
     r"|^(作者|记者|文\s*/|来源)"
 )
+# Where a sign-in prompt's link goes: "/account/login.html", "#login", "wp-login.php?…",
+# "/signin", "/anmelden". A path, so the same in every language of the prompt.
+LOGIN_HREF = re.compile(
+    r"(^|[/#?&=._-])(log-?in|sign-?in|anmelden|einloggen)([/?#&._-]|$)", re.IGNORECASE
+)
 META_LINE_MAX = 100
 # A promoted link's label ("Lesen Sie auch:", "À lire aussi »"): at most this many characters.
 PROMO_LABEL_MAX = 25
@@ -199,7 +204,7 @@ class _Cleaner:
             return True
         trailing = st.order > self.last_prose
         linked = self.by_shape and st.links > st.chars * 0.3
-        return trailing and (linked or bool(CREDIT_LINE.match(text)))
+        return trailing and (linked or bool(CREDIT_LINE.match(text)) or _login_prompt(el))
 
     def _holds_text_part(self, el: etree._Element, st: Stats) -> bool:
         """Whether a block judged mostly not text (links, pictures, fields) holds a part that
@@ -260,6 +265,13 @@ def _promoted_link(
     # Only a mark or a full stop may follow the link.
     labelled = 0 < len(label) <= PROMO_LABEL_MAX and label.rstrip()[-1:] in PROMO_MARKS
     return between and labelled and len(rest) < 4
+
+
+def _login_prompt(el: etree._Element) -> bool:
+    """A short line linking to the sign-in page ("Sie müssen sich <a>einloggen</a>, um …",
+    "You must be <a>logged in</a> to post a comment"): the comment form's prompt, in any
+    language; the link's address says what it is."""
+    return any(LOGIN_HREF.search(a.get("href") or "") for a in el.iter("a"))
 
 
 def _is_heading(el: etree._Element, st: Stats) -> bool:
