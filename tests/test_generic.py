@@ -376,6 +376,34 @@ def test_a_heading_over_a_folded_answer_after_the_text_stays() -> None:
     assert article.body.endswith("When do the routes start?")
 
 
+@pytest.mark.parametrize(
+    "picture",
+    [
+        (
+            "<p><img src='/depot.jpg'><br><em><sub>Figure 2: the night depot at Harbor Road, "
+            "seen from the north gate.</sub></em></p>"
+        ),
+        "<div class='pic'><img src='/bus.jpg'><span>© Transit Agency/Stock</span></div>",
+    ],
+)
+def test_a_caption_under_a_picture_outside_a_figure_is_left_out(picture: str) -> None:
+    # A figure without <figure> markup: its caption goes as a <figcaption> does.
+    paragraphs = [f"<p>{p}</p>" for p in PROSE]
+    inside = "".join(paragraphs[:2]) + picture + "".join(paragraphs[2:])
+    article = generic(page(f"<div><h1>Night buses</h1><div>{inside}</div></div>"))
+    assert article is not None
+    assert article.body == "\n\n".join(PROSE)
+
+
+def test_words_beside_a_picture_opening_a_paragraph_stay() -> None:
+    # No line break: the words flow beside a floated picture, they are the text.
+    opening = "<p><img class='alignleft' src='/poster.jpg'><em>And one more about buses:</em></p>"
+    inside = opening + "".join(f"<p>{p}</p>" for p in PROSE)
+    article = generic(page(f"<div><h1>Night buses</h1><div>{inside}</div></div>"))
+    assert article is not None
+    assert article.body.startswith("And one more about buses:")
+
+
 def test_a_sentence_about_advertising_is_no_advertising_label() -> None:
     line = "<p>Werbung nervt, sagen die Fahrgäste.</p>"
     paragraphs = [f"<p>{p}</p>" for p in PROSE]

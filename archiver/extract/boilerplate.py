@@ -84,6 +84,9 @@ LOGIN_HREF = re.compile(
     r"(^|[/#?&=._-])(log-?in|sign-?in|anmelden|einloggen)([/?#&._-]|$)", re.IGNORECASE
 )
 META_LINE_MAX = 100
+# A picture's caption outside a <figure>: "<p><img><br><em>Abbildung 4: …</em></p>".
+CAPTION_MAX = 300
+CAPTION_TAGS = frozenset(("span", "em", "i", "small", "sub", "sup", "font"))
 # A promoted link's label ("Lesen Sie auch:", "À lire aussi »"): at most this many characters.
 PROMO_LABEL_MAX = 25
 PROMO_TAGS = frozenset(("p", "blockquote", "h2", "h3", "h4", "h5", "h6"))
@@ -182,6 +185,8 @@ class _Cleaner:
             and not self._holds_text_part(el, st)
         ):
             return True
+        if tag in ("p", "div") and st.chars <= CAPTION_MAX and _image_caption(el):
+            return True
         if not 0 < st.chars <= META_LINE_MAX or st.own < st.chars * 0.9:
             return False
         text = " ".join("".join(el.itertext()).split())
@@ -272,6 +277,32 @@ def _login_prompt(el: etree._Element) -> bool:
     "You must be <a>logged in</a> to post a comment"): the comment form's prompt, in any
     language; the link's address says what it is."""
     return any(LOGIN_HREF.search(a.get("href") or "") for a in el.iter("a"))
+
+
+def _image_caption(el: etree._Element) -> bool:
+    """A block that is a picture, then one inline element of text under it and nothing else
+    ("<p><img><br><em><sub>Abbildung 4: …</sub></em></p>", "<div><img><span>© …</span></div>"):
+    a figure without the <figure> markup, its caption or credit left out as a <figcaption>
+    is."""
+    kids = [kid for kid in el if isinstance(kid.tag, str)]
+    if len(kids) < 2 or (el.text or "").strip():
+        return False
+    picture, caption = kids[0], kids[-1]
+    if not (tag_of(picture) == "img" or (tag_of(picture) == "a" and _only_images(picture))):
+        return False
+    between = kids[1:-1]
+    if any(tag_of(kid) != "br" for kid in between) or tag_of(caption) not in CAPTION_TAGS:
+        return False
+    # In a paragraph, words right after the picture flow beside it (a floated picture
+    # opening the text): a caption goes under it, after a line break.
+    if tag_of(el) == "p" and not between:
+        return False
+    tails = [kid.tail for kid in kids]
+    return not any((tail or "").strip() for tail in tails)
+
+
+def _only_images(anchor: etree._Element) -> bool:
+    return any(True for _ in anchor.iter("img")) and not "".join(anchor.itertext()).strip()
 
 
 def _is_heading(el: etree._Element, st: Stats) -> bool:
