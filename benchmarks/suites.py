@@ -81,8 +81,8 @@ def _row(label: str, name: str, metric: str, s: Summary) -> str:
     exact = f"{s.body.passed}/{s.pages}" if s.body.passed is not None else "–"
     speed = f"{_speed(s.pages, s.seconds):.1f}" + ("*" if s.cached else "")
     return (
-        f"| {label} | {name} | {metric} | {s.body.f1:.3f} | {s.body.precision:.3f} "
-        f"| {s.body.recall:.3f} "
+        f"| {label} | {name} | {metric} | {s.body.f1:.4f} | {s.body.precision:.4f} "
+        f"| {s.body.recall:.4f} "
         f"| {exact} | {_rate(s.title)} | {_rate(s.date)} | {_rate(s.author)} | {s.not_article} "
         f"| {s.junk_authors} | {speed} |"
     )
