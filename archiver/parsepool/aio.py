@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -64,22 +65,11 @@ class AsyncPool:
         """Watch the current workers' answer pipes (a replaced worker has a new one) and the
         task pipes with frames still to give, and wake up at the next deadline."""
         assert self.loop is not None
+        loop = self.loop
         unflushed = {w.tasks: w for w in self.pool.unflushed()}
-        for fd in [fd for fd in self.writing if self.writing[fd] is not unflushed.get(fd)]:
-            self.loop.remove_writer(fd)
-            del self.writing[fd]
-        for fd, worker in unflushed.items():
-            if fd not in self.writing:
-                self.loop.add_writer(fd, self._writable, worker)
-                self.writing[fd] = worker
+        _follow(self.writing, unflushed, loop.add_writer, loop.remove_writer, self._writable)
         current = {c.fileno(): c for c in self.pool.connections()}
-        for fd in [fd for fd in self.watched if self.watched[fd] is not current.get(fd)]:
-            self.loop.remove_reader(fd)
-            del self.watched[fd]
-        for fd, conn in current.items():
-            if fd not in self.watched:
-                self.loop.add_reader(fd, self._readable, conn)
-                self.watched[fd] = conn
+        _follow(self.watched, current, loop.add_reader, loop.remove_reader, self._readable)
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
@@ -104,6 +94,24 @@ class AsyncPool:
             if not future.done():
                 future.set_result((False, WorkerDied("worker_died: the pool was closed")))
         self.futures.clear()
+
+
+def _follow(
+    held: dict[int, Any],
+    wanted: dict[int, Any],
+    add: Callable[..., Any],
+    remove: Callable[[int], Any],
+    callback: Callable[[Any], None],
+) -> None:
+    """Make the loop watch the file descriptors of `wanted` (fd -> what the callback gets),
+    `held` being what it watches now: a fd reused by a new worker is watched for that one."""
+    for fd in [fd for fd in held if held[fd] is not wanted.get(fd)]:
+        remove(fd)
+        del held[fd]
+    for fd, target in wanted.items():
+        if fd not in held:
+            add(fd, callback, target)
+            held[fd] = target
 
 
 def async_pool(workers: int | None, timeout: float | None) -> AsyncPool | None:
