@@ -120,7 +120,7 @@ class _Cleaner:
         # Stats are in document order: the root's subtree is one slice of them.
         top = stats[root]
         self.ordered = list(stats.items())
-        inside = list(stats.items())[top.order : top.end + 1]
+        inside = self.ordered[top.order : top.end + 1]
         prose = [
             st.order
             for el, st in inside
